@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Tiny shim: everything else lives in the bundle. Keep this file free of imports that
+// would load before the colour decision below (ESM imports are hoisted).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 5)) {
+  process.stderr.write(`vfio-wizard needs Node.js 20.5 or newer; this is ${process.version}.\n`);
+  process.exit(2);
+}
+// Ink's chalk ignores NO_COLOR; map it before anything colour-aware is imported.
+if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+if (process.argv.includes('--no-color') && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+const { main } = await import('../dist/cli.js');
+process.exitCode = await main(process.argv.slice(2));

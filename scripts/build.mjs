@@ -1,0 +1,33 @@
+// One ESM bundle, split so that the Ink UI is a lazily imported chunk: --help, --version,
+// scan --json and check --json never load react or ink.
+import { build } from 'esbuild';
+import { readFile, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const pkg = JSON.parse(await readFile(here('../package.json'), 'utf8'));
+
+await rm(here('../dist'), { recursive: true, force: true });
+await build({
+  entryPoints: { cli: here('../src/cli.ts') },
+  outdir: here('../dist'),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'none',
+  chunkNames: 'chunks/[name]-[hash]',
+  define: {
+    'process.env.NODE_ENV': '"production"',
+    'process.env.DEV': '"false"',
+    __VFIO_WIZARD_VERSION__: JSON.stringify(pkg.version),
+  },
+  alias: { 'react-devtools-core': here('./react-devtools-core-stub.js') },
+  banner: {
+    js: "import { createRequire as __vwCreateRequire } from 'node:module'; const require = __vwCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});

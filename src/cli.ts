@@ -1,0 +1,84 @@
+// Argument parsing, mode choice (tui | plain | json) and exit codes. This file and the
+// command modules it registers never import react or ink: the UI is a lazily loaded chunk.
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, UserError } from './exit-codes.js';
+import { commands } from './commands/index.js';
+import type { GlobalOptions } from './commands/context.js';
+
+declare const __VFIO_WIZARD_VERSION__: string;
+export const VERSION = typeof __VFIO_WIZARD_VERSION__ === 'string' ? __VFIO_WIZARD_VERSION__ : '0.0.0-dev';
+
+export interface MainIo {
+  stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown };
+  stdinIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo = (): MainIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+  env: process.env,
+});
+
+export function buildProgram(io: MainIo, setExit: (code: number) => void): Command {
+  const program = new Command('vfio-wizard')
+    .description(
+      'Take this machine to PCI passthrough with VFIO: readiness checks, kernel command line,\n' +
+        'vfio binding and VM creation. Nothing changes before you have seen the diff.',
+    )
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .addOption(new Option('--root <dir>', 'work on a system mounted at DIR (fixtures, images, rescue)').default('/'))
+    .option('--json', 'machine-readable output on stdout (never starts the terminal UI)')
+    .option('--plain', 'plain text output even in a terminal')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--demo', 'walk every screen on a bundled sample workstation; nothing is run')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .exitOverride();
+
+  const globals = (): GlobalOptions => {
+    const o = program.opts<{ root: string; json?: boolean; plain?: boolean; color: boolean; demo?: boolean }>();
+    return { root: o.root, json: Boolean(o.json), plain: Boolean(o.plain), color: o.color, demo: Boolean(o.demo) };
+  };
+
+  for (const register of commands) register(program, { io, globals, setExit });
+
+  program.action(async () => {
+    const { runWizard } = await import('./commands/wizard.js');
+    setExit(await runWizard({ io, globals: globals(), setExit }));
+  });
+  return program;
+}
+
+export async function main(argv: string[], io: MainIo = defaultIo()): Promise<number> {
+  let exit: number = ExitCode.ok;
+  const program = buildProgram(io, (c) => {
+    exit = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        return ExitCode.ok;
+      }
+      return ExitCode.usage;
+    }
+    if (err instanceof UserError) {
+      io.stderr.write(`vfio-wizard: ${err.message}\n`);
+      if (err.remedy) io.stderr.write(`  ${err.remedy}\n`);
+      io.stderr.write('  Nothing was changed.\n');
+      return err.exitCode;
+    }
+    io.stderr.write(`vfio-wizard: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    io.stderr.write('  Nothing was changed by this error. Please report it with the output above.\n');
+    return ExitCode.failed;
+  }
+  return exit;
+}

@@ -1,0 +1,37 @@
+// Distinct, documented exit codes (docs/cli.md). Scripts rely on them; never renumber.
+export const ExitCode = {
+  ok: 0,
+  /** a step failed (it was rolled back or left safe) */
+  failed: 1,
+  /** bad usage: unknown flag, malformed argument */
+  usage: 2,
+  /** a readiness check failed / a precondition is not met */
+  checkFailed: 3,
+  /** rollback failed or needs a manual decision */
+  rollbackBlocked: 4,
+  /** bad input about the system: missing --root directory, unknown device address */
+  badInput: 5,
+  /** another instance holds the lock */
+  locked: 6,
+  /** the disk is full or read-only */
+  noSpace: 7,
+  /** success, but a reboot is needed for the change to take effect */
+  rebootRequired: 10,
+  /** must run as root */
+  needsRoot: 77,
+  interrupted: 130,
+  terminated: 143,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error that carries its exit code and a remedy; printed without a stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue,
+    readonly remedy?: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

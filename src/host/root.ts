@@ -1,0 +1,42 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, UserError } from '../exit-codes.js';
+
+/**
+ * The system the program works on: "/" or a directory holding a mounted system, an offline
+ * image or a fixture tree. Every path the program reads or writes goes through `at()`.
+ */
+export interface SystemRoot {
+  /** absolute directory */
+  readonly dir: string;
+  /** true when dir is "/" (the running system: /proc and /sys are live) */
+  readonly live: boolean;
+  /** an absolute system path ("/etc/default/grub") resolved under the root */
+  at(systemPath: string): string;
+}
+
+export function systemRoot(dir: string): SystemRoot {
+  const abs = path.resolve(dir);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw new UserError(
+      `--root ${dir}: no such directory`,
+      ExitCode.badInput,
+      'Pass the directory where the system is mounted (for example --root /mnt), or leave --root out to use this machine.',
+    );
+  }
+  const live = abs === '/';
+  return {
+    dir: abs,
+    live,
+    at(systemPath: string) {
+      const rel = systemPath.replace(/^\/+/, '');
+      return live ? `/${rel}` : path.join(abs, rel);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// The command runner's contract. Every command the program runs goes through a Runner:
+// argv arrays only (never a shell string), stdin ignored, output streamed line by line.
+
+export interface RunOptions {
+  /** shown in the UI and logs instead of argv[0] ("update-grub", "virt-host-validate") */
+  name?: string;
+  /** kill the command after this many ms (SIGTERM, then SIGKILL) */
+  timeoutMs?: number;
+  /** abort = SIGTERM to the process group; a second abort (or forceKill) = SIGKILL */
+  signal?: AbortSignal;
+  /** extra environment; LC_ALL=C is set unless `parsed: false` */
+  env?: Record<string, string>;
+  /** output will be parsed: force LC_ALL=C (default true) */
+  parsed?: boolean;
+  cwd?: string;
+  /** called for every output line (stdout and stderr interleaved, ANSI stripped, CR-collapsed) */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface RunResult {
+  argv: string[];
+  name: string;
+  /** null when the command was killed by a signal or never started */
+  exitCode: number | null;
+  signal: string | null;
+  /** the command could not be started (ENOENT, EACCES) */
+  spawnError: string | null;
+  timedOut: boolean;
+  canceled: boolean;
+  durationMs: number;
+  /** the last lines of output (bounded) */
+  tail: string[];
+  /** the full output (bounded; the log file has everything) */
+  output: string;
+  /** path of the log file with the whole transcript, null when not logging */
+  logPath: string | null;
+  ok: boolean;
+}
+
+export interface Runner {
+  run(argv: string[], opts?: RunOptions): Promise<RunResult>;
+}
