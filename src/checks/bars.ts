@@ -1,0 +1,33 @@
+// Devices with memory BARs above 4 GiB or larger than 4 GiB (modern GPUs, NPUs): they depend on
+// the firmware's "Above 4G Decoding", and Resizable BAR is a known cause of guest trouble.
+import type { HostFacts } from '../host/types.js';
+import type { Check } from './types.js';
+import { LARGE_BAR_MENU } from './firmware-menus.js';
+
+const WHY =
+  'A device whose BARs lie above 4 GiB needs "Above 4G Decoding" in the firmware, and the guest needs a ' +
+  'large enough 64-bit MMIO window for it. Resizable BAR enlarges BARs further, which some guests and ' +
+  'drivers handle badly (Code 43, black screen).';
+
+export function checkLargeBars(facts: HostFacts): Check {
+  const base = { id: 'large-bars' as const, title: 'Large BARs (above 4 GiB)', why: WHY };
+  const large = facts.devices.filter((d) => d.largeBar && !d.isBridge);
+  if (large.length === 0) {
+    return {
+      ...base,
+      status: 'pass',
+      summary: 'no device has a BAR above 4 GiB',
+      evidence: ['no memory BAR above 4 GiB or larger than 4 GiB in any device\'s resource file'],
+      remedy: null,
+    };
+  }
+  return {
+    ...base,
+    status: 'warn',
+    summary:
+      `${large.length} device${large.length > 1 ? 's have' : ' has'} BARs above 4 GiB (${large.map((d) => d.address).join(', ')}): ` +
+      'keep Above 4G Decoding on; Resizable BAR can upset guests',
+    evidence: large.map((d) => `${d.address} ${d.name}: memory BAR above 4 GiB`),
+    remedy: LARGE_BAR_MENU,
+  };
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDevices, makeDevice, makeFacts } from '../support/facts.js';
+import { checkBootGpu, hostGpus } from '../../src/checks/gpu.js';
+import { checkLargeBars } from '../../src/checks/bars.js';
+import { checkPciNames } from '../../src/checks/pci-names.js';
+
+const withoutDevice = (address: string) => defaultDevices().filter((d) => d.address !== address);
+
+describe('boot-gpu', () => {
+  it('names the boot GPU and passes when another GPU remains', () => {
+    const c = checkBootGpu(makeFacts());
+    expect(c.status).toBe('pass');
+    expect(c.summary).toContain('boot GPU 0000:00:02.0');
+    expect(c.summary).toContain('0000:01:00.0');
+    expect(c.evidence.find((e) => e.startsWith('0000:00:02.0'))).toContain('boot_vga=1');
+  });
+
+  it('warns when there is exactly one GPU', () => {
+    const c = checkBootGpu(makeFacts({ devices: withoutDevice('0000:00:02.0') }));
+    expect(c.status).toBe('warn');
+    expect(c.summary).toMatch(/only one GPU \(0000:01:00.0/);
+    expect(c.remedy).toMatch(/single-GPU passthrough/);
+  });
+
+  it('passes a headless host with no GPU', () => {
+    const c = checkBootGpu(makeFacts({ devices: defaultDevices().filter((d) => !d.class.startsWith('03')) }));
+    expect(c.status).toBe('pass');
+    expect(c.summary).toMatch(/headless/);
+  });
+
+  it('does not count SR-IOV virtual functions as GPUs, and says when no GPU has boot_vga', () => {
+    const vf = makeDevice({ address: '0000:01:00.4', class: '030000', physfn: '0000:01:00.0' });
+    const devices = [...withoutDevice('0000:00:02.0'), vf];
+    expect(hostGpus(makeFacts({ devices })).map((d) => d.address)).toEqual(['0000:01:00.0']);
+    const c = checkBootGpu(makeFacts({ devices }));
+    expect(c.status).toBe('warn');
+    expect(c.evidence.join('\n')).toMatch(/no GPU reports boot_vga=1/);
+  });
+});
+
+describe('large-bars', () => {
+  it('passes when no device has a large BAR', () => expect(checkLargeBars(makeFacts()).status).toBe('pass'));
+  it('warns with the Above 4G Decoding / Resizable BAR hint, ignoring bridges', () => {
+    const devices = defaultDevices().map((d) =>
+      d.address === '0000:01:00.0' || d.address === '0000:00:01.0' ? { ...d, largeBar: true } : d,
+    );
+    const c = checkLargeBars(makeFacts({ devices }));
+    expect(c.status).toBe('warn');
+    expect(c.summary).toMatch(/^1 device has BARs above 4 GiB \(0000:01:00.0\): keep Above 4G Decoding on/);
+    expect(c.remedy).toContain('Above 4G Decoding');
+    expect(c.remedy).toContain('Resizable BAR');
+  });
+});
+
+describe('pci-names', () => {
+  it('passes when every device has a name', () => expect(checkPciNames(makeFacts()).status).toBe('pass'));
+  it('warns with the unnamed devices and suggests update-pciids', () => {
+    const unknown = makeDevice({ address: '0000:02:00.0', class: '120000', vendor: '1ed2', device: '0000' });
+    const half = makeDevice({ address: '0000:03:00.0', class: '030000', vendor: '10de', device: '2d04', vendorName: 'NVIDIA Corporation' });
+    const c = checkPciNames(makeFacts({ devices: [...defaultDevices(), unknown, half] }));
+    expect(c.status).toBe('warn');
+    expect(c.summary).toContain('0000:02:00.0 [1ed2:0000]');
+    expect(c.summary).toContain('0000:03:00.0 [10de:2d04]');
+    expect(c.evidence).toContain('0000:03:00.0 [10de:2d04] Device 10de:2d04: no device name');
+    expect(c.remedy).toContain('update-pciids');
+  });
+  it('warns when no pci.ids exists at all', () => {
+    const c = checkPciNames(makeFacts({ pciIdsSource: null }));
+    expect(c.status).toBe('warn');
+    expect(c.remedy).toMatch(/pciutils|hwdata/);
+  });
+});
