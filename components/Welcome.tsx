@@ -1,0 +1,59 @@
+// Step 1: what the wizard does, what this machine is, and whether it can do passthrough at all.
+import type { WizardState } from '../src/wizard.js';
+import { capLines } from './text-layout.js';
+import { Lines, plain, wrapped, type Line } from './Lines.js';
+
+export function hostSummary(state: WizardState): string {
+  const f = state.session.facts;
+  const parts = [
+    f.distro.prettyName ?? f.distro.id ?? 'unknown distribution',
+    f.kernel.release ? `kernel ${f.kernel.release}` : 'kernel unknown',
+    f.cpu.model ?? `${f.cpu.vendor} CPU`,
+  ];
+  return parts.join(' · ');
+}
+
+export function demoStatusLines(state: WizardState, columns: number): Line[] {
+  if (state.demo.state === 'loading') return [plain('Preparing the sample workstation…', { color: 'yellow' })];
+  if (state.demo.state === 'failed') {
+    return wrapped(`The demo could not be prepared: ${state.demo.message}. Nothing was changed.`, columns, { color: 'red' });
+  }
+  return [];
+}
+
+export function welcomeLines(state: WizardState, columns: number, height: number): Line[] {
+  const lines: Line[] = [
+    plain('Welcome to vfio-wizard', { bold: true }),
+    plain(''),
+    ...wrapped('This wizard takes a Linux host towards PCI passthrough with VFIO, one step at a time:', columns),
+    ...wrapped('1. Host readiness: CPU, firmware, IOMMU, kernel and virtualisation stack', columns, {}, '   '),
+    ...wrapped('2. Devices: IOMMU groups, and which GPU or accelerator can go to a VM', columns, {}, '   '),
+    plain(''),
+    ...wrapped('These steps only read the system; nothing is changed.', columns, { dim: true }),
+    plain(''),
+    ...wrapped(`${state.session.demo ? 'Sample host' : 'This host'}: ${hostSummary(state)}`, columns),
+  ];
+  if (state.blocking.length > 0) {
+    lines.push(plain(''));
+    lines.push(
+      ...wrapped(
+        `✘ This machine cannot do passthrough: ${state.blocking.map((c) => c.summary).join('; ')}.`,
+        columns,
+        { color: 'red' },
+        '  ',
+      ),
+    );
+    if (state.demoAvailable) {
+      lines.push(...wrapped('Press d to walk the wizard on a sample workstation instead (nothing is run).', columns, {}, '  '));
+    } else if (!state.session.demo) {
+      lines.push(...wrapped('Run vfio-wizard --demo to walk the wizard on a sample workstation.', columns, {}, '  '));
+    }
+  }
+  lines.push(...demoStatusLines(state, columns));
+  lines.push(plain(''), plain('Press Enter to start.', { bold: true }));
+  return capLines(lines, height, (n) => plain(`… ${n} more lines (a taller terminal shows them)`, { dim: true }));
+}
+
+export function Welcome({ state, columns, height }: { state: WizardState; columns: number; height: number }) {
+  return <Lines lines={welcomeLines(state, columns, height)} />;
+}

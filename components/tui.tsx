@@ -1,0 +1,66 @@
+// The Ink entry point, loaded only through the dynamic import in src/commands/wizard.ts. This
+// is the one owner of exit: the App reports an exit code, startTui unmounts Ink exactly once
+// (so the terminal never stays in raw mode) and resolves with that code.
+import { render } from 'ink';
+import type { WizardSession } from '../src/wizard.js';
+import { App } from './App.js';
+import { ServicesProvider, type WizardServices } from './services.js';
+
+export interface TuiProps extends WizardServices {
+  session: WizardSession;
+  /** streams for tests; default to the process's own */
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+/** Signals that end the wizard from outside, with the conventional 128+n exit codes. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+export function startTui(props: TuiProps): Promise<number> {
+  const { session, stdout, stdin, stderr, ...services } = props;
+  return new Promise<number>((resolve, reject) => {
+    let done = false;
+    const handlers = new Map<NodeJS.Signals, () => void>();
+    // Declared before render so an exit reported during the first commit finds it.
+    let unmount: (() => void) | null = null;
+    let pendingCode: number | null = null;
+    const finish = (code: number) => {
+      if (done) return;
+      if (unmount === null) {
+        pendingCode = code;
+        return;
+      }
+      done = true;
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      unmount();
+      resolve(code);
+    };
+    for (const [signal, code] of Object.entries(SIGNAL_EXIT) as [NodeJS.Signals, number][]) {
+      const handler = () => finish(code);
+      handlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+    let instance: ReturnType<typeof render>;
+    try {
+      instance = render(
+        <ServicesProvider services={services}>
+          <App session={session} onExit={finish} />
+        </ServicesProvider>,
+        {
+          stdout: stdout ?? process.stdout,
+          stdin: stdin ?? process.stdin,
+          stderr: stderr ?? process.stderr,
+          exitOnCtrlC: false,
+          patchConsole: false,
+        },
+      );
+    } catch (err) {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      reject(err);
+      return;
+    }
+    unmount = () => instance.unmount();
+    if (pendingCode !== null) finish(pendingCode);
+  });
+}

@@ -1,0 +1,155 @@
+// The default action: the wizard. It scans the host (or, with --demo, a bundled sample
+// workstation materialised into a fresh temporary directory), runs the readiness checks and
+// shows them: the Ink UI in a terminal, plain text otherwise, JSON with --json.
+//
+// Exit codes: the interactive wizard returns 0 when quit (130 on Ctrl+C, 143/129 on
+// SIGTERM/SIGHUP). The plain overview returns 0 even when a check fails — it is an overview;
+// `vfio-wizard check` is the command whose exit status (3) reports failing checks.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runChecks } from '../checks/index.js';
+import type { Check, CheckStatus } from '../checks/types.js';
+import { materializeRoot } from '../demo/materialize.js';
+import { SAMPLE_WORKSTATION } from '../demo/sample-workstation.js';
+import { ExitCode } from '../exit-codes.js';
+import { systemRoot } from '../host/root.js';
+import { scanHost } from '../host/scan.js';
+import { buildGroups, deviceLine, flagExplanations, groupTitle, noGroupsNote } from '../iommu-view.js';
+import { blockingChecks, DEMO_BANNER, type WizardSession } from '../wizard.js';
+import { outputMode, type GlobalOptions } from './context.js';
+import type { MainIo } from '../cli.js';
+
+export interface WizardContext {
+  io: MainIo;
+  globals: GlobalOptions;
+  setExit: (code: number) => void;
+}
+
+const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * Demo roots made by this process, removed when the wizard ends — also when a signal ends it
+ * (a closed terminal sends SIGHUP), where 'exit' handlers do not run. While the Ink UI is up
+ * it owns the exit (it restores the terminal first), so the signal handler only removes the
+ * roots; otherwise it also exits with 128+n, as the default handler would have.
+ */
+class DemoRoots {
+  private readonly dirs: string[] = [];
+  private readonly handlers = new Map<NodeJS.Signals | 'exit', () => void>();
+  uiOwnsExit = false;
+
+  create(): WizardSession {
+    if (this.handlers.size === 0) this.listen();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vfio-wizard-demo-'));
+    this.dirs.push(dir);
+    materializeRoot(SAMPLE_WORKSTATION, dir);
+    return scanSession(dir, true);
+  }
+
+  private listen(): void {
+    // A terminal that goes away may just end stdin: the loop drains and the process exits
+    // with no signal at all, so 'exit' is a cleanup point too (rmSync works there).
+    this.handlers.set('exit', this.onExit);
+    process.on('exit', this.onExit);
+    for (const [signal, code] of Object.entries(SIGNAL_CODES) as [NodeJS.Signals, number][]) {
+      const handler = () => {
+        this.removeDirs();
+        if (!this.uiOwnsExit) process.exit(code);
+      };
+      this.handlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  }
+
+  private readonly onExit = () => this.removeDirs();
+
+  private removeDirs(): void {
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+
+  dispose(): void {
+    this.removeDirs();
+    for (const [event, handler] of this.handlers) process.off(event, handler);
+    this.handlers.clear();
+  }
+}
+
+function scanSession(rootDir: string, demo: boolean): WizardSession {
+  const facts = scanHost(systemRoot(rootDir));
+  return { facts, checks: runChecks(facts), demo };
+}
+
+const SYMBOL: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', unknown: '?' };
+
+function checklistText(checks: readonly Check[]): string[] {
+  const out: string[] = [];
+  for (const c of checks) {
+    out.push(`  ${SYMBOL[c.status]} ${c.title} — ${c.summary}`);
+    if (c.status !== 'pass' && c.remedy) out.push(`      Fix: ${c.remedy}`);
+  }
+  return out;
+}
+
+/** The plain-text overview: the checklist, the devices by IOMMU group, and what to do next. */
+export function plainOverview(session: WizardSession): string {
+  const { facts, checks, demo } = session;
+  const out: string[] = [];
+  if (demo) out.push(DEMO_BANNER, '');
+  const host = [facts.distro.prettyName ?? facts.distro.id, facts.kernel.release && `kernel ${facts.kernel.release}`, facts.cpu.model]
+    .filter(Boolean)
+    .join(' · ');
+  out.push(`vfio-wizard — ${demo ? 'sample workstation' : 'this host'}: ${host || 'unknown'}`, '');
+  out.push('Host readiness');
+  out.push(...checklistText(checks), '');
+  out.push('Devices by IOMMU group');
+  const note = noGroupsNote(facts);
+  if (note !== null) out.push(`  ${note}`);
+  for (const group of buildGroups(facts)) {
+    out.push(`  ${groupTitle(group)}`);
+    for (const row of group.devices) {
+      out.push(`    ${deviceLine(row)}`);
+      // Bridges are tagged; explaining each one would drown the lines that matter.
+      if (!row.flags.bridge) for (const e of flagExplanations(row, group)) out.push(`      ${e}`);
+    }
+  }
+  if (facts.devices.length === 0) out.push('  (no PCI devices found)');
+  out.push('');
+  const blocking = blockingChecks(checks);
+  if (blocking.length > 0) {
+    out.push('This machine cannot do PCI passthrough:');
+    for (const c of blocking) out.push(`  ✘ ${c.title}: ${c.summary}`, ...(c.remedy ? [`      Fix: ${c.remedy}`] : []));
+    if (!demo) out.push('To walk the whole wizard on a bundled sample workstation instead, run: vfio-wizard --demo');
+    out.push('');
+  }
+  out.push('Nothing was changed. Run vfio-wizard in a terminal for the interactive wizard,');
+  out.push('or see `vfio-wizard check` for the checklist with an exit status.');
+  return `${out.join('\n')}\n`;
+}
+
+export async function runWizard(ctx: WizardContext): Promise<number> {
+  const { io, globals } = ctx;
+  const mode = outputMode(globals, io);
+  const demos = new DemoRoots();
+  try {
+    const session = globals.demo ? demos.create() : scanSession(globals.root, false);
+    if (mode === 'json') {
+      io.stdout.write(`${JSON.stringify({ demo: session.demo, facts: session.facts, checks: session.checks }, null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    if (mode === 'plain') {
+      io.stdout.write(plainOverview(session));
+      return ExitCode.ok;
+    }
+    // The one place src/ reaches into the UI chunk: --help, --version and the plain and JSON
+    // paths never load react or ink.
+    const { startTui } = await import('../../components/tui.js');
+    demos.uiOwnsExit = true;
+    return await startTui({
+      session,
+      ...(session.demo ? {} : { loadDemo: async () => demos.create() }),
+    });
+  } finally {
+    demos.dispose();
+  }
+}
