@@ -6,14 +6,18 @@ export interface RunOptions {
   name?: string;
   /** kill the command after this many ms (SIGTERM, then SIGKILL) */
   timeoutMs?: number;
-  /** abort = SIGTERM to the process group; a second abort (or forceKill) = SIGKILL */
+  /** abort = SIGTERM to the process group; SIGKILL follows after `killGraceMs` */
   signal?: AbortSignal;
+  /** abort = SIGKILL to the process group at once (the "second Ctrl+C"; see createCancellation) */
+  forceSignal?: AbortSignal;
+  /** ms between SIGTERM (cancel or timeout) and SIGKILL (default 5000) */
+  killGraceMs?: number;
   /** extra environment; LC_ALL=C is set unless `parsed: false` */
   env?: Record<string, string>;
   /** output will be parsed: force LC_ALL=C (default true) */
   parsed?: boolean;
   cwd?: string;
-  /** called for every output line (stdout and stderr interleaved, ANSI stripped, CR-collapsed) */
+  /** called for every output line, in arrival order: CR-collapsed and display-safe (ANSI stripped, tabs expanded, other control characters and invalid UTF-8 shown as U+FFFD) */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
@@ -30,8 +34,12 @@ export interface RunResult {
   durationMs: number;
   /** the last lines of output (bounded) */
   tail: string[];
-  /** the full output (bounded; the log file has everything) */
+  /** the full output, stdout and stderr interleaved (bounded; the log file has everything) */
   output: string;
+  /** stdout alone, for parsers (bounded like `output`) */
+  stdout: string;
+  /** `output` or `stdout` hit the size cap and lost their end (the log file is complete) */
+  truncated: boolean;
   /** path of the log file with the whole transcript, null when not logging */
   logPath: string | null;
   ok: boolean;

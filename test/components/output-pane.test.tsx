@@ -87,7 +87,7 @@ describe('OutputPane', () => {
     hub.emit(start('a', 'one'));
     hub.emit(start('b', 'two'));
     hub.emit(line('b', 'two', 'hidden'));
-    const frame = await waitForText(r, '▶ two');
+    const frame = await waitForText(r, '▶ two · 1 line ');
     expect(frameLines(frame)).toEqual([expect.stringMatching(/^▶ two · 1 line · /)]);
     r.resize(60, 19);
     await waitForFrame(r, (f) => f.trim() === '');

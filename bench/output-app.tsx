@@ -1,0 +1,70 @@
+// The benchmark's "wizard": the real runner and the real OutputPane mounted in Ink, drawing to a
+// fake 100x30 terminal that discards what it gets (a real terminal's cost is not ours to
+// measure). Runs one command given as JSON argv and prints one JSON line of measurements.
+// Bundled by bench/output.mjs like the product bundle (production React, one file).
+import { Writable } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { render } from 'ink';
+import { OutputPane } from '../components/OutputPane.js';
+import { createEventHub, runWithEvents, type CommandEvent } from '../src/run/events.js';
+import { createRunner } from '../src/run/runner.js';
+
+class DiscardingTerminal extends Writable {
+  isTTY = true;
+  columns = 100;
+  rows = 30;
+  bytes = 0;
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void) {
+    this.bytes += chunk.length;
+    done();
+  }
+}
+
+const argv = JSON.parse(process.argv[2] ?? '[]') as string[];
+const logDir = mkdtempSync(path.join(os.tmpdir(), 'vw-bench-log-'));
+const terminal = new DiscardingTerminal();
+const hub = createEventHub<CommandEvent>();
+let commits = 0;
+let frames = 0;
+
+const app = render(<OutputPane feed={hub} keys={false} onCommit={() => void commits++} />, {
+  stdout: terminal as unknown as NodeJS.WriteStream,
+  exitOnCtrlC: false,
+  patchConsole: false,
+  onRender: () => void frames++,
+});
+
+// The wizard has drawn screens before it runs anything: pay Ink's one-time text-measuring setup
+// (Intl.Segmenter, width tables) outside the measurement, with one short fake command.
+hub.emit({ type: 'command-start', id: 'warm', name: 'warm-up', argv: ['true'], at: new Date().toISOString() });
+hub.emit({ type: 'command-line', id: 'warm', name: 'warm-up', stream: 'stdout', line: 'warming up ✔ ─ é' });
+await new Promise((r) => setTimeout(r, 100));
+hub.emit({ type: 'command-end', id: 'warm', name: 'warm-up', status: 'ok', exitCode: 0, signal: null, durationMs: 1, logPath: null, message: null });
+await new Promise((r) => setTimeout(r, 100));
+const commitsBefore = commits;
+const framesBefore = frames;
+
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const result = await runWithEvents(createRunner({ logDir, runId: 'bench' }), hub.emit, argv, { name: 'child' });
+const wallMs = performance.now() - t0;
+// let the trailing flush and Ink's throttled frame land before unmounting
+await new Promise((r) => setTimeout(r, 150));
+const cpu = process.cpuUsage(cpu0);
+app.unmount();
+rmSync(logDir, { recursive: true, force: true });
+
+process.stdout.write(
+  `${JSON.stringify({
+    ok: result.ok,
+    runDurationMs: result.durationMs,
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    commits: commits - commitsBefore,
+    frames: frames - framesBefore,
+    terminalBytes: terminal.bytes,
+  })}\n`,
+);

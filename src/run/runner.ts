@@ -1,0 +1,376 @@
+// The real command runner: execa with argv arrays, stdin ignored (the UI owns the terminal),
+// the child leading its own process group so that cancel and timeout reach grandchildren too,
+// output decoded and split safely, and a full raw transcript appended to the run's log file.
+import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { createLineSplitter, displaySafe, stripAnsi, type LineSplitter } from './line-splitter.js';
+import type { RunOptions, RunResult, Runner } from './types.js';
+
+export interface RunnerConfig {
+  /** directory of the log file (the caller resolves `<root>/var/log/vfio-wizard` via SystemRoot.at); null: no log */
+  logDir: string | null;
+  /** names the log file `<runId>.log`; default: the start time and pid */
+  runId?: string;
+  /** clock for log timestamps (tests) */
+  now?: () => Date;
+  /** default ms between SIGTERM and SIGKILL (5000) */
+  killGraceMs?: number;
+  /** ms to keep reading after the command exited while a background process still holds its output (2000) */
+  lingerMs?: number;
+  /** cap on `output` (and so `stdout`) in characters (4 Mi; the log file is never capped) */
+  maxOutputChars?: number;
+  /** lines kept in `tail` (40) */
+  tailLines?: number;
+}
+
+export interface FileRunner extends Runner {
+  readonly runId: string;
+  /** where every command of this run is logged; null when logging is off */
+  readonly logPath: string | null;
+}
+
+const RAW_FLUSH_BYTES = 64 * 1024;
+
+export function defaultRunId(now: Date = new Date()): string {
+  return `${now.toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+}
+
+export function createRunner(config: RunnerConfig): FileRunner {
+  const now = config.now ?? (() => new Date());
+  const runId = config.runId ?? defaultRunId(now());
+  const logPath = config.logDir === null ? null : path.join(config.logDir, `${runId}.log`);
+  const killGraceMs = config.killGraceMs ?? 5000;
+  const lingerMs = config.lingerMs ?? 2000;
+  const maxChars = config.maxOutputChars ?? 4 * 1024 * 1024;
+  const tailLines = config.tailLines ?? 40;
+
+  /** Open the log for one command. A log that cannot be opened does not stop the command: the result's logPath is null. */
+  const openLog = (): { stream: WriteStream | null; error: string | null } | null => {
+    if (logPath === null) return null;
+    try {
+      mkdirSync(path.dirname(logPath), { recursive: true, mode: 0o750 });
+      const fd = openSync(logPath, 'a', 0o640);
+      // A large buffer: with the 16 KiB default, every 64 KiB pipe read waited for the disk.
+      const stream = createWriteStream('', { fd, autoClose: true, highWaterMark: 1024 * 1024 });
+      return { stream, error: null };
+    } catch (err) {
+      return { stream: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+
+  async function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (argv.length === 0 || typeof argv[0] !== 'string' || argv[0] === '') {
+      throw new TypeError('Runner.run needs a non-empty argv array');
+    }
+    const name = opts.name ?? path.basename(argv[0]);
+    const addedEnv: Record<string, string> = { ...opts.env };
+    if (opts.parsed !== false) addedEnv.LC_ALL = 'C';
+    const grace = opts.killGraceMs ?? killGraceMs;
+
+    const log = openLog();
+    const logStream = log?.stream ?? null;
+    let logFailed: string | null = log?.error ?? null;
+    logStream?.on('error', (err) => {
+      logFailed = err.message;
+    });
+    // Log writes are coalesced (a 50 ms timer or 256 KiB): a command printing a line per
+    // millisecond otherwise costs a write system call per line.
+    let logBuffer: Uint8Array[] = [];
+    let logBufferBytes = 0;
+    let logTimer: NodeJS.Timeout | undefined;
+    const flushLog = () => {
+      clearTimeout(logTimer);
+      logTimer = undefined;
+      if (logBuffer.length === 0) return;
+      const data = logBuffer.length === 1 ? (logBuffer[0] as Uint8Array) : Buffer.concat(logBuffer);
+      logBuffer = [];
+      logBufferBytes = 0;
+      if (logStream && !logFailed) logStream.write(data);
+    };
+    const writeLog = (data: string | Uint8Array): void => {
+      if (!logStream || logFailed) return;
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      logBuffer.push(bytes);
+      logBufferBytes += bytes.length;
+      if (logBufferBytes >= 256 * 1024) flushLog();
+      else logTimer ??= setTimeout(flushLog, 50);
+    };
+
+    const startedAt = now();
+    const t0 = performance.now();
+    writeLog(
+      `=== ${startedAt.toISOString()} start ${name}\n` +
+        `argv: ${JSON.stringify(argv)}\n` +
+        (Object.keys(addedEnv).length > 0
+          ? `env: ${Object.entries(addedEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}\n`
+          : '') +
+        (opts.cwd ? `cwd: ${opts.cwd}\n` : '') +
+        (opts.timeoutMs ? `timeout: ${opts.timeoutMs} ms\n` : '') +
+        '--- output (stdout and stderr in arrival order, raw)\n',
+    );
+
+    // Bounded collections: the tail ring, and the output (both streams, one array with a stream
+    // flag per line so stdout-only costs no second copy) capped in characters.
+    const tail: string[] = [];
+    let tailStart = 0;
+    const kept: string[] = [];
+    const keptFromStderr: boolean[] = [];
+    let keptChars = 0;
+    let truncated = false;
+    let callbackError: unknown = null;
+
+    const handleLine = (line: string, stream: 'stdout' | 'stderr', plain = false) => {
+      const clean = plain ? line : stripAnsi(line);
+      if (keptChars + clean.length + 1 <= maxChars) {
+        kept.push(clean);
+        keptFromStderr.push(stream === 'stderr');
+        keptChars += clean.length + 1;
+      } else truncated = true;
+      const display = plain ? clean : displaySafe(clean);
+      if (tail.length < tailLines) tail.push(display);
+      else {
+        tail[tailStart] = display;
+        tailStart = (tailStart + 1) % tailLines;
+      }
+      if (opts.onLine && callbackError === null) {
+        try {
+          opts.onLine(display, stream);
+        } catch (err) {
+          callbackError = err;
+        }
+      }
+    };
+
+    const lazy: { output?: string; stdout?: string } = {};
+    const finish = (partial: Omit<RunResult, 'argv' | 'name' | 'durationMs' | 'tail' | 'output' | 'stdout' | 'truncated' | 'logPath' | 'ok'>): RunResult => ({
+      argv: [...argv],
+      name,
+      ...partial,
+      durationMs: Math.round(performance.now() - t0),
+      tail: [...tail.slice(tailStart), ...tail.slice(0, tailStart)],
+      // Joined on first use: most callers only look at the exit code and tail.
+      get output() {
+        return lazy.output ?? (lazy.output = kept.join('\n'));
+      },
+      get stdout() {
+        return lazy.stdout ?? (lazy.stdout = kept.filter((_, i) => !keptFromStderr[i]).join('\n'));
+      },
+      truncated,
+      logPath: logStream && !logFailed ? logPath : null,
+      ok: partial.exitCode === 0 && !partial.canceled && !partial.timedOut && partial.spawnError === null,
+    });
+
+    const closeLog = async (footer: string) => {
+      writeLog(footer);
+      flushLog();
+      if (!logStream) return;
+      await new Promise<void>((resolve) => {
+        logStream.end(() => resolve());
+        logStream.once('error', () => resolve());
+      });
+    };
+
+    if (opts.signal?.aborted || opts.forceSignal?.aborted) {
+      await closeLog(`=== ${now().toISOString()} end ${name}: canceled before it started\n\n`);
+      return finish({ exitCode: null, signal: null, spawnError: null, timedOut: false, canceled: true });
+    }
+
+    const subprocess = execa(argv[0], argv.slice(1), {
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      encoding: 'buffer',
+      reject: false,
+      detached: true,
+      cleanup: false,
+      stripFinalNewline: false,
+      env: addedEnv,
+      extendEnv: true,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
+    const pid = subprocess.pid;
+
+    let canceled = false;
+    let timedOut = false;
+    let exited = false;
+    let escalateTimer: NodeJS.Timeout | undefined;
+    let timeoutTimer: NodeJS.Timeout | undefined;
+    let lingerTimer: NodeJS.Timeout | undefined;
+    let killDeadline = Number.POSITIVE_INFINITY;
+
+    const killGroup = (sig: NodeJS.Signals) => {
+      if (pid === undefined) return;
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // ESRCH: the group is gone. EPERM (a setuid child): fall back to the leader alone.
+        try {
+          subprocess.kill(sig);
+        } catch {
+          /* already gone */
+        }
+      }
+    };
+    const terminate = () => {
+      killGroup('SIGTERM');
+      if (escalateTimer === undefined) {
+        killDeadline = performance.now() + grace;
+        escalateTimer = setTimeout(() => killGroup('SIGKILL'), grace);
+      }
+    };
+    const onCancel = () => {
+      canceled = true;
+      writeLog(`--- ${now().toISOString()} cancel requested: SIGTERM to process group\n`);
+      terminate();
+    };
+    const onForce = () => {
+      canceled = true;
+      writeLog(`--- ${now().toISOString()} force requested: SIGKILL to process group\n`);
+      killDeadline = performance.now();
+      killGroup('SIGKILL');
+    };
+    opts.signal?.addEventListener('abort', onCancel, { once: true });
+    opts.forceSignal?.addEventListener('abort', onForce, { once: true });
+    if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+      timeoutTimer = setTimeout(() => {
+        timedOut = true;
+        writeLog(`--- ${now().toISOString()} timed out after ${opts.timeoutMs} ms: SIGTERM to process group\n`);
+        terminate();
+      }, opts.timeoutMs);
+    }
+
+    const splitters: Record<'stdout' | 'stderr', LineSplitter> = {
+      stdout: createLineSplitter(),
+      stderr: createLineSplitter(),
+    };
+    // The log gets raw bytes, one whole line at a time per stream, so that stdout and stderr
+    // never cut into each other's lines.
+    const rawPending: Record<'stdout' | 'stderr', Buffer[]> = { stdout: [], stderr: [] };
+    const rawPendingBytes = { stdout: 0, stderr: 0 };
+
+    const attach = (key: 'stdout' | 'stderr') => {
+      const stream = subprocess[key];
+      if (!stream) return;
+      stream.on('data', (chunk: Buffer) => {
+        const nl = chunk.lastIndexOf(10);
+        if (nl === -1 && rawPendingBytes[key] + chunk.length < RAW_FLUSH_BYTES) {
+          rawPending[key].push(chunk);
+          rawPendingBytes[key] += chunk.length;
+        } else {
+          const cut = nl === -1 ? chunk.length : nl + 1;
+          rawPending[key].push(chunk.subarray(0, cut));
+          writeLog(rawPending[key].length === 1 ? (rawPending[key][0] as Buffer) : Buffer.concat(rawPending[key]));
+          rawPending[key] = cut < chunk.length ? [chunk.subarray(cut)] : [];
+          rawPendingBytes[key] = chunk.length - cut;
+          if (logStream?.writableNeedDrain) {
+            // Backpressure: a slow disk must not turn into unbounded memory.
+            stream.pause();
+            logStream.once('drain', () => stream.resume());
+          }
+        }
+        const lines = splitters[key].push(chunk);
+        const plain = splitters[key].plain;
+        for (const line of lines) handleLine(line, key, plain);
+      });
+    };
+    attach('stdout');
+    attach('stderr');
+
+    subprocess.once('exit', () => {
+      exited = true;
+      // A background process that inherited the pipes would keep us waiting for ever.
+      lingerTimer = setTimeout(() => {
+        writeLog(`--- a background process still holds the output after exit; stopped reading\n`);
+        subprocess.stdout?.destroy();
+        subprocess.stderr?.destroy();
+      }, lingerMs);
+    });
+
+    const result = await subprocess;
+
+    for (const key of ['stdout', 'stderr'] as const) {
+      for (const line of splitters[key].end()) handleLine(line, key);
+      if (rawPending[key].length > 0) writeLog(Buffer.concat([...rawPending[key], Buffer.from('\n')]));
+    }
+    clearTimeout(timeoutTimer);
+    clearTimeout(lingerTimer);
+    opts.signal?.removeEventListener('abort', onCancel);
+    opts.forceSignal?.removeEventListener('abort', onForce);
+    if ((canceled || timedOut) && pid !== undefined) {
+      // The leader is gone; members that ignored SIGTERM get the rest of the grace period.
+      while (groupAlive(pid) && performance.now() < killDeadline) await delay(25);
+      if (groupAlive(pid)) killGroup('SIGKILL');
+    }
+    clearTimeout(escalateTimer);
+
+    const spawnError =
+      !exited && result.exitCode === undefined && result.signal === undefined
+        ? describeSpawnError(argv[0], result.code, result.originalMessage, opts.cwd)
+        : null;
+    const exitCode = spawnError === null && result.exitCode !== undefined ? result.exitCode : null;
+    const signal = result.signal ?? null;
+    const durationMs = Math.round(performance.now() - t0);
+    const status = spawnError
+      ? `could not start: ${spawnError}`
+      : timedOut
+        ? `timed out${signal ? ` (${signal})` : ''}`
+        : canceled
+          ? `canceled${signal ? ` (${signal})` : ''}`
+          : signal
+            ? `killed by ${signal}`
+            : `exit ${exitCode}`;
+    if (spawnError) writeLog(`${spawnError}\n`);
+    await closeLog(`=== ${now().toISOString()} end ${name}: ${status}, ${durationMs} ms\n\n`);
+    if (callbackError !== null) throw callbackError;
+    return finish({ exitCode, signal, spawnError, timedOut, canceled });
+  }
+
+  return { run, runId, logPath };
+}
+
+/**
+ * Whether the process group still has a running member. kill(-pgid, 0) alone is not enough:
+ * it also succeeds for zombies, which linger until init reaps them (seconds on some hosts).
+ * This reads the live process table, which is the machine the commands run on whatever --root is.
+ */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid pgrp ..." — comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function describeSpawnError(cmd: string, code: string | undefined, message: string | undefined, cwd?: string): string {
+  // Node reports a missing working directory as the command missing; tell them apart.
+  if (code === 'ENOENT' && cwd !== undefined && !existsSync(cwd)) return `working directory ${cwd} does not exist (ENOENT)`;
+  if (code === 'ENOENT') return `${cmd}: command not found (ENOENT)`;
+  if (code === 'EACCES') return `${cmd}: permission denied (EACCES)`;
+  return `${cmd}: ${message ?? code ?? 'could not be started'}`;
+}

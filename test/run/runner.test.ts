@@ -1,0 +1,228 @@
+// The real runner against real processes (sh, printf, sleep, yes, head). No timing assertions:
+// sleeps only order events in the child, never measure us.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRunner } from '../../src/run/runner.js';
+import { createCancellation } from '../../src/run/cancellation.js';
+import { formatFailure } from '../../src/run/format-result.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'vw-runner-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const newRunner = (extra: Partial<Parameters<typeof createRunner>[0]> = {}) =>
+  createRunner({ logDir: path.join(dir, 'var/log/vfio-wizard'), runId: `t${Math.random().toString(36).slice(2)}`, ...extra });
+
+/** Running means: exists and is not a zombie (zombies linger until init reaps them). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\S+ \(.*\) [ZX] /s.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function waitForFile(p: string): Promise<string> {
+  for (let i = 0; i < 500; i++) {
+    if (existsSync(p)) {
+      const s = readFileSync(p, 'utf8').trim();
+      if (s !== '') return s;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${p} never appeared`);
+}
+
+describe('createRunner', () => {
+  it('delivers stdout and stderr interleaved in arrival order, and keeps stdout apart for parsers', async () => {
+    const seen: string[] = [];
+    const r = await newRunner().run(
+      ['sh', '-c', 'printf "o1\\n"; sleep 0.1; printf "e1\\n" >&2; sleep 0.1; printf "o2\\n"; sleep 0.1; printf "e2\\n" >&2'],
+      { onLine: (line, stream) => seen.push(`${stream}:${line}`) },
+    );
+    expect(seen).toEqual(['stdout:o1', 'stderr:e1', 'stdout:o2', 'stderr:e2']);
+    expect(r.output).toBe('o1\ne1\no2\ne2');
+    expect(r.stdout).toBe('o1\no2');
+    expect(r.tail).toEqual(['o1', 'e1', 'o2', 'e2']);
+    expect(r.ok).toBe(true);
+  });
+
+  it('reports exit codes; a failure message names command, code, last lines and log', async () => {
+    const runner = newRunner();
+    const ok = await runner.run(['true']);
+    expect([ok.exitCode, ok.ok, ok.signal, ok.spawnError]).toEqual([0, true, null, null]);
+
+    const bad = await runner.run(['sh', '-c', 'echo "grub.cfg: syntax error" >&2; exit 3'], { name: 'update-grub' });
+    expect([bad.exitCode, bad.ok, bad.canceled, bad.timedOut]).toEqual([3, false, false, false]);
+    const msg = formatFailure(bad);
+    expect(msg).toContain('update-grub failed with exit code 3');
+    expect(msg).toContain("command: sh -c 'echo");
+    expect(msg).toContain('grub.cfg: syntax error');
+    expect(msg).toContain(`full log: ${runner.logPath}`);
+  });
+
+  it('writes every run to <logDir>/<runId>.log: argv, start, end, exit code and the raw output', async () => {
+    const runner = newRunner({ runId: 'log-check' });
+    await runner.run(['sh', '-c', 'printf "\\033[31mred\\033[0m\\n"; printf "50%%\\r100%%\\n"; exit 4'], { name: 'colours' });
+    expect(runner.logPath).toBe(path.join(dir, 'var/log/vfio-wizard/log-check.log'));
+    const log = readFileSync(runner.logPath as string, 'utf8');
+    expect(log).toMatch(/^=== \d{4}-\d\d-\d\dT[\d:.]+Z start colours\n/);
+    expect(log).toContain('argv: ["sh","-c",');
+    expect(log).toContain('\u001B[31mred\u001B[0m\n'); // ANSI kept in the log
+    expect(log).toContain('50%\r100%\n'); // carriage returns kept too
+    expect(log).toMatch(/=== [\d\-T:.]+Z end colours: exit 4, \d+ ms\n/);
+    // the pane-side view is clean
+    const again = await runner.run(['sh', '-c', 'printf "\\033[31mred\\033[0m\\n"']);
+    expect(again.tail).toEqual(['red']);
+    expect(readFileSync(runner.logPath as string, 'utf8').match(/ start /g)).toHaveLength(2); // appended
+  });
+
+  it('runs parsed commands with LC_ALL=C, adds env, and never gives the child our stdin', async () => {
+    const runner = newRunner();
+    const r = await runner.run(['sh', '-c', 'echo "$LC_ALL $EXTRA"; cat; echo "cat rc=$?"'], { env: { EXTRA: 'yes' } });
+    expect(r.tail).toEqual(['C yes', 'cat rc=0']);
+    const unparsed = await runner.run(['sh', '-c', 'echo "${LC_ALL:-unset}"'], { parsed: false, env: { LC_ALL: 'en_US.UTF-8' } });
+    expect(unparsed.tail).toEqual(['en_US.UTF-8']);
+  });
+
+  it('collapses carriage-return progress and shows invalid UTF-8 and binary bytes safely', async () => {
+    const runner = newRunner();
+    const r = await runner.run(['sh', '-c', 'printf "copy 10%%\\rcopy 60%%\\rcopy 100%%\\n"; printf "\\377\\376ok\\n"; printf "a\\000b\\007c\\n"']);
+    expect(r.tail).toEqual(['copy 100%', '\uFFFD\uFFFDok', 'a\uFFFDb\uFFFDc']);
+    const raw = readFileSync(runner.logPath as string);
+    expect(raw.includes(Buffer.from([0xff, 0xfe, 0x6f, 0x6b]))).toBe(true); // raw bytes in the log
+  });
+
+  it('kills the command on timeout (SIGTERM to its group)', async () => {
+    const r = await newRunner().run(['sh', '-c', 'echo started; sleep 30'], { timeoutMs: 300 });
+    expect([r.timedOut, r.canceled, r.exitCode, r.signal, r.ok]).toEqual([true, false, null, 'SIGTERM', false]);
+    expect(formatFailure(r, { timeoutMs: 300 })).toContain('timed out after 300 ms and was stopped (SIGTERM)');
+    expect(r.tail).toEqual(['started']);
+  });
+
+  it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
+    // trap "" makes SIGTERM ignored, and ignored signals are inherited by sleep too.
+    const r = await newRunner().run(['sh', '-c', 'trap "" TERM; echo started; sleep 30'], { timeoutMs: 200, killGraceMs: 300 });
+    expect([r.timedOut, r.signal]).toEqual([true, 'SIGKILL']);
+  });
+
+  it('cancels a process group: a child and its grandchild both end', async () => {
+    const pidFile = path.join(dir, 'grandchild.pid');
+    const c = createCancellation();
+    const runner = newRunner();
+    const done = runner.run(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; echo ready; wait`], {
+      signal: c.signal,
+      forceSignal: c.forceSignal,
+      killGraceMs: 60_000,
+      onLine: (l) => {
+        if (l === 'ready') c.request();
+      },
+    });
+    const grandchild = Number(await waitForFile(pidFile));
+    expect(grandchild).toBeGreaterThan(0);
+    const r = await done;
+    expect([r.canceled, r.signal, r.exitCode, r.ok]).toEqual([true, 'SIGTERM', null, false]);
+    expect(isRunning(grandchild)).toBe(false);
+    expect(readFileSync(runner.logPath as string, 'utf8')).toContain('cancel requested: SIGTERM to process group');
+  });
+
+  it('a second cancel request sends SIGKILL at once', async () => {
+    const c = createCancellation();
+    const pidFile = path.join(dir, 'stubborn.pid');
+    const done = newRunner().run(['sh', '-c', `trap "" TERM; sleep 30 & echo $! > ${pidFile}; echo ready; wait`], {
+      signal: c.signal,
+      forceSignal: c.forceSignal,
+      killGraceMs: 60_000, // only the second request can end it in time
+      onLine: (l) => {
+        if (l === 'ready') {
+          expect(c.request()).toBe('terminating');
+          setTimeout(() => expect(c.request()).toBe('killing'), 100);
+        }
+      },
+    });
+    const grandchild = Number(await waitForFile(pidFile));
+    const r = await done;
+    expect([r.canceled, r.signal]).toEqual([true, 'SIGKILL']);
+    expect(isRunning(grandchild)).toBe(false);
+  });
+
+  it('does not start a command that was canceled before it ran', async () => {
+    const c = createCancellation();
+    c.request();
+    const marker = path.join(dir, 'never');
+    const r = await newRunner().run(['sh', '-c', `touch ${marker}`], { signal: c.signal });
+    expect([r.canceled, r.exitCode]).toEqual([true, null]);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('keeps memory bounded on huge output; the log still has all of it', async () => {
+    const runner = newRunner({ maxOutputChars: 100_000, tailLines: 5 });
+    let lines = 0;
+    const r = await runner.run(['sh', '-c', 'yes "a line of output" | head -n 500000'], { onLine: () => void lines++ });
+    expect(lines).toBe(500_000);
+    expect(r.ok).toBe(true);
+    expect(r.truncated).toBe(true);
+    expect(r.output.length).toBeLessThanOrEqual(100_000);
+    expect(r.stdout.length).toBeLessThanOrEqual(100_000);
+    expect(r.tail).toEqual(Array(5).fill('a line of output'));
+    const log = readFileSync(runner.logPath as string, 'utf8');
+    expect(log.split('a line of output\n').length - 1).toBe(500_000);
+  });
+
+  it('stops waiting for output held open by a background process after the command exits', async () => {
+    const pidFile = path.join(dir, 'daemon.pid');
+    const r = await newRunner({ lingerMs: 200 }).run(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; echo started`]);
+    expect([r.exitCode, r.ok, r.tail]).toEqual([0, true, ['started']]);
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+  });
+
+  it('reports a command that does not exist clearly, without throwing', async () => {
+    const runner = newRunner();
+    const r = await runner.run(['vfio-wizard-no-such-command', '--flag'], { name: 'missing' });
+    expect([r.exitCode, r.signal, r.ok]).toEqual([null, null, false]);
+    expect(r.spawnError).toBe('vfio-wizard-no-such-command: command not found (ENOENT)');
+    const msg = formatFailure(r);
+    expect(msg).toContain('missing could not be started: vfio-wizard-no-such-command: command not found (ENOENT)');
+    expect(msg).toContain('Is the package that provides "vfio-wizard-no-such-command" installed');
+    expect(readFileSync(runner.logPath as string, 'utf8')).toContain('end missing: could not start');
+  });
+
+  it('tells apart a file that is not executable, a missing working directory, and a command killed by a signal', async () => {
+    const runner = newRunner();
+    const script = path.join(dir, 'not-executable.sh');
+    await runner.run(['sh', '-c', `printf '#!/bin/sh\\necho hi\\n' > ${script}; chmod 644 ${script}`]);
+    const noExec = await runner.run([script]);
+    expect(noExec.spawnError).toBe(`${script}: permission denied (EACCES)`);
+    const noCwd = await runner.run(['true'], { cwd: path.join(dir, 'missing-dir') });
+    expect(noCwd.spawnError).toBe(`working directory ${path.join(dir, 'missing-dir')} does not exist (ENOENT)`);
+    expect(formatFailure(noCwd)).not.toContain('Is the package');
+    const killed = await runner.run(['sh', '-c', 'echo before; kill -KILL $$']);
+    expect([killed.exitCode, killed.signal, killed.canceled, killed.ok]).toEqual([null, 'SIGKILL', false, false]);
+    expect(formatFailure(killed)).toContain('sh was killed by SIGKILL.');
+  });
+
+  it('still runs when the log directory cannot be created, and says there is no log', async () => {
+    const blocker = path.join(dir, 'a-file');
+    await newRunner({ logDir: null }).run(['sh', '-c', `: > ${blocker}`]);
+    const r = await createRunner({ logDir: path.join(blocker, 'sub') }).run(['echo', 'hi']);
+    expect([r.ok, r.logPath]).toEqual([true, null]);
+    expect(formatFailure({ ...r, ok: false, exitCode: 1 })).toContain('(no log file was written)');
+  });
+
+  it('rejects an empty argv and surfaces an onLine error after the command ends', async () => {
+    const runner = newRunner();
+    await expect(runner.run([])).rejects.toThrow(/non-empty argv/);
+    await expect(
+      runner.run(['echo', 'x'], {
+        onLine: () => {
+          throw new Error('listener broke');
+        },
+      }),
+    ).rejects.toThrow('listener broke');
+  });
+});
