@@ -2,6 +2,7 @@
 // DOMAIN.md: only what the host needs; never amd_iommu=on (not a valid value); iommu=pt is an
 // offer, not a default; allow_unsafe_interrupts only when interrupt remapping is really absent.
 import type { HostFacts } from '../host/types.js';
+import { normalizeParamName, tokenizeCmdline, type CmdlineToken } from '../edit/cmdline-tokens.js';
 
 export interface ParamDecision {
   /** "intel_iommu=on" */
@@ -33,51 +34,25 @@ export interface CmdlineInputs {
   vfioPciIds?: string[];
 }
 
-const nameOf = (token: string) => {
-  const eq = token.indexOf('=');
-  return (eq < 0 ? token : token.slice(0, eq)).replace(/-/g, '_');
-};
-const valueOf = (token: string) => {
-  const eq = token.indexOf('=');
-  return eq < 0 ? null : token.slice(eq + 1);
-};
-
-/** The kernel's own command-line tokens (quotes keep spaces together; `--` ends them). */
-function kernelTokens(cmdline: string | null): string[] {
-  if (!cmdline) return [];
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (const ch of cmdline.trim()) {
-    if (ch === '"') quoted = !quoted;
-    if (!quoted && /\s/.test(ch)) {
-      if (cur) out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  if (cur) out.push(cur);
-  const end = out.indexOf('--');
-  return end < 0 ? out : out.slice(0, end);
-}
+const nameOf = (token: CmdlineToken) => normalizeParamName(token.name);
+const valueOf = (token: CmdlineToken) => token.value ?? null;
 
 export function decideCmdlineParams(facts: HostFacts, inputs: CmdlineInputs = {}): CmdlineDecision {
   const params: ParamDecision[] = [];
   const conflicts: ParamRemoval[] = [];
   const notes: string[] = [];
-  const current = kernelTokens(facts.kernel.cmdline);
+  const current = tokenizeCmdline(facts.kernel.cmdline ?? '').tokens;
   const find = (name: string) => current.filter((t) => nameOf(t) === name);
 
   for (const t of find('iommu')) {
-    if (valueOf(t) === 'off') conflicts.push({ token: t, reason: 'iommu=off disables every IOMMU; passthrough needs it on' });
+    if (valueOf(t) === 'off') conflicts.push({ token: t.text, reason: 'iommu=off disables every IOMMU; passthrough needs it on' });
   }
 
   if (facts.cpu.vendor === 'intel') {
     for (const t of find('intel_iommu')) {
       const v = valueOf(t) ?? '';
       if (v.split(',').includes('off')) {
-        conflicts.push({ token: t, reason: `${t} turns the Intel IOMMU off; passthrough needs intel_iommu=on` });
+        conflicts.push({ token: t.text, reason: `${t.text} turns the Intel IOMMU off; passthrough needs intel_iommu=on` });
       }
     }
     if (!facts.iommu.enabled) {
@@ -95,10 +70,10 @@ export function decideCmdlineParams(facts: HostFacts, inputs: CmdlineInputs = {}
     for (const t of find('amd_iommu')) {
       const v = valueOf(t) ?? '';
       if (v.split(',').includes('off')) {
-        conflicts.push({ token: t, reason: `${t} turns the AMD IOMMU off; the kernel enables it by default without it` });
+        conflicts.push({ token: t.text, reason: `${t.text} turns the AMD IOMMU off; the kernel enables it by default without it` });
       }
       // "on" is not a value the kernel knows ("AMD-Vi: Unknown option - 'on'"): harmless but wrong.
-      if (v === 'on') notes.push(`${t} is not a valid value (the kernel logs "AMD-Vi: Unknown option"); it does nothing and can be removed`);
+      if (v === 'on') notes.push(`${t.text} is not a valid value (the kernel logs "AMD-Vi: Unknown option"); it does nothing and can be removed`);
     }
     if (!facts.iommu.enabled) {
       notes.push(
