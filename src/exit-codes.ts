@@ -15,6 +15,8 @@ export const ExitCode = {
   locked: 6,
   /** the disk is full or read-only */
   noSpace: 7,
+  /** the journal under var/lib/vfio-wizard is corrupt or truncated (restore.sh may still help) */
+  journalCorrupt: 8,
   /** success, but a reboot is needed for the change to take effect */
   rebootRequired: 10,
   /** must run as root */

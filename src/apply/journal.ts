@@ -1,0 +1,330 @@
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, UserError } from '../exit-codes.js';
+import type { SystemRoot } from '../host/root.js';
+import type { CommandPhase, FileAction, Regeneration } from '../plan/types.js';
+import { atomicWrite } from './atomic-write.js';
+import { crashPoint } from './crash-point.js';
+import { errnoCode, mapFsError } from './fs-errors.js';
+import { RESTORED_MARKER, restoreReadme, restoreScript } from './restore-script.js';
+
+// The write-ahead journal (docs/journal.md). One directory per run:
+//   <root>/var/lib/vfio-wizard/runs/<runId>/journal.json   the whole journal, rewritten atomically
+//   .../backups/<seq>.orig, <seq>.ours                       original and written bytes per file
+//   .../restore.sh, README.txt                               the rescue path without Node
+// A record is durable before the change it announces is made, so after a crash the journal
+// always knows at least as much as the disk.
+
+export const JOURNAL_FORMAT = 'vfio-wizard-journal';
+export const JOURNAL_VERSION = 1;
+export const STATE_DIR = '/var/lib/vfio-wizard';
+
+export interface FileMeta {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface FileEntry {
+  seq: number;
+  kind: 'file';
+  action: FileAction;
+  /** the path the plan named */
+  path: string;
+  /** the path written after resolving symlinks under the root (equal to path without links) */
+  target: string;
+  why: string;
+  /** intent: announced, nothing written yet · backed-up: original saved, target may be written ·
+   *  done: target written · undone: rolled back */
+  state: 'intent' | 'backed-up' | 'done' | 'undone';
+  /** parent directories this change created (removed again on rollback when empty) */
+  createdDirs: string[];
+  original: (FileMeta & { exists: true; sha256: string; backup: string; selinux: string | null }) | { exists: false } | null;
+  ours: (FileMeta & { exists: true; sha256: string; copy: string }) | { exists: false } | null;
+}
+
+export interface SysfsEntry {
+  seq: number;
+  kind: 'sysfs';
+  path: string;
+  value: string;
+  /** what was read just before writing (null: unreadable) */
+  previous: string | null;
+  why: string;
+  state: 'intent' | 'done' | 'undone';
+}
+
+export interface CommandEntry {
+  seq: number;
+  kind: 'command';
+  argv: string[];
+  /** what was actually executed (chroot prefix included); null when not run */
+  ranAs: string[] | null;
+  phase: CommandPhase;
+  why: string;
+  undo: { argv: string[]; why: string } | null;
+  regenerates: Regeneration | null;
+  /** pending: --commands skip, listed for the user to run */
+  state: 'intent' | 'done' | 'failed' | 'pending' | 'undone';
+  exitCode: number | null;
+  tail: string[];
+}
+
+export type JournalEntry = FileEntry | SysfsEntry | CommandEntry;
+
+export type StepState = 'applying' | 'applied' | 'rolling-back' | 'rolled-back' | 'rollback-blocked';
+
+export interface StepRecord {
+  id: string;
+  title: string;
+  state: StepState;
+  needsReboot: boolean;
+  notes: string[];
+  startedAt: string;
+  finishedAt: string | null;
+  /** boot id of the running kernel at apply time (null under --root): tells whether a reboot happened */
+  bootId: string | null;
+  /** why the step failed or was blocked */
+  error: string | null;
+  verification: 'pending' | 'passed' | 'failed' | 'none';
+  /** regeneration commands a rollback of this step still has to run (set before undoing) */
+  pendingRegenerations?: { kind: Regeneration; argv: string[] }[];
+  entries: JournalEntry[];
+}
+
+export interface Journal {
+  format: typeof JOURNAL_FORMAT;
+  version: typeof JOURNAL_VERSION;
+  runId: string;
+  createdAt: string;
+  tool: { name: 'vfio-wizard'; version: string };
+  commands: 'run' | 'chroot' | 'skip';
+  steps: StepRecord[];
+}
+
+export interface Run {
+  root: SystemRoot;
+  /** host path of the run directory */
+  dir: string;
+  journal: Journal;
+}
+
+const refuseLink = (hostPath: string): never => {
+  throw new UserError(
+    `${hostPath} is a symbolic link; vfio-wizard never follows links in its state directory`,
+    ExitCode.journalCorrupt,
+    'Someone or something replaced it with a link. Inspect it (ls -l), remove the link, and run again. Nothing was changed.',
+  );
+};
+
+/** mkdir (mode 0700) or check an existing directory, refusing symlinks. */
+function ensurePlainDir(hostPath: string): void {
+  try {
+    const st = lstatSync(hostPath);
+    if (st.isSymbolicLink()) refuseLink(hostPath);
+    if (!st.isDirectory()) {
+      throw new UserError(`${hostPath} is not a directory`, ExitCode.journalCorrupt, 'Move it out of the way and run again.');
+    }
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw mapFsError(err, 'checking the state directory', hostPath);
+    try {
+      mkdirSync(hostPath, { mode: 0o700 });
+    } catch (e) {
+      throw mapFsError(e, 'creating the state directory', hostPath);
+    }
+  }
+}
+
+/** Create <root>/var/lib/vfio-wizard/runs, refusing symlinks at and below vfio-wizard/. */
+export function ensureStateDir(root: SystemRoot): string {
+  // one level at a time: a recursive mkdir reports EROFS as ENOENT
+  for (const d of ['/var', '/var/lib']) {
+    const host = root.at(d);
+    if (existsSync(host)) continue;
+    try {
+      mkdirSync(host, { mode: 0o755 });
+    } catch (err) {
+      throw mapFsError(err, `creating ${d}`, host);
+    }
+  }
+  const state = root.at(STATE_DIR);
+  ensurePlainDir(state);
+  ensurePlainDir(path.join(state, 'runs'));
+  return state;
+}
+
+export function runsDir(root: SystemRoot): string {
+  return root.at(`${STATE_DIR}/runs`);
+}
+
+/** Run ids sort by time: 20261122T023000Z-<pid>[-n]. */
+export function newRunId(root: SystemRoot, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const base = `${stamp}-${process.pid}`;
+  const taken = new Set(listRunIds(root));
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+export function listRunIds(root: SystemRoot): string[] {
+  const dir = runsDir(root);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /^\d{8}T\d{6}Z-\d+(-\d+)?$/.test(n)).sort();
+}
+
+/** Read a file in the state directory without following a planted link. */
+export function readStateFile(hostPath: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    if (errnoCode(err) === 'ELOOP') refuseLink(hostPath);
+    throw err;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new UserError(`${hostPath} is not a regular file`, ExitCode.journalCorrupt, 'Inspect it and move it away.');
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function createRun(root: SystemRoot, commands: Journal['commands'], toolVersion: string): Run {
+  ensureStateDir(root);
+  const runId = newRunId(root);
+  const dir = path.join(runsDir(root), runId);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    mkdirSync(path.join(dir, 'backups'), { mode: 0o700 });
+  } catch (err) {
+    throw mapFsError(err, 'creating the journal directory', dir);
+  }
+  const run: Run = {
+    root,
+    dir,
+    journal: {
+      format: JOURNAL_FORMAT,
+      version: JOURNAL_VERSION,
+      runId,
+      createdAt: new Date().toISOString(),
+      tool: { name: 'vfio-wizard', version: toolVersion },
+      commands,
+      steps: [],
+    },
+  };
+  saveJournal(run);
+  atomicWrite(path.join(dir, 'README.txt'), restoreReadme(run.journal), { mode: 0o644, what: 'writing README.txt' });
+  return run;
+}
+
+let saves = 0;
+
+/**
+ * Make the journal's current content durable (atomic rewrite + fsync), then refresh restore.sh
+ * so the rescue path always matches the journal.
+ */
+export function saveJournal(run: Run): void {
+  saves += 1;
+  const hostPath = path.join(run.dir, 'journal.json');
+  try {
+    if (lstatSync(hostPath).isSymbolicLink()) refuseLink(hostPath);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  atomicWrite(hostPath, `${JSON.stringify(run.journal, null, 2)}\n`, {
+    mode: 0o600,
+    crashLabel: `journal#${saves}`,
+    what: 'writing the journal',
+  });
+  atomicWrite(path.join(run.dir, 'restore.sh'), restoreScript(run.journal), { mode: 0o700, what: 'writing restore.sh' });
+  crashPoint(`restore.sh#${saves}`);
+}
+
+function corrupt(hostPath: string, why: string): UserError {
+  return new UserError(
+    `the journal ${hostPath} is corrupt (${why})`,
+    ExitCode.journalCorrupt,
+    `Nothing was changed. The backups and restore.sh next to it (from the last good record) can still undo the run: read ${path.join(path.dirname(hostPath), 'README.txt')}.`,
+  );
+}
+
+function checkShape(j: unknown): string | null {
+  if (typeof j !== 'object' || j === null) return 'not an object';
+  const o = j as Partial<Journal>;
+  if (o.format !== JOURNAL_FORMAT) return `format is not "${JOURNAL_FORMAT}"`;
+  if (o.version !== JOURNAL_VERSION) return `version ${String(o.version)} is not supported (this build reads ${JOURNAL_VERSION})`;
+  if (typeof o.runId !== 'string' || !Array.isArray(o.steps)) return 'runId or steps missing';
+  for (const s of o.steps) {
+    if (typeof s?.id !== 'string' || typeof s.state !== 'string' || !Array.isArray(s.entries)) return 'a step record is incomplete';
+    for (const e of s.entries) {
+      if (typeof e?.seq !== 'number' || !['file', 'sysfs', 'command'].includes(e.kind)) return 'an entry is incomplete';
+    }
+  }
+  return null;
+}
+
+/** Load one run's journal, refusing symlinks and reporting corruption as UserError(journalCorrupt). */
+export function loadRun(root: SystemRoot, runId: string): Run {
+  const dir = path.join(runsDir(root), runId);
+  try {
+    const st = lstatSync(dir);
+    if (st.isSymbolicLink()) refuseLink(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') throw new UserError(`no run ${runId} under ${runsDir(root)}`, ExitCode.badInput, 'vfio-wizard status lists the runs.');
+    throw err;
+  }
+  const hostPath = path.join(dir, 'journal.json');
+  let text: string;
+  try {
+    text = readStateFile(hostPath).toString('utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    if (errnoCode(err) === 'ENOENT') {
+      // killed before the first record became durable: nothing was changed by that run
+      return { root, dir, journal: { format: JOURNAL_FORMAT, version: JOURNAL_VERSION, runId, createdAt: '', tool: { name: 'vfio-wizard', version: '' }, commands: 'run', steps: [] } };
+    }
+    throw corrupt(hostPath, String(err));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(hostPath, err instanceof Error ? err.message : String(err));
+  }
+  const problem = checkShape(parsed);
+  if (problem) throw corrupt(hostPath, problem);
+  const journal = parsed as Journal;
+  applyRestoredMarker(dir, journal);
+  return { root, dir, journal };
+}
+
+/** Steps restore.sh undid (it cannot edit JSON with coreutils, so it leaves a marker instead). */
+function applyRestoredMarker(dir: string, journal: Journal): void {
+  let ids: string[];
+  try {
+    ids = readStateFile(path.join(dir, RESTORED_MARKER)).toString('utf8').split('\n').filter(Boolean);
+  } catch {
+    return;
+  }
+  for (const step of journal.steps) {
+    if (!ids.includes(step.id) || step.state === 'rolled-back') continue;
+    step.state = 'rolled-back';
+    step.error = `undone by restore.sh (${RESTORED_MARKER})`;
+    for (const e of step.entries) e.state = 'undone';
+  }
+}
+
+export function backupPath(run: Run, rel: string): string {
+  const p = path.join(run.dir, rel);
+  try {
+    if (lstatSync(p).isSymbolicLink()) refuseLink(p);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  return p;
+}

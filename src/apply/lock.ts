@@ -1,0 +1,120 @@
+import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { ExitCode, UserError } from '../exit-codes.js';
+import type { SystemRoot } from '../host/root.js';
+import { errnoCode, mapFsError } from './fs-errors.js';
+import { ensureStateDir } from './journal.js';
+
+// One writer at a time per system. The lock lives with the journal (<root>/var/lib/vfio-wizard/
+// lock) so it follows --root; it names the holder (pid, process start time, boot id), which is
+// how a lock left by a killed process or by another boot is told apart from a live one.
+
+interface LockInfo {
+  pid: number;
+  /** field 22 of /proc/<pid>/stat: guards against the pid being reused */
+  startTicks: string | null;
+  bootId: string | null;
+  startedAt: string;
+  command: string;
+}
+
+export interface Lock {
+  path: string;
+  release(): void;
+}
+
+function readProcStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may contain spaces and parentheses: split after the last ")"
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function currentBootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+function holderAlive(info: LockInfo): boolean {
+  if (info.bootId && currentBootId() && info.bootId !== currentBootId()) return false;
+  try {
+    process.kill(info.pid, 0);
+  } catch (err) {
+    if (errnoCode(err) !== 'EPERM') return false;
+  }
+  const start = readProcStart(info.pid);
+  return !(info.startTicks && start && start !== info.startTicks);
+}
+
+export function lockPath(root: SystemRoot): string {
+  return root.at('/var/lib/vfio-wizard/lock');
+}
+
+/** Take the lock or throw UserError(locked) naming the holder's pid. A dead holder's lock is taken over. */
+export function acquireLock(root: SystemRoot, command: string): Lock {
+  ensureStateDir(root);
+  const file = lockPath(root);
+  const info: LockInfo = {
+    pid: process.pid,
+    startTicks: readProcStart(process.pid),
+    bootId: currentBootId(),
+    startedAt: new Date().toISOString(),
+    command,
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw mapFsError(err, 'taking the lock', file);
+      let holder: LockInfo | null = null;
+      try {
+        holder = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+      } catch {
+        holder = null; // a lock file cut short by a crash: its writer is gone
+      }
+      if (holder && typeof holder.pid === 'number' && holderAlive(holder)) {
+        throw new UserError(
+          `another vfio-wizard is running (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt}); it holds ${file}`,
+          ExitCode.locked,
+          `Wait for it to finish, or stop it (kill ${holder.pid}) and run the command again.`,
+        );
+      }
+      try {
+        unlinkSync(file);
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT') throw mapFsError(e, 'removing a stale lock', file);
+      }
+      continue;
+    }
+    try {
+      writeSync(fd, `${JSON.stringify(info)}\n`);
+    } catch (err) {
+      closeSync(fd);
+      unlinkSync(file);
+      throw mapFsError(err, 'taking the lock', file);
+    }
+    closeSync(fd);
+    let released = false;
+    return {
+      path: file,
+      release() {
+        if (released) return;
+        released = true;
+        try {
+          const now = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+          if (now.pid === process.pid) unlinkSync(file);
+        } catch {
+          /* gone already */
+        }
+      },
+    };
+  }
+  throw new UserError(`could not take the lock ${file}: another process keeps taking it`, ExitCode.locked, 'Run the command again in a moment.');
+}

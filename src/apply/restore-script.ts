@@ -1,0 +1,171 @@
+import { shellJoin, shellQuote } from '../plan/shell-quote.js';
+import type { CommandEntry, Journal, JournalEntry } from './journal.js';
+
+// restore.sh: the rescue path for a machine that no longer boots, or a chroot without Node.
+// POSIX sh and coreutils only (cp, mv, rm, chmod, chown, sha256sum, cut, dirname, mkdir, rmdir,
+// sync, chroot). It mirrors `vfio-wizard rollback`: reverse order, checksum before touching a
+// file, refuse a file that changed after we wrote it unless FORCE=1. It is regenerated at every
+// journal record, so it always matches journal.json.
+
+const q = shellQuote;
+
+/** Written by restore.sh next to the journal after a clean restore: one step id per line. */
+export const RESTORED_MARKER = 'restored-by-script';
+const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
+
+const PRELUDE = `set -u
+ROOT=\${1:-\${ROOT:-/}}
+FORCE=\${FORCE:-0}
+NO_COMMANDS=\${NO_COMMANDS:-0}
+HERE=$(cd "$(dirname "$0")" && pwd) || exit 1
+status=0
+
+at() { if [ "$ROOT" = / ]; then printf '%s\\n' "$1"; else printf '%s%s\\n' "\${ROOT%/}" "$1"; fi; }
+sum() { sha256sum < "$1" | cut -d ' ' -f 1; }
+now_of() { if [ -f "$1" ]; then sum "$1"; elif [ -e "$1" ] || [ -L "$1" ]; then echo other; else echo missing; fi; }
+drift() {
+  echo "DRIFT: $1 changed after vfio-wizard wrote it; left as it is. Original: $HERE/$2" >&2
+  echo "       Compare it with the current file, or run again with FORCE=1 to overwrite." >&2
+  status=4
+}
+keep_now() { cp -p "$1" "$HERE/$2.now.$$" && echo "  the current version is kept as $HERE/$2.now.$$"; }
+
+# restore SYSPATH ORIGINAL_SHA OURS_SHA BACKUP MODE UID GID
+restore() {
+  t=$(at "$1"); now=$(now_of "$t")
+  if [ "$now" = "$2" ]; then chown "$6:$7" "$t" && chmod "$5" "$t"; echo "unchanged: $1"; return; fi
+  if [ "$now" != "$3" ]; then
+    if [ "$FORCE" != 1 ]; then drift "$1" "$4"; return; fi
+    if [ "$now" != missing ]; then keep_now "$t" "$4" || { status=1; return; }; fi
+  fi
+  b="$HERE/$4"
+  if [ "$(sum "$b")" != "$2" ]; then echo "FAILED: $b does not match its checksum; $1 left as it is" >&2; status=1; return; fi
+  d=$(dirname "$t"); tmp="$d/.vfio-wizard-restore.$$"
+  if mkdir -p "$d" && cp "$b" "$tmp" && chown "$6:$7" "$tmp" && chmod "$5" "$tmp" && mv -f "$tmp" "$t"; then
+    echo "restored: $1"
+  else
+    rm -f "$tmp"; echo "FAILED: could not restore $1" >&2; status=1
+  fi
+}
+
+# remove SYSPATH OURS_SHA BACKUP_PREFIX — a file vfio-wizard created
+remove() {
+  t=$(at "$1"); now=$(now_of "$t")
+  if [ "$now" = missing ]; then echo "unchanged: $1 (absent)"; return; fi
+  if [ "$now" != "$2" ]; then
+    if [ "$FORCE" != 1 ]; then drift "$1" "$3"; return; fi
+    keep_now "$t" "$3" || { status=1; return; }
+  fi
+  if rm -f "$t"; then echo "removed: $1"; else echo "FAILED: could not remove $1" >&2; status=1; fi
+}
+
+# cleanup SYSPATH — temp files a killed vfio-wizard left next to the file
+cleanup() {
+  t=$(at "$1")
+  for f in "$(dirname "$t")/.$(basename "$t").vfio-wizard-tmp."*; do
+    if [ -f "$f" ]; then rm -f "$f" && echo "removed leftover temp file: $f"; fi
+  done
+}
+
+removedir() { rmdir "$(at "$1")" 2>/dev/null && echo "removed directory: $1"; return 0; }
+
+sysfs() {
+  if [ "$ROOT" != / ]; then echo "skipped (live setting, only meaningful on the running system): $1"; return; fi
+  printf '%s' "$2" > "$1" && echo "restored: $1" || { echo "FAILED: could not write $1" >&2; status=1; }
+}
+
+run_cmd() {
+  if [ "$NO_COMMANDS" = 1 ]; then echo "not run (NO_COMMANDS=1): $*"; return; fi
+  echo "running: $*"
+  if [ "$ROOT" = / ]; then "$@"; else chroot "$ROOT" "$@"; fi || { echo "FAILED: $*" >&2; status=1; }
+}
+`;
+
+/** The lines undoing one entry (empty when the entry never touched anything). */
+function undoLines(e: JournalEntry): string[] {
+  if (e.kind === 'file') {
+    const lines: string[] = e.state === 'undone' ? [] : [`cleanup ${q(e.target)}`];
+    if (e.state === 'backed-up' || e.state === 'done') {
+      const oursSha = e.ours?.exists ? e.ours.sha256 : 'missing';
+      if (e.original?.exists) {
+        const o = e.original;
+        lines.push(`restore ${q(e.target)} ${o.sha256} ${oursSha} ${q(o.backup)} ${octal(o.mode)} ${o.uid} ${o.gid}`);
+      } else {
+        lines.push(`remove ${q(e.target)} ${oursSha} ${q(`backups/${e.seq}`)}`);
+      }
+    }
+    if (e.state !== 'undone') for (const d of [...e.createdDirs].reverse()) lines.push(`removedir ${q(d)}`);
+    return lines;
+  }
+  if (e.kind === 'sysfs') {
+    return e.state !== 'undone' && e.previous !== null ? [`sysfs ${q(e.path)} ${q(e.previous)}`] : [];
+  }
+  return mayHaveRun(e) && e.undo ? [`run_cmd ${shellJoin(e.undo.argv)}`] : [];
+}
+
+// A command that failed is not undone or regenerated: the tools involved (update-initramfs,
+// grub-mkconfig, dracut, virsh) leave their output untouched when they fail. One interrupted
+// mid-run (state intent) may have done anything, so it counts as run.
+export const mayHaveRun = (e: CommandEntry) => e.state === 'intent' || e.state === 'done';
+
+export function restoreScript(j: Journal): string {
+  const out = [
+    '#!/bin/sh',
+    `# Undo vfio-wizard run ${j.runId} without Node: POSIX sh and coreutils only.`,
+    '#   sh restore.sh [ROOT]   ROOT is / (default) or where the disk is mounted, e.g. /mnt',
+    '#   FORCE=1        also overwrite files changed after vfio-wizard wrote them (the current',
+    '#                  version is kept next to the backups first)',
+    '#   NO_COMMANDS=1  print the undo / regeneration commands instead of running them',
+    '# Generated from journal.json at every journal record; do not edit.',
+    PRELUDE,
+  ];
+  const regen = new Map<string, string[]>();
+  for (const step of [...j.steps].reverse()) {
+    if (step.state === 'rolled-back') continue;
+    out.push(`# step ${step.id}: ${step.title.replace(/\n/g, ' ')} (${step.state})`);
+    for (const e of [...step.entries].reverse()) out.push(...undoLines(e));
+    for (const r of step.pendingRegenerations ?? []) if (!regen.has(r.kind)) regen.set(r.kind, r.argv);
+    for (const e of step.entries) {
+      if (e.kind === 'command' && e.regenerates && mayHaveRun(e) && !regen.has(e.regenerates)) regen.set(e.regenerates, e.argv);
+    }
+  }
+  // the boot artefacts are rebuilt from the restored files: initramfs first, then the boot loader
+  for (const kind of ['initramfs', 'bootloader']) {
+    const argv = regen.get(kind);
+    if (argv) out.push(`# regenerate the ${kind} from the restored files`, `run_cmd ${shellJoin(argv)}`);
+  }
+  const covered = j.steps.filter((st) => st.state !== 'rolled-back').map((st) => q(st.id));
+  out.push(
+    'sync',
+    // tells vfio-wizard (status, rollback, the next apply) that these steps were undone by hand
+    `if [ "$status" = 0 ]; then printf '%s\\n' ${covered.length > 0 ? covered.join(' ') : "''"} > "$HERE/${RESTORED_MARKER}"; sync; fi`,
+    'if [ "$status" = 0 ]; then echo "restore.sh: done"; else echo "restore.sh: finished with problems (see above)" >&2; fi',
+    'exit "$status"',
+    '',
+  );
+  return out.join('\n');
+}
+
+export function restoreReadme(j: Journal): string {
+  return `vfio-wizard run ${j.runId}
+=========================
+
+journal.json   what this run changed, step by step (format ${j.format}, version ${j.version}; see docs/journal.md)
+backups/       N.orig = a file's bytes before the change, N.ours = what vfio-wizard wrote
+restore.sh     undoes the run without Node (POSIX sh + coreutils)
+
+To undo, preferably:   vfio-wizard rollback --all            (or --root /mnt from a live system)
+Without Node:          sh ${'restore.sh'} /                  (the running system)
+From a rescue system:  mount the disk at /mnt (and /mnt/boot if separate), then
+                       sh /mnt/var/lib/vfio-wizard/runs/${j.runId}/restore.sh /mnt
+
+With several runs under runs/, undo the newest run first (their names sort by time).
+
+restore.sh checks every file's checksum first. A file that changed after vfio-wizard wrote it is
+left alone (DRIFT) unless you run it with FORCE=1; the current version is then kept next to the
+backups. NO_COMMANDS=1 prints the initramfs / boot loader commands instead of running them (with a
+ROOT other than / they run through chroot, which needs /proc, /sys and /dev bind-mounted there).
+Exit status: 0 done, 1 something failed, 4 a file was left alone because it drifted.
+`;
+}
+

@@ -1,0 +1,390 @@
+import { existsSync, lstatSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, UserError, type ExitCodeValue } from '../exit-codes.js';
+import type { SystemRoot } from '../host/root.js';
+import { textDiff } from '../plan/diff.js';
+import { shellJoin } from '../plan/shell-quote.js';
+import type { Regeneration } from '../plan/types.js';
+import { atomicWrite, durableUnlink, leftoverTemps, sha256 } from './atomic-write.js';
+import { effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
+import { errnoCode, mapFsError } from './fs-errors.js';
+import { backupPath, listRunIds, loadRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
+import { acquireLock } from './lock.js';
+import { mayHaveRun } from './restore-script.js';
+import { relabel } from './selinux.js';
+
+/** A file that changed after vfio-wizard wrote it: the three versions, as host paths. */
+export interface Drift {
+  runId: string;
+  stepId: string;
+  path: string;
+  /** the backup of the original (null: the file did not exist before) */
+  original: string | null;
+  /** the copy of what vfio-wizard wrote (null: vfio-wizard deleted it) */
+  ours: string | null;
+  /** the file as it is now (null: it is gone) */
+  now: string | null;
+  /** unified diff from ours to now */
+  diff: string;
+}
+
+export interface RollbackRequest {
+  stepId?: string;
+  all?: boolean;
+}
+
+export interface RollbackOptions extends EngineOptions {
+  force?: boolean;
+}
+
+export interface RollbackResult {
+  status: 'rolled-back' | 'nothing' | 'blocked' | 'failed';
+  exitCode: ExitCodeValue;
+  message: string;
+  steps: { runId: string; stepId: string; state: string }[];
+  drift: Drift[];
+  /** regeneration and undo commands that were listed but not run (--commands skip) */
+  pendingCommands: string[][];
+  problems: string[];
+}
+
+type FilePlan = { kind: 'noop' | 'restore' | 'remove' | 'drift'; now: Buffer | null; nowExists: boolean };
+
+function readCurrent(hostPath: string): { exists: boolean; data: Buffer | null } {
+  try {
+    const st = lstatSync(hostPath);
+    if (!st.isFile()) return { exists: true, data: null };
+    return { exists: true, data: readFileSync(hostPath) };
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return { exists: false, data: null };
+    throw err;
+  }
+}
+
+/** What undoing one file entry needs, judged by checksums (never by timestamps). */
+function classify(root: SystemRoot, e: FileEntry): FilePlan {
+  const cur = readCurrent(root.at(e.target));
+  if (e.state === 'intent' || e.state === 'undone' || e.original === null || e.ours === null) {
+    return { kind: 'noop', now: cur.data, nowExists: cur.exists };
+  }
+  const nowSha = cur.exists ? (cur.data ? sha256(cur.data) : 'not-a-file') : null;
+  const origSha = e.original.exists ? e.original.sha256 : null;
+  const oursSha = e.ours.exists ? e.ours.sha256 : null;
+  if (nowSha === origSha) return { kind: 'noop', now: cur.data, nowExists: cur.exists };
+  if (nowSha === oursSha) return { kind: e.original.exists ? 'restore' : 'remove', now: cur.data, nowExists: cur.exists };
+  return { kind: 'drift', now: cur.data, nowExists: cur.exists };
+}
+
+function driftReport(run: Run, step: StepRecord, e: FileEntry, p: FilePlan): Drift {
+  const original = e.original?.exists ? path.join(run.dir, e.original.backup) : null;
+  const ours = e.ours?.exists ? path.join(run.dir, e.ours.copy) : null;
+  const oursText = ours && existsSync(ours) ? readFileSync(ours, 'utf8') : '';
+  return {
+    runId: run.journal.runId,
+    stepId: step.id,
+    path: e.target,
+    original,
+    ours,
+    now: p.nowExists ? run.root.at(e.target) : null,
+    diff: textDiff(`ours${e.target}`, oursText, `now${e.target}`, p.now ? p.now.toString('utf8') : ''),
+  };
+}
+
+/** Drifted files of a step (empty: the step can be undone without overwriting anyone's edits). */
+export function findDrift(run: Run, step: StepRecord): Drift[] {
+  const out: Drift[] = [];
+  for (const e of step.entries) {
+    if (e.kind !== 'file') continue;
+    const p = classify(run.root, e);
+    if (p.kind === 'drift') out.push(driftReport(run, step, e, p));
+  }
+  return out;
+}
+
+function removeCreatedDirs(root: SystemRoot, dirs: string[]): void {
+  for (const d of [...dirs].reverse()) {
+    try {
+      rmdirSync(root.at(d));
+    } catch {
+      /* not empty (someone else put files there) or already gone: leave it */
+    }
+  }
+}
+
+interface StepUndo {
+  regenerations: Map<Regeneration, string[]>;
+  problems: string[];
+  pending: string[][];
+}
+
+async function undoFile(run: Run, e: FileEntry, opts: RollbackOptions): Promise<string | null> {
+  const { root } = run;
+  const host = root.at(e.target);
+  for (const t of leftoverTemps(path.dirname(host), path.basename(host))) unlinkSync(t);
+  const p = classify(root, e);
+  if (p.kind === 'drift' && !opts.force) {
+    // only reachable when the caller skipped the drift check (an automatic rollback racing an editor)
+    return `${e.target} changed while vfio-wizard was working; it was left as it is`;
+  }
+  if (p.kind === 'drift' && p.nowExists) {
+    // --force overwrites someone's edit; keep it next to the backups so nothing is lost
+    const keep = path.join(run.dir, 'backups', `${e.seq}.now-${Date.now()}`);
+    if (p.now) writeFileSync(keep, p.now, { mode: 0o600 });
+  }
+  const o = e.original;
+  if (o?.exists && (p.kind === 'restore' || p.kind === 'drift' || p.kind === 'noop')) {
+    if (p.kind === 'noop') {
+      // bytes are the original's; put mode and owner back too (a mode-only change, a rewrite)
+      if (p.nowExists && p.now) atomicOrMeta(host, o, null, e.seq);
+    } else {
+      const bytes = readFileSync(backupPath(run, o.backup));
+      if (sha256(bytes) !== o.sha256) {
+        throw new UserError(
+          `the backup ${path.join(run.dir, o.backup)} of ${e.target} does not match its checksum`,
+          ExitCode.rollbackBlocked,
+          'The backup was damaged; the file was left as it is. Compare it by hand with the journal.',
+        );
+      }
+      atomicOrMeta(host, o, bytes, e.seq);
+    }
+    await relabel(root, opts.runner, host, o.selinux);
+  } else if (!o?.exists && (p.kind === 'remove' || p.kind === 'drift') && p.nowExists) {
+    durableUnlink(host, `remove ${e.seq}`);
+  }
+  removeCreatedDirs(root, e.createdDirs);
+  return null;
+}
+
+function atomicOrMeta(host: string, o: { mode: number; uid: number; gid: number }, bytes: Buffer | null, seq: number): void {
+  if (bytes) {
+    atomicWrite(host, bytes, { mode: o.mode, uid: o.uid, gid: o.gid, what: 'restoring the original', crashLabel: `restore ${seq}` });
+    return;
+  }
+  const st = lstatSync(host);
+  if ((st.mode & 0o7777) === o.mode && st.uid === o.uid && st.gid === o.gid) return;
+  // a same-bytes file with other metadata: rewrite atomically rather than chmod in place, so a
+  // crash never leaves a half-updated owner/mode pair
+  atomicWrite(host, readFileSync(host), { mode: o.mode, uid: o.uid, gid: o.gid, what: 'restoring mode and owner', crashLabel: `restore ${seq}` });
+}
+
+/**
+ * Undo one step in reverse order and mark it rolled back. The caller holds the lock, has checked
+ * drift (or passes force), and runs the collected regenerations once at the end.
+ */
+export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions): Promise<StepUndo> {
+  const out: StepUndo = { regenerations: new Map(), problems: [], pending: [] };
+  const mode = opts.commands ?? 'chroot';
+  // the regenerations are journaled before anything is undone: a rollback killed after restoring
+  // the files but before rebuilding the initramfs / boot config still knows what is left to run
+  for (const r of step.pendingRegenerations ?? []) out.regenerations.set(r.kind, r.argv);
+  for (const e of step.entries) {
+    if (e.kind === 'command' && e.regenerates && mayHaveRun(e) && !out.regenerations.has(e.regenerates)) out.regenerations.set(e.regenerates, e.argv);
+  }
+  step.pendingRegenerations = [...out.regenerations].map(([kind, argv]) => ({ kind, argv }));
+  step.state = 'rolling-back';
+  saveJournal(run);
+  for (const e of [...step.entries].reverse()) {
+    if (e.state === 'undone') continue;
+    if (e.kind === 'file') {
+      const problem = await undoFile(run, e, opts);
+      if (problem) {
+        out.problems.push(problem);
+        continue;
+      }
+    } else if (e.kind === 'sysfs') {
+      if (e.previous !== null && e.state === 'done') {
+        const host = run.root.at(e.path);
+        try {
+          writeFileSync(host, e.previous);
+        } catch (err) {
+          out.problems.push(`could not write ${JSON.stringify(e.previous)} back to ${e.path}: ${(err as Error).message}`);
+        }
+      }
+    } else {
+      if (mayHaveRun(e) && e.undo) {
+        if (mode === 'skip') out.pending.push(e.undo.argv);
+        else {
+          const r = await opts.runner.run(hostArgv(run.root, e.undo.argv), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal });
+          if (!r.ok) out.problems.push(`undo command failed: ${shellJoin(e.undo.argv)} (${r.canceled ? 'interrupted' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`})`);
+        }
+      }
+    }
+    e.state = 'undone';
+    saveJournal(run);
+  }
+  // a step with a problem stays selectable, so fixing the cause and rolling back again finishes it
+  if (out.problems.length > 0) {
+    step.state = 'rollback-blocked';
+    step.error = out.problems.join('; ');
+  } else if (out.regenerations.size === 0) {
+    step.state = 'rolled-back';
+  }
+  step.finishedAt = new Date().toISOString();
+  saveJournal(run);
+  return out;
+}
+
+/** After the regenerations: mark the steps rolled back, or blocked with the reason (kept for a retry). */
+export function finishSteps(sel: { run: Run; step: StepRecord }[], problems: string[]): void {
+  const touched = new Set<Run>();
+  for (const { run, step } of sel) {
+    if (step.state !== 'rolling-back') continue;
+    if (problems.length > 0) {
+      step.state = 'rollback-blocked';
+      step.error = problems.join('; ');
+    } else {
+      step.state = 'rolled-back';
+      step.pendingRegenerations = [];
+    }
+    touched.add(run);
+  }
+  // one record per run: the steps of a run change state together
+  for (const run of touched) saveJournal(run);
+}
+
+/** Re-run the regeneration commands so restored files take effect: initramfs first, then the boot loader. */
+export async function regenerate(
+  root: SystemRoot,
+  regenerations: Map<Regeneration, string[]>,
+  opts: RollbackOptions,
+): Promise<{ problems: string[]; pending: string[][] }> {
+  const problems: string[] = [];
+  const pending: string[][] = [];
+  for (const kind of ['initramfs', 'bootloader'] as const) {
+    const argv = regenerations.get(kind);
+    if (!argv) continue;
+    if ((opts.commands ?? 'chroot') === 'skip') {
+      pending.push(argv);
+      opts.onEvent?.({ type: 'regenerate', argv, state: 'pending' });
+      continue;
+    }
+    opts.onEvent?.({ type: 'regenerate', argv, state: 'start' });
+    const r = await opts.runner.run(hostArgv(root, argv), { name: argv[0] ?? kind, signal: opts.signal });
+    opts.onEvent?.({ type: 'regenerate', argv, state: r.ok ? 'done' : 'failed' });
+    if (!r.ok) {
+      problems.push(`regenerating the ${kind} failed: ${shellJoin(argv)} (${r.canceled ? 'interrupted' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`}); ${r.tail.slice(-3).join(' / ')}`);
+    }
+  }
+  return { problems, pending };
+}
+
+const UNDOABLE = new Set(['applied', 'applying', 'rolling-back', 'rollback-blocked']);
+
+/** Steps a rollback request selects, newest first, each with its run. */
+export function selectSteps(root: SystemRoot, req: RollbackRequest): { run: Run; step: StepRecord }[] {
+  const all: { run: Run; step: StepRecord }[] = [];
+  for (const id of listRunIds(root).reverse()) {
+    const run = loadRun(root, id);
+    for (const step of [...run.journal.steps].reverse()) if (UNDOABLE.has(step.state)) all.push({ run, step });
+  }
+  if (req.all) return all;
+  if (req.stepId !== undefined) {
+    const hit = all.find((x) => x.step.id === req.stepId);
+    if (!hit) {
+      throw new UserError(`no applied step "${req.stepId}" to roll back`, ExitCode.badInput, 'vfio-wizard status lists the steps and their state.');
+    }
+    return [hit];
+  }
+  return all.slice(0, 1);
+}
+
+export function describeDrift(d: Drift): string {
+  return [
+    `${d.path} changed after vfio-wizard wrote it (step ${d.stepId}, run ${d.runId}); it was not overwritten.`,
+    `  original: ${d.original ?? '(did not exist)'}`,
+    `  ours:     ${d.ours ?? '(deleted by vfio-wizard)'}`,
+    `  now:      ${d.now ?? '(gone)'}`,
+    d.diff.trimEnd(),
+  ].join('\n');
+}
+
+/** Steps interrupted by a crash or a kill (state applying / rolling-back). */
+export function interruptedSteps(root: SystemRoot): { run: Run; step: StepRecord }[] {
+  return selectSteps(root, { all: true }).filter((x) => x.step.state === 'applying' || x.step.state === 'rolling-back');
+}
+
+/** Roll back selected steps; the caller holds the lock. */
+export async function rollbackSelected(sel: { run: Run; step: StepRecord }[], opts: RollbackOptions): Promise<RollbackResult> {
+  const steps = sel.map((x) => ({ runId: x.run.journal.runId, stepId: x.step.id, state: x.step.state as string }));
+  if (sel.length === 0) {
+    return { status: 'nothing', exitCode: ExitCode.ok, message: 'Nothing to roll back.', steps, drift: [], pendingCommands: [], problems: [] };
+  }
+  const drift = opts.force ? [] : sel.flatMap((x) => findDrift(x.run, x.step));
+  if (drift.length > 0) {
+    return {
+      status: 'blocked',
+      exitCode: ExitCode.rollbackBlocked,
+      message: `${drift.length} file(s) changed after vfio-wizard wrote them; nothing was rolled back.\n${drift.map(describeDrift).join('\n')}\nKeep your edits and undo by hand, or pass --force to restore the originals (the current versions are kept next to the backups).`,
+      steps,
+      drift,
+      pendingCommands: [],
+      problems: [],
+    };
+  }
+  const regenerations = new Map<Regeneration, string[]>();
+  const problems: string[] = [];
+  const pendingCommands: string[][] = [];
+  for (const x of sel) {
+    opts.onEvent?.({ type: 'rollback-start', stepId: x.step.id, reason: 'rollback requested' });
+    try {
+      const u = await undoStep(x.run, x.step, opts);
+      for (const [k, v] of u.regenerations) if (!regenerations.has(k)) regenerations.set(k, v);
+      problems.push(...u.problems);
+      pendingCommands.push(...u.pending);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      x.step.state = 'rollback-blocked';
+      x.step.error = msg;
+      try {
+        saveJournal(x.run);
+      } catch {
+        /* the message below is what matters; restore.sh still holds the last good state */
+      }
+      const e = mapFsError(err, 'rolling back', x.run.dir);
+      return {
+        status: 'failed',
+        exitCode: e instanceof UserError ? e.exitCode : ExitCode.rollbackBlocked,
+        message: `rolling back step ${x.step.id} failed: ${msg}. Steps already undone stay undone; run the rollback again once the cause is fixed, or use ${path.join(x.run.dir, 'restore.sh')}.`,
+        steps: sel.map((y) => ({ runId: y.run.journal.runId, stepId: y.step.id, state: y.step.state })),
+        drift: [],
+        pendingCommands,
+        problems: [...problems, msg],
+      };
+    }
+    opts.onEvent?.({ type: 'step-end', stepId: x.step.id, state: x.step.state, error: null });
+  }
+  const regen = await regenerate(sel[0]!.run.root, regenerations, opts);
+  finishSteps(sel, regen.problems);
+  problems.push(...regen.problems);
+  pendingCommands.push(...regen.pending);
+  const ok = problems.length === 0;
+  const names = sel.map((x) => x.step.id).join(', ');
+  return {
+    status: ok ? 'rolled-back' : 'failed',
+    exitCode: ok ? ExitCode.ok : ExitCode.rollbackBlocked,
+    message: ok
+      ? `Rolled back: ${names}.${pendingCommands.length > 0 ? ` Still to run (--commands skip): ${pendingCommands.map(shellJoin).join('; ')}.` : ''}`
+      : `Rolled back the files of ${names}, but: ${problems.join('; ')}. Fix the cause and re-run the command shown.`,
+    steps: sel.map((y) => ({ runId: y.run.journal.runId, stepId: y.step.id, state: y.step.state })),
+    drift: [],
+    pendingCommands,
+    problems,
+  };
+}
+
+/** `vfio-wizard rollback`: take the lock, select, check drift, undo, regenerate. */
+export async function rollback(req: RollbackRequest, opts: RollbackOptions): Promise<RollbackResult> {
+  if (effectiveUid(opts) !== 0) {
+    throw new UserError(
+      'rollback must run as root (it restores system files and their owners)',
+      ExitCode.needsRoot,
+      `Run it again as root: sudo vfio-wizard ${process.argv.slice(2).join(' ')}`.trimEnd(),
+    );
+  }
+  const lock = acquireLock(opts.root, 'rollback');
+  try {
+    return await rollbackSelected(selectSteps(opts.root, req), opts);
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import type { SystemRoot } from '../host/root.js';
+import type { Runner } from '../run/types.js';
+
+// Node cannot read extended attributes, and an atomic rename gives the file a new inode with the
+// directory's default label. So the label is handled only where SELinux is actually enforcing a
+// policy on the running system (root "/" with /sys/fs/selinux/enforce): read with `stat -c %C`,
+// put back with `chcon`, new files get `restorecon`. Elsewhere (no SELinux, or --root on an
+// image, where relabelling happens at the image's next boot) the label is recorded as null.
+
+export function selinuxActive(root: SystemRoot): boolean {
+  return root.live && existsSync('/sys/fs/selinux/enforce');
+}
+
+export async function readLabel(root: SystemRoot, runner: Runner, hostPath: string): Promise<string | null> {
+  if (!selinuxActive(root)) return null;
+  const r = await runner.run(['stat', '-c', '%C', hostPath], { name: 'stat' });
+  const label = r.ok ? r.output.trim() : '';
+  return label !== '' && label !== '?' ? label : null;
+}
+
+/** Give a freshly renamed file its label: the recorded one, or the policy default for a new file. */
+export async function relabel(root: SystemRoot, runner: Runner, hostPath: string, label: string | null): Promise<void> {
+  if (!selinuxActive(root)) return;
+  await runner.run(label ? ['chcon', label, hostPath] : ['restorecon', hostPath], { name: label ? 'chcon' : 'restorecon' });
+}

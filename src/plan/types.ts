@@ -1,0 +1,57 @@
+// The plan: a list of typed changes a step wants. Steps produce plans; nothing else produces
+// changes, and only src/apply/ carries them out. Paths are system paths ("/etc/default/grub"),
+// resolved under --root by the engine, never by the step.
+
+export type FileAction = 'create' | 'modify' | 'delete';
+
+export interface FileChange {
+  kind: 'file';
+  action: FileAction;
+  /** absolute system path */
+  path: string;
+  /** the content the step saw when planning (null for create) */
+  before: string | null;
+  /** the content to write (null for delete) */
+  after: string | null;
+  /** permission bits to set; default: keep the original's, 0o644 for a new file */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  why: string;
+}
+
+export interface SysfsChange {
+  kind: 'sysfs';
+  /** absolute system path under /sys */
+  path: string;
+  value: string;
+  /** the value the step saw; the engine re-reads it at apply time and journals what it found */
+  previous: string | null;
+  why: string;
+}
+
+/** Where a command sits in the apply order (files → initramfs → bootloader → live → other). */
+export type CommandPhase = 'files' | 'initramfs' | 'bootloader' | 'live' | 'other';
+export type Regeneration = 'initramfs' | 'bootloader';
+
+export interface CommandChange {
+  kind: 'command';
+  argv: string[];
+  why: string;
+  phase: CommandPhase;
+  /** the command that reverses this one, when it has a direct inverse */
+  undo?: { argv: string[]; why: string } | null;
+  /** this command regenerates boot artefacts from files: rollback re-runs it after restoring them */
+  regenerates?: Regeneration;
+}
+
+export type Change = FileChange | SysfsChange | CommandChange;
+
+export interface Plan {
+  /** stable id of the wizard step ("cmdline", "isolate"): lowercase, digits, dashes */
+  stepId: string;
+  title: string;
+  changes: Change[];
+  needsReboot: boolean;
+  notes: string[];
+}

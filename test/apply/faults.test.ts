@@ -1,0 +1,210 @@
+// Faults with real file systems and real processes: a full tmpfs, a read-only mount, a second
+// instance, Ctrl+C during a running command, a corrupted or truncated journal, a file edited
+// between apply and rollback. Each must give a clear message, a distinct exit code, and lose nothing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPlan } from '../../src/apply/apply.js';
+import { listRunIds } from '../../src/apply/journal.js';
+import { lockPath } from '../../src/apply/lock.js';
+import { rollback } from '../../src/apply/rollback.js';
+import { readStatus, renderStatusText } from '../../src/apply/status.js';
+import { ExitCode, UserError } from '../../src/exit-codes.js';
+import { systemRoot } from '../../src/host/root.js';
+import type { Plan } from '../../src/plan/types.js';
+import { createRecordingRunner } from '../../src/run/recording-runner.js';
+import { buildChild, startChild } from './support/child.js';
+import { addBusybox, makeRoot, removeRoot, snapshot } from './support/tree.js';
+
+const mounts: string[] = [];
+const roots: string[] = [];
+let script = '';
+beforeAll(async () => {
+  script = await buildChild();
+});
+afterAll(() => {
+  for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);
+  for (const r of roots) removeRoot(r);
+  rmSync(path.dirname(script), { recursive: true, force: true });
+});
+
+function root(files: Record<string, string>): string {
+  const dir = makeRoot(files, 'vfio-fault-');
+  roots.push(dir);
+  return dir;
+}
+
+function mount(args: string[], dir: string): void {
+  const r = spawnSync('mount', [...args, dir], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`mount ${args.join(' ')} ${dir} failed (${r.stderr.trim()}): the disk-full and read-only tests need root and permission to mount tmpfs`);
+  }
+  mounts.push(dir);
+}
+
+const modify = (p: string, before: string, after: string) => ({ kind: 'file' as const, action: 'modify' as const, path: p, before, after, why: 'test' });
+const plan = (stepId: string, changes: Plan['changes']): Plan => ({ stepId, title: stepId, needsReboot: false, notes: [], changes });
+
+describe('disk full and read-only', () => {
+  it('ENOSPC mid-step: the step is rolled back, exit noSpace, no temp files, original bytes intact', async () => {
+    const dir = root({});
+    mount(['-t', 'tmpfs', '-o', 'size=256k,mode=0755', 'tmpfs'], dir);
+    mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
+    mkdirSync(path.join(dir, 'etc'));
+    writeFileSync(path.join(dir, 'etc/small.conf'), 'a=1\n');
+    const before = snapshot(dir);
+    const res = await applyPlan(
+      plan('fill', [
+        modify('/etc/small.conf', 'a=1\n', 'a=2\n'),
+        { kind: 'file', action: 'create', path: '/etc/big.bin', before: null, after: 'x'.repeat(400 * 1024), why: 'too big' },
+      ]),
+      { root: systemRoot(dir), runner: createRecordingRunner() },
+    );
+    expect(res.exitCode).toBe(ExitCode.noSpace);
+    expect(res.status).toBe('rolled-back');
+    expect(res.message).toMatch(/no space left on the file system holding/);
+    expect(res.message).toContain('rolled back automatically');
+    expect(snapshot(dir)).toEqual(before);
+    expect(readdirSync(path.join(dir, 'etc'))).toEqual(['small.conf']);
+  });
+
+  it('read-only /etc: the write fails, the step is rolled back, exit noSpace with a remount remedy', async () => {
+    const dir = root({ 'etc/.keep': '' });
+    const etc = path.join(dir, 'etc');
+    mount(['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs'], etc);
+    writeFileSync(path.join(etc, 'a.conf'), 'one\n');
+    mount(['-o', 'remount,ro'], etc);
+    const before = snapshot(dir);
+    const res = await applyPlan(plan('ro', [modify('/etc/a.conf', 'one\n', 'two\n')]), { root: systemRoot(dir), runner: createRecordingRunner() });
+    expect(res.exitCode).toBe(ExitCode.noSpace);
+    expect(res.message).toContain('is read-only');
+    expect(res.message).toContain('mount -o remount,rw');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a read-only root: nothing can be journaled, so nothing is changed (UserError noSpace)', async () => {
+    const dir = root({});
+    mount(['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs'], dir);
+    mkdirSync(path.join(dir, 'etc'));
+    writeFileSync(path.join(dir, 'etc/a.conf'), 'one\n');
+    mount(['-o', 'remount,ro'], dir);
+    const err = await applyPlan(plan('ro', [modify('/etc/a.conf', 'one\n', 'two\n')]), { root: systemRoot(dir), runner: createRecordingRunner() }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(ExitCode.noSpace);
+    expect((err as UserError).message).toContain('read-only');
+    expect(readFileSync(path.join(dir, 'etc/a.conf'), 'utf8')).toBe('one\n');
+  });
+});
+
+describe('a second instance and Ctrl+C during a command (real processes)', () => {
+  it('the second apply is refused naming the holder pid; SIGINT cancels the command and rolls the step back', async () => {
+    const dir = root({ 'etc/a.conf': 'one\n' });
+    addBusybox(dir);
+    const before = snapshot(dir);
+    const p = plan('slow', [
+      modify('/etc/a.conf', 'one\n', 'two\n'),
+      // a real command run through a real chroot into the fixture root (static busybox)
+      { kind: 'command', argv: ['sh', '-c', 'touch /started; sleep 30'], why: 'a long rebuild', phase: 'initramfs' },
+    ]);
+    const { child, done } = startChild(script, { op: 'apply', root: dir, plans: [p], realRunner: true });
+    const started = path.join(dir, 'started');
+    for (let i = 0; i < 200 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(started), 'the command should have started').toBe(true);
+    expect(readFileSync(path.join(dir, 'etc/a.conf'), 'utf8')).toBe('two\n');
+
+    const err = await applyPlan(plan('other', []), { root: systemRoot(dir), runner: createRecordingRunner() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(ExitCode.locked);
+    expect((err as UserError).message).toContain(`pid ${child.pid}`);
+    expect((err as UserError).remedy).toContain(`kill ${child.pid}`);
+
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    const r = await done;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(r.code, r.stderr).toBe(ExitCode.interrupted);
+    const out = JSON.parse(r.stdout) as { status: string; message: string };
+    expect(out.status).toBe('interrupted');
+    expect(out.message).toContain('interrupted while running sh -c');
+    expect(out.message).toContain('rolled back automatically');
+    rmSync(started);
+    expect(snapshot(dir)).toEqual(before);
+    expect(existsSync(lockPath(systemRoot(dir)))).toBe(false);
+    // the lock is free again
+    expect((await applyPlan(plan('other', []), { root: systemRoot(dir), runner: createRecordingRunner() })).status).toBe('applied');
+  }, 30_000);
+});
+
+describe('a corrupted or truncated journal', () => {
+  for (const damage of ['garbage', 'truncated', 'wrong-version'] as const) {
+    it(`${damage}: rollback refuses with exit journalCorrupt and touches nothing; restore.sh still undoes the run`, async () => {
+      const dir = root({ 'etc/a.conf': 'one\n' });
+      const sysroot = systemRoot(dir);
+      const original = snapshot(dir);
+      const res = await applyPlan(plan('s1', [modify('/etc/a.conf', 'one\n', 'two\n')]), { root: sysroot, runner: createRecordingRunner() });
+      const runDir = path.join(dir, 'var/lib/vfio-wizard/runs', res.runId as string);
+      const journal = path.join(runDir, 'journal.json');
+      if (damage === 'garbage') writeFileSync(journal, '{"format": "vfio-wizard-journal", "steps": [oops');
+      if (damage === 'truncated') truncateSync(journal, Math.floor(readFileSync(journal).length / 2));
+      if (damage === 'wrong-version') writeFileSync(journal, readFileSync(journal, 'utf8').replace('"version": 1', '"version": 99'));
+      const applied = snapshot(dir);
+      const err = await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner() }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(ExitCode.journalCorrupt);
+      expect((err as UserError).message).toContain(journal);
+      expect((err as UserError).remedy).toContain('restore.sh');
+      expect(snapshot(dir)).toEqual(applied);
+      // status lists the run as corrupt instead of failing
+      const st = readStatus(sysroot);
+      expect(st.runs[0]!.corrupt).toContain('corrupt');
+      expect(renderStatusText(st)).toContain('CORRUPT');
+      // the rescue script was written at the last good record and still works
+      execFileSync('dash', [path.join(runDir, 'restore.sh'), dir], { stdio: 'pipe' });
+      expect(snapshot(dir)).toEqual(original);
+    });
+  }
+});
+
+describe('a file edited between apply and rollback', () => {
+  it('rollback refuses (exit 4) showing original / ours / now; --force restores and keeps the edit', async () => {
+    const dir = root({ 'etc/default/grub': 'GRUB_TIMEOUT=5\n' });
+    const sysroot = systemRoot(dir);
+    const res = await applyPlan(plan('cmdline', [modify('/etc/default/grub', 'GRUB_TIMEOUT=5\n', 'GRUB_TIMEOUT=5\nGRUB_X=1\n')]), {
+      root: sysroot,
+      runner: createRecordingRunner(),
+    });
+    const file = path.join(dir, 'etc/default/grub');
+    writeFileSync(file, 'GRUB_TIMEOUT=5\nGRUB_X=1\nGRUB_USER_EDIT=yes\n');
+    const blocked = await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner() });
+    expect(blocked.status).toBe('blocked');
+    expect(blocked.exitCode).toBe(ExitCode.rollbackBlocked);
+    expect(readFileSync(file, 'utf8')).toContain('GRUB_USER_EDIT=yes');
+    const d = blocked.drift[0]!;
+    expect(d.path).toBe('/etc/default/grub');
+    expect(readFileSync(d.original as string, 'utf8')).toBe('GRUB_TIMEOUT=5\n');
+    expect(readFileSync(d.ours as string, 'utf8')).toBe('GRUB_TIMEOUT=5\nGRUB_X=1\n');
+    expect(d.now).toBe(file);
+    expect(d.diff).toContain('+GRUB_USER_EDIT=yes');
+    expect(blocked.message).toContain('original:');
+    expect(blocked.message).toContain('--force');
+    expect(readStatus(sysroot).runs[0]!.steps[0]!.state).toBe('applied');
+
+    // restore.sh refuses the same way unless FORCE=1
+    const runDir = path.join(dir, 'var/lib/vfio-wizard/runs', res.runId as string);
+    const sh = spawnSync('dash', [path.join(runDir, 'restore.sh'), dir], { encoding: 'utf8' });
+    expect(sh.status).toBe(4);
+    expect(sh.stderr).toContain('DRIFT: /etc/default/grub');
+    expect(readFileSync(file, 'utf8')).toContain('GRUB_USER_EDIT=yes');
+
+    const forced = await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner(), force: true });
+    expect(forced.status).toBe('rolled-back');
+    expect(readFileSync(file, 'utf8')).toBe('GRUB_TIMEOUT=5\n');
+    const kept = readdirSync(path.join(runDir, 'backups')).filter((n) => n.includes('.now-'));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(path.join(runDir, 'backups', kept[0]!), 'utf8')).toContain('GRUB_USER_EDIT=yes');
+    expect(listRunIds(sysroot)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,75 @@
+// The lock tells a live holder from a stale one by pid, process start time and boot id.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ensureStateDir } from '../../src/apply/journal.js';
+import { acquireLock, currentBootId, lockPath } from '../../src/apply/lock.js';
+import { ExitCode, UserError } from '../../src/exit-codes.js';
+import { systemRoot } from '../../src/host/root.js';
+import { makeRoot, removeRoot } from './support/tree.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  while (roots.length) removeRoot(roots.pop() as string);
+});
+
+function fresh() {
+  const dir = makeRoot({});
+  roots.push(dir);
+  return systemRoot(dir);
+}
+
+const startTicks = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+};
+
+describe('lock', () => {
+  it('is exclusive while held and free after release', () => {
+    const root = fresh();
+    const a = acquireLock(root, 'apply');
+    const err = (() => {
+      try {
+        acquireLock(root, 'rollback');
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(ExitCode.locked);
+    expect((err as UserError).message).toContain(`pid ${process.pid}, "apply"`);
+    a.release();
+    acquireLock(root, 'rollback').release();
+  });
+
+  it('takes over a lock whose holder is dead, whose pid was reused, or that was written before a reboot', async () => {
+    const root = fresh();
+    ensureStateDir(root);
+    const child = spawn('sleep', ['30']);
+    await new Promise((r) => child.once('spawn', r));
+    const live = { pid: child.pid as number, startTicks: startTicks(child.pid as number), bootId: currentBootId(), startedAt: 'x', command: 'apply' };
+    try {
+      // a live holder: refused
+      writeFileSync(lockPath(root), JSON.stringify(live));
+      expect(() => acquireLock(root, 'apply')).toThrow(`pid ${child.pid}`);
+      // same pid, different start time: the pid was reused by another process
+      writeFileSync(lockPath(root), JSON.stringify({ ...live, startTicks: '1' }));
+      acquireLock(root, 'apply').release();
+      // written under another boot (e.g. by the installed system, seen from a rescue system)
+      writeFileSync(lockPath(root), JSON.stringify({ ...live, bootId: '00000000-0000-0000-0000-000000000000' }));
+      acquireLock(root, 'apply').release();
+      // a lock file cut short by a crash
+      writeFileSync(lockPath(root), '{"pid": 12');
+      acquireLock(root, 'apply').release();
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+    // the holder died
+    writeFileSync(lockPath(root), JSON.stringify(live));
+    const l = acquireLock(root, 'apply');
+    expect(JSON.parse(readFileSync(lockPath(root), 'utf8')).pid).toBe(process.pid);
+    l.release();
+  });
+});

@@ -1,0 +1,129 @@
+// restore.sh is run by dash with a PATH holding only coreutils (and chroot): it must restore the
+// tree without Node, check checksums, honour ROOT, and be safe to run twice.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyPlans } from '../../src/apply/apply.js';
+import { readStatus } from '../../src/apply/status.js';
+import { systemRoot } from '../../src/host/root.js';
+import type { Plan } from '../../src/plan/types.js';
+import { createRecordingRunner } from '../../src/run/recording-runner.js';
+import { makeRoot, removeRoot, snapshot } from './support/tree.js';
+
+const COREUTILS = ['cp', 'mv', 'rm', 'chmod', 'chown', 'sha256sum', 'cut', 'dirname', 'basename', 'mkdir', 'rmdir', 'sync', 'chroot'];
+const cleanup: string[] = [];
+afterEach(() => {
+  while (cleanup.length) removeRoot(cleanup.pop() as string);
+});
+
+/** A PATH with nothing but the coreutils restore.sh may use. */
+function coreutilsOnlyPath(): string {
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'vfio-coreutils-'));
+  cleanup.push(bin);
+  for (const tool of COREUTILS) {
+    const where = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+    symlinkSync(where, path.join(bin, tool));
+  }
+  return bin;
+}
+
+const plans = (grub: string): Plan[] => [
+  {
+    stepId: 'isolate',
+    title: "vfio-pci's options",
+    needsReboot: true,
+    notes: [],
+    changes: [
+      { kind: 'file', action: 'create', path: '/etc/modprobe.d/new dir/vfio.conf', before: null, after: "options vfio-pci ids=1002:67df # it's ours\n", why: 'w' },
+      { kind: 'command', argv: ['update-initramfs', '-u', '-k', 'all'], why: 'w', phase: 'initramfs', regenerates: 'initramfs' },
+    ],
+  },
+  {
+    stepId: 'cmdline',
+    title: 'cmdline',
+    needsReboot: true,
+    notes: [],
+    changes: [
+      { kind: 'file', action: 'modify', path: '/etc/default/grub', before: grub, after: `${grub}GRUB_CMDLINE_LINUX="amd_iommu=on"\n`, mode: 0o600, why: 'w' },
+      { kind: 'file', action: 'delete', path: '/etc/modprobe.d/old.conf', before: 'x\n', after: null, why: 'w' },
+      { kind: 'command', argv: ['update-grub'], why: 'w', phase: 'bootloader', regenerates: 'bootloader' },
+    ],
+  },
+];
+
+describe('restore.sh under dash', () => {
+  it('restores the tree with coreutils only, lists the regeneration commands, marks the steps undone, and is idempotent', async () => {
+    const grub = 'GRUB_DEFAULT=0\n';
+    const dir = makeRoot({
+      'etc/default/grub': { content: grub, mode: 0o644, uid: 0, gid: 0 },
+      'etc/modprobe.d/old.conf': { content: 'x\n', mode: 0o640, uid: 3, gid: 4 },
+    });
+    cleanup.push(dir);
+    const before = snapshot(dir);
+    const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
+    expect(res.status).toBe('applied');
+    expect(snapshot(dir)).not.toEqual(before);
+    const scriptPath = res.restoreScript as string;
+    const env = { PATH: coreutilsOnlyPath(), NO_COMMANDS: '1' };
+    const r = spawnSync('/usr/bin/dash', [scriptPath, dir], { env, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(snapshot(dir)).toEqual(before);
+    expect(r.stdout).toContain('restored: /etc/default/grub');
+    expect(r.stdout).toContain('removed: /etc/modprobe.d/new dir/vfio.conf');
+    // initramfs first, then the boot loader, each once
+    const cmds = r.stdout.split('\n').filter((l) => l.startsWith('not run'));
+    expect(cmds).toEqual(['not run (NO_COMMANDS=1): update-initramfs -u -k all', 'not run (NO_COMMANDS=1): update-grub']);
+    expect(readStatus(systemRoot(dir)).runs[0]!.steps.map((s) => s.state)).toEqual(['rolled-back', 'rolled-back']);
+
+    const again = spawnSync('/usr/bin/dash', [scriptPath, dir], { env, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('refuses a damaged backup instead of restoring garbage (negative control)', async () => {
+    const grub = 'GRUB_DEFAULT=0\n';
+    const dir = makeRoot({ 'etc/default/grub': grub, 'etc/modprobe.d/old.conf': 'x\n' });
+    cleanup.push(dir);
+    const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
+    const runDir = path.dirname(res.restoreScript as string);
+    writeFileSync(path.join(runDir, 'backups/3.orig'), 'tampered\n');
+    const r = spawnSync('dash', [res.restoreScript as string, dir], { env: { ...process.env, NO_COMMANDS: '1' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('does not match its checksum');
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toContain('amd_iommu=on');
+  });
+
+  it('works from a rescue system: ROOT=/mnt-style path with a trailing slash, commands through chroot', async () => {
+    const dir = makeRoot({ 'etc/a.conf': 'a\n' });
+    cleanup.push(dir);
+    mkdirSync(path.join(dir, 'bin'));
+    // a tiny "update-grub" inside the root that leaves a trace, run through the real chroot
+    writeFileSync(path.join(dir, 'bin/busybox'), readFileSync('/bin/busybox'), { mode: 0o755 });
+    symlinkSync('busybox', path.join(dir, 'bin/sh'));
+    symlinkSync('busybox', path.join(dir, 'bin/touch'));
+    const res = await applyPlans(
+      [
+        {
+          stepId: 'x',
+          title: 'x',
+          needsReboot: false,
+          notes: [],
+          changes: [
+            { kind: 'file', action: 'modify', path: '/etc/a.conf', before: 'a\n', after: 'b\n', why: 'w' },
+            { kind: 'command', argv: ['touch', '/regenerated'], why: 'w', phase: 'bootloader', regenerates: 'bootloader' },
+          ],
+        },
+      ],
+      { root: systemRoot(dir), runner: createRecordingRunner() },
+    );
+    const r = spawnSync('dash', [res.restoreScript as string, `${dir}/`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(path.join(dir, 'etc/a.conf'), 'utf8')).toBe('a\n');
+    expect(readFileSync(path.join(dir, 'regenerated'), 'utf8')).toBe('');
+    rmSync(path.join(dir, 'regenerated'));
+  });
+});
