@@ -5,8 +5,9 @@ import { ExitCode, UserError } from './exit-codes.js';
 import { commands } from './commands/index.js';
 import type { GlobalOptions } from './commands/context.js';
 
-declare const __VFIO_WIZARD_VERSION__: string;
-export const VERSION = typeof __VFIO_WIZARD_VERSION__ === 'string' ? __VFIO_WIZARD_VERSION__ : '0.0.0-dev';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 export interface MainIo {
   stdout: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };

@@ -17,8 +17,8 @@ export const ExitCode = {
   noSpace: 7,
   /** the journal under var/lib/vfio-wizard is corrupt or truncated (restore.sh may still help) */
   journalCorrupt: 8,
-  /** success, but a reboot is needed for the change to take effect */
-  rebootRequired: 10,
+  /** the step cannot be done safely here: a file it cannot understand, an unknown boot loader (instructions are printed) */
+  cannotApply: 9,
   /** must run as root */
   needsRoot: 77,
   interrupted: 130,

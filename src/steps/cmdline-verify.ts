@@ -1,0 +1,74 @@
+// After the regeneration ran: read what the boot loader will really use and confirm that every
+// new parameter reached it. This is what lets the step say "done" instead of hoping.
+import { readFileSync } from 'node:fs';
+import type { SystemRoot } from '../host/root.js';
+import { hasParam } from '../edit/cmdline-tokens.js';
+import { readLoaderEntryOptions } from '../edit/loader-entry.js';
+import { readKernelCmdlineFile } from '../edit/kernel-cmdline-file.js';
+import { readRefindEntries } from '../edit/refind-linux-conf.js';
+import { readKernelstubOptions } from '../edit/kernelstub-config.js';
+import type { Runner } from '../run/types.js';
+import { verifyGrubCfg, type CmdlineCheck, type CmdlineVerify } from './cmdline.js';
+
+function readOrNull(p: string): string | null {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The command line a file of this kind holds (null when it holds none we can read). */
+function cmdlineOf(systemPath: string, text: string): string[] {
+  if (systemPath === '/etc/kernel/cmdline') return [readKernelCmdlineFile(text) ?? ''];
+  if (systemPath.endsWith('refind_linux.conf')) return (readRefindEntries(text) ?? []).slice(0, 1).map((e) => e.options);
+  return [readLoaderEntryOptions(text)];
+}
+
+export async function verifyCmdline(
+  verify: CmdlineVerify,
+  tokens: string[],
+  root: SystemRoot,
+  runner: Runner,
+): Promise<CmdlineCheck & { summary: string }> {
+  const missingAll = (where: string) => ({ ok: false, details: [{ where, missing: tokens }] });
+  let check: CmdlineCheck;
+  switch (verify.kind) {
+    case 'grub-cfg': {
+      const text = readOrNull(root.at(verify.path));
+      check = text === null ? missingAll(`${verify.path} (not readable)`) : verifyGrubCfg(text, tokens);
+      break;
+    }
+    case 'files': {
+      const details = verify.paths.map((p) => {
+        const text = readOrNull(root.at(p));
+        const lines = text === null ? [] : cmdlineOf(p, text);
+        return { where: p, missing: tokens.filter((t) => !lines.some((l) => hasParam(l, t))) };
+      });
+      check = { ok: details.length > 0 && details.every((d) => d.missing.length === 0), details };
+      break;
+    }
+    case 'kernelstub': {
+      const text = readOrNull(root.at(verify.path));
+      const opts = text === null ? null : readKernelstubOptions(text);
+      const line = opts?.ok ? opts.options.join(' ') : '';
+      check = { ok: opts?.ok === true && tokens.every((t) => hasParam(line, t)), details: [{ where: verify.path, missing: tokens.filter((t) => !hasParam(line, t)) }] };
+      break;
+    }
+    case 'grubby': {
+      const argv = root.live ? ['grubby', '--info=ALL'] : ['chroot', root.dir, 'grubby', '--info=ALL'];
+      const r = await runner.run(argv, { name: 'grubby --info=ALL', timeoutMs: 60_000 });
+      const entries = [...r.stdout.matchAll(/^args="?(.*?)"?$/gm)].map((m) => m[1]!);
+      const details = entries.map((args, i) => ({ where: `BLS entry ${i}`, missing: tokens.filter((t) => !hasParam(args, t)) }));
+      check = { ok: r.ok && details.length > 0 && details.every((d) => d.missing.length === 0), details };
+      break;
+    }
+  }
+  const missing = check.details.filter((d) => d.missing.length > 0);
+  const summary = check.ok
+    ? `every new parameter is in the generated boot configuration (${check.details.length} entr${check.details.length === 1 ? 'y' : 'ies'} checked)`
+    : check.details.length === 0
+      ? 'no boot entry was found in the generated configuration'
+      : `missing from ${missing.map((d) => `${d.where}: ${d.missing.join(' ')}`).join('; ')}`;
+  return { ...check, summary };
+}

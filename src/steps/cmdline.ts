@@ -1,0 +1,340 @@
+// The kernel command line step, pure: facts + the files read under the root + the user's
+// choices → a Plan that edits the command line where this machine keeps it, with that system's
+// own regeneration command — or, where files must not be edited (rpm-ostree, NixOS, unknown
+// loaders), the exact instructions to do it by hand. Rules in DOMAIN.md.
+import type { BootloaderId, HostFacts } from '../host/types.js';
+import type { Change, CommandChange, Plan } from '../plan/types.js';
+import { addParams, hasParam, parseParam, removeParams, sameParamName } from '../edit/cmdline-tokens.js';
+import { editGrubDefault, evaluateGrubFiles, type GrubCmdlineKey } from '../edit/grub-default-file.js';
+import { GRUB_DROPIN_DIR, isOwnDropin, planGrubCmdline, readsGrubDropins } from '../edit/grub-dropin.js';
+import { editKernelCmdlineFile } from '../edit/kernel-cmdline-file.js';
+import { editLoaderEntry, readLoaderEntryOptions } from '../edit/loader-entry.js';
+import { editRefindLinuxConf } from '../edit/refind-linux-conf.js';
+import { readKernelstubOptions } from '../edit/kernelstub-config.js';
+import { decideCmdlineParams, type CmdlineDecision, type CmdlineInputs } from './cmdline-params.js';
+import type { CmdlineFiles } from './cmdline-files.js';
+
+export const CMDLINE_STEP_ID = 'cmdline';
+
+export const LOADER_IDS: readonly BootloaderId[] = [
+  'grub', 'grub-bls', 'systemd-boot', 'kernelstub', 'proxmox-boot-tool', 'refind', 'efistub', 'rpm-ostree', 'nixos', 'unknown',
+];
+
+export interface CmdlineChoices extends CmdlineInputs {
+  /** --param NAME[=VALUE]: add even when not decided */
+  add?: string[];
+  /** --no-param NAME: do not add this one (by name, - and _ equal) */
+  skip?: string[];
+  /** the user consented to replacing/removing conflicting tokens (intel_iommu=off …) */
+  replaceConflicts?: boolean;
+  /** --loader ID: override detection */
+  loader?: BootloaderId;
+}
+
+/** How to check, after regeneration, that the parameters reached the boot configuration. */
+export type CmdlineVerify =
+  | { kind: 'grub-cfg'; path: string }
+  | { kind: 'files'; paths: string[] }
+  | { kind: 'grubby' }
+  | { kind: 'kernelstub'; path: string };
+
+export type CmdlineStepResult =
+  | {
+      kind: 'plan';
+      loader: BootloaderId;
+      loaderEvidence: string[];
+      decision: CmdlineDecision;
+      /** the tokens the plan adds (after --param/--no-param) */
+      tokens: string[];
+      /** conflicting tokens the plan replaces or removes (with consent) */
+      replaced: string[];
+      plan: Plan;
+      verify: CmdlineVerify;
+      /** how to take the parameters out for one boot if the machine misbehaves */
+      escapeHatch: string;
+      /** one-shot trial boot command, where the loader supports it */
+      trialBoot: string[] | null;
+    }
+  | { kind: 'nothing'; loader: BootloaderId; decision: CmdlineDecision; reason: string }
+  | { kind: 'manual'; loader: BootloaderId; decision: CmdlineDecision; tokens: string[]; instructions: string[] }
+  | { kind: 'refuse'; loader: BootloaderId; decision: CmdlineDecision; reason: string };
+
+/** The tokens to add: decided ones still selected, minus --no-param, plus --param. */
+export function chosenTokens(decision: CmdlineDecision, choices: CmdlineChoices): string[] {
+  const skipped = (t: string) => (choices.skip ?? []).some((s) => sameParamName(parseParam(t).name, s.split('=')[0]!));
+  const out: string[] = [];
+  for (const p of decision.params) if (p.selected && !skipped(p.token)) out.push(p.token);
+  for (const t of choices.add ?? []) {
+    parseParam(t);
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
+const ESCAPE_GRUB =
+  'If the machine misbehaves after the reboot: in the GRUB menu (hold Shift or press Esc while booting) highlight the entry, press e, delete the new parameters from the line starting with "linux", and press Ctrl+X to boot once without them. Then run `vfio-wizard rollback --step cmdline`.';
+const ESCAPE_SDBOOT =
+  'If the machine misbehaves after the reboot: in the systemd-boot menu highlight the entry, press e, delete the new parameters and press Enter to boot once without them. Then run `vfio-wizard rollback --step cmdline`.';
+const ESCAPE_GENERIC =
+  'If the machine misbehaves after the reboot, edit the kernel command line in the boot menu for one boot (or boot the previous entry), then run `vfio-wizard rollback --step cmdline`.';
+
+/**
+ * GRUB_CMDLINE_LINUX_DEFAULT reaches the normal entries only (GRUB_CMDLINE_LINUX reaches the
+ * recovery entries too), so recovery entries stay bootable exactly as they were.
+ */
+const GRUB_KEY: GrubCmdlineKey = 'GRUB_CMDLINE_LINUX_DEFAULT';
+
+function fileModify(path: string, before: string, after: string, why: string): Change {
+  return { kind: 'file', action: 'modify', path, before, after, why };
+}
+
+/** Where GRUB's generated config lives and which command regenerates it. */
+function grubRegeneration(facts: HostFacts, files: CmdlineFiles): { argv: string[]; cfg: string } | { error: string } {
+  const family = [facts.distro.id ?? '', ...facts.distro.idLike];
+  if (files.bins['update-grub'] && family.some((f) => f === 'debian' || f === 'ubuntu')) {
+    return { argv: ['update-grub'], cfg: '/boot/grub/grub.cfg' };
+  }
+  if (files.bins['grub2-mkconfig']) {
+    // RHEL/CentOS 7–8 on UEFI keep the real config on the ESP; Fedora ≥ 34 (and RHEL 9) put a
+    // small stub there that loads /boot/grub2/grub.cfg — that stub must never be overwritten.
+    const esp = files.grubCfgs.find((c) => c.path.startsWith('/boot/efi/EFI/'));
+    const espIsFull = esp !== undefined && /^\s*(menuentry|blscfg)\b/m.test(esp.text) && !/^\s*configfile\b/m.test(esp.text);
+    const cfg = facts.boot.uefi && espIsFull ? esp.path : '/boot/grub2/grub.cfg';
+    return { argv: ['grub2-mkconfig', '-o', cfg], cfg };
+  }
+  if (files.bins['grub-mkconfig']) return { argv: ['grub-mkconfig', '-o', '/boot/grub/grub.cfg'], cfg: '/boot/grub/grub.cfg' };
+  return { error: 'neither update-grub, grub-mkconfig nor grub2-mkconfig was found, so the GRUB configuration cannot be regenerated' };
+}
+
+function command(argv: string[], why: string, phase: CommandChange['phase'], extra: Partial<CommandChange> = {}): CommandChange {
+  return { kind: 'command', argv, why, phase, ...extra };
+}
+
+/** Tokens to take out with consent: conflicts whose name the plan does not add itself. */
+function removals(decision: CmdlineDecision, tokens: string[], consent: boolean): string[] {
+  if (!consent) return [];
+  return decision.conflicts
+    .map((c) => c.token)
+    .filter((t) => !tokens.some((a) => sameParamName(parseParam(a).name, parseParam(t).name)));
+}
+
+export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: CmdlineChoices = {}): CmdlineStepResult {
+  const decision = decideCmdlineParams(facts, choices);
+  const loader = choices.loader ?? facts.boot.bootloader.id;
+  const loaderEvidence = choices.loader ? [`--loader ${choices.loader} (detection said ${facts.boot.bootloader.id})`] : facts.boot.bootloader.evidence;
+  const tokens = chosenTokens(decision, choices);
+  const consent = Boolean(choices.replaceConflicts);
+  const remove = removals(decision, tokens, consent);
+  if (tokens.length === 0 && remove.length === 0) {
+    return { kind: 'nothing', loader, decision, reason: 'this host needs no kernel parameters for passthrough' };
+  }
+  const base = { loader, loaderEvidence, decision };
+  const editReq = { add: tokens, remove, replaceConflicts: consent };
+  const mkPlan = (changes: Change[], notes: string[] = []): Plan => ({
+    stepId: CMDLINE_STEP_ID,
+    title: 'Kernel command line',
+    changes,
+    needsReboot: true,
+    notes,
+  });
+  const nothingNew = (why: string): CmdlineStepResult => ({ kind: 'nothing', loader, decision, reason: why });
+  const manual = (instructions: string[]): CmdlineStepResult => ({ kind: 'manual', loader, decision, tokens, instructions });
+
+  switch (loader) {
+    case 'grub': {
+      if (files.etcDefaultGrub === null) return { kind: 'refuse', ...base, reason: '/etc/default/grub does not exist, so there is nothing safe to edit; nothing was changed' };
+      const regen = grubRegeneration(facts, files);
+      if ('error' in regen) return { kind: 'refuse', ...base, reason: `${regen.error}; nothing was changed` };
+      const key = GRUB_KEY;
+      // GRUB puts GRUB_CMDLINE_LINUX before GRUB_CMDLINE_LINUX_DEFAULT on every normal entry: a
+      // token already in the former is on the command line and must not be added again.
+      const chain = evaluateGrubFiles([
+        { name: '/etc/default/grub', text: files.etcDefaultGrub },
+        ...files.grubDropins.filter((d) => d.name.endsWith('.cfg') && !isOwnDropin(d.name)).map((d) => ({ name: `${GRUB_DROPIN_DIR}/${d.name}`, text: d.text })),
+      ]);
+      if (!chain.ok) return { kind: 'refuse', ...base, reason: `${chain.file}: ${chain.reason}` };
+      const always = chain.env.get('GRUB_CMDLINE_LINUX') ?? '';
+      const wanted = tokens.filter((t) => !hasParam(always, t));
+      if (wanted.length === 0 && remove.length === 0) return nothingNew(`GRUB_CMDLINE_LINUX already has ${tokens.join(' ')}`);
+      const changes: Change[] = [];
+      let added: string[] = [];
+      const placement = readsGrubDropins(facts.distro) && remove.length === 0
+        ? planGrubCmdline({ distro: facts.distro, key, mainText: files.etcDefaultGrub, dropins: files.grubDropins, add: wanted, replaceConflicts: consent })
+        : ({ kind: 'direct', reason: remove.length ? 'tokens must be removed from /etc/default/grub itself' : 'this distribution reads only /etc/default/grub' } as const);
+      if (placement.kind === 'refuse') return { kind: 'refuse', ...base, reason: placement.reason };
+      if (placement.kind === 'dropin') {
+        if (placement.unchanged) return nothingNew(`every parameter is already set (${placement.alreadyPresent.join(' ')})`);
+        const p = `${GRUB_DROPIN_DIR}/${placement.name}`;
+        const existing = files.grubDropins.find((d) => d.name === placement.name);
+        if (placement.content !== null) {
+          changes.push(
+            existing
+              ? fileModify(p, existing.text, placement.content, 'the wizard’s own drop-in, read after every other file, appends the parameters')
+              : { kind: 'file', action: 'create', path: p, before: null, after: placement.content, mode: 0o644, why: 'a drop-in read after /etc/default/grub and every other drop-in appends the parameters; /etc/default/grub stays as it is' },
+          );
+        }
+        for (const name of placement.remove) {
+          const old = files.grubDropins.find((d) => d.name === name);
+          if (old) changes.push({ kind: 'file', action: 'delete', path: `${GRUB_DROPIN_DIR}/${name}`, before: old.text, after: null, why: 'an older drop-in of the wizard, replaced by the one above' });
+        }
+        added = placement.added;
+      } else {
+        const edit = editGrubDefault(files.etcDefaultGrub, { key, ...editReq, add: wanted });
+        if (!edit.ok) return { kind: 'refuse', ...base, reason: edit.reason };
+        if (!edit.changed) return nothingNew(`every parameter is already in ${key} (${edit.alreadyPresent.join(' ')})`);
+        changes.push(fileModify('/etc/default/grub', files.etcDefaultGrub, edit.text, `adds ${edit.added.join(' ')} to ${key}${edit.removed.length ? ` and removes ${edit.removed.join(' ')}` : ''}`));
+        added = edit.added;
+      }
+      changes.push(command(regen.argv, `regenerate ${regen.cfg} so the boot menu carries the new parameters`, 'bootloader', { regenerates: 'bootloader' }));
+      return {
+        kind: 'plan', ...base, tokens: added, replaced: remove, plan: mkPlan(changes), verify: { kind: 'grub-cfg', path: regen.cfg },
+        escapeHatch: ESCAPE_GRUB,
+        trialBoot: null,
+      };
+    }
+    case 'grub-bls': {
+      if (!files.bins.grubby) return { kind: 'refuse', ...base, reason: 'this system boots BLS entries but grubby was not found; nothing was changed' };
+      // grubby rewrites every entry: a token counts as present only when every entry has it
+      const entryLines = files.loaderEntries.map((e) => readLoaderEntryOptions(e.text));
+      const present = tokens.filter((t) => entryLines.length > 0 && entryLines.every((line) => hasParam(line, t)));
+      const add = tokens.filter((t) => !present.includes(t));
+      if (add.length === 0 && remove.length === 0) return nothingNew(`every BLS entry already has ${tokens.join(' ')}`);
+      const argv = ['grubby', '--update-kernel=ALL'];
+      if (add.length) argv.push(`--args=${add.join(' ')}`);
+      if (remove.length) argv.push(`--remove-args=${remove.join(' ')}`);
+      const undo = ['grubby', '--update-kernel=ALL'];
+      if (add.length) undo.push(`--remove-args=${add.join(' ')}`);
+      if (remove.length) undo.push(`--args=${remove.join(' ')}`);
+      return {
+        kind: 'plan', ...base, tokens: add, replaced: remove,
+        plan: mkPlan([command(argv, 'grubby edits the options of every boot entry (BLS) at once', 'bootloader', { undo: { argv: undo, why: 'take the parameters out of every entry again' } })]),
+        verify: { kind: 'grubby' },
+        escapeHatch: ESCAPE_GRUB,
+        trialBoot: null,
+      };
+    }
+    case 'systemd-boot':
+    case 'proxmox-boot-tool': {
+      if (files.kernelCmdline !== null) {
+        const edit = editKernelCmdlineFile(files.kernelCmdline, editReq);
+        if (!edit.ok) return { kind: 'refuse', ...base, reason: edit.reason };
+        if (!edit.changed) return nothingNew(`/etc/kernel/cmdline already has ${tokens.join(' ')}`);
+        const changes: Change[] = [fileModify('/etc/kernel/cmdline', files.kernelCmdline, edit.text, `adds ${edit.added.join(' ')}`)];
+        if (loader === 'proxmox-boot-tool') {
+          changes.push(command(['proxmox-boot-tool', 'refresh'], 'copy the kernels and the new command line to every ESP', 'bootloader', { regenerates: 'bootloader' }));
+        } else {
+          if (!files.bins['kernel-install']) return { kind: 'refuse', ...base, reason: '/etc/kernel/cmdline exists but kernel-install was not found to regenerate the entries; nothing was changed' };
+          const kernels = files.installedKernels.filter((k) => k === facts.kernel.release).concat(files.installedKernels.filter((k) => k !== facts.kernel.release));
+          for (const k of kernels) {
+            changes.push(command(['kernel-install', 'add', k, `/usr/lib/modules/${k}/vmlinuz`], `regenerate the boot entry of kernel ${k} with the new command line`, 'bootloader', { regenerates: 'bootloader' }));
+          }
+        }
+        return {
+          kind: 'plan', ...base, tokens: edit.added, replaced: remove, plan: mkPlan(changes),
+          verify: { kind: 'files', paths: files.loaderEntries.map((e) => e.path) },
+          escapeHatch: ESCAPE_SDBOOT,
+          trialBoot: null,
+        };
+      }
+      if (loader === 'proxmox-boot-tool') return { kind: 'refuse', ...base, reason: 'proxmox-boot-tool is in use but /etc/kernel/cmdline does not exist; nothing was changed' };
+      const changes: Change[] = [];
+      const edited: string[] = [];
+      let added: string[] = [];
+      for (const e of files.loaderEntries) {
+        const edit = editLoaderEntry(e.text, editReq);
+        if (!edit.ok) return { kind: 'refuse', ...base, reason: `${e.path}: ${edit.reason}` };
+        if (!edit.changed) continue;
+        changes.push(fileModify(e.path, e.text, edit.text, `adds ${edit.added.join(' ')} to the options line`));
+        edited.push(e.path);
+        added = [...new Set([...added, ...edit.added])];
+      }
+      if (files.loaderEntries.length === 0) return { kind: 'refuse', ...base, reason: 'systemd-boot is in use but no loader entries were found; nothing was changed' };
+      if (changes.length === 0) return nothingNew(`every loader entry already has ${tokens.join(' ')}`);
+      return {
+        kind: 'plan', ...base, tokens: added, replaced: remove, plan: mkPlan(changes), verify: { kind: 'files', paths: edited },
+        escapeHatch: ESCAPE_SDBOOT,
+        trialBoot: null,
+      };
+    }
+    case 'kernelstub': {
+      if (files.kernelstubConfig === null || !files.bins.kernelstub) return { kind: 'refuse', ...base, reason: 'kernelstub is expected (Pop!_OS) but its configuration or the kernelstub command is missing; nothing was changed' };
+      const current = readKernelstubOptions(files.kernelstubConfig);
+      if (!current.ok) return { kind: 'refuse', ...base, reason: current.reason };
+      const line = current.options.join(' ');
+      const add = tokens.filter((t) => addParams(line, [t], { replaceConflicts: false }).added.length > 0);
+      const rm = remove.filter((t) => removeParams(line, [t]).removed.length > 0);
+      if (add.length === 0 && rm.length === 0) return nothingNew(`kernelstub already passes ${tokens.join(' ')}`);
+      const changes: Change[] = [];
+      if (rm.length) changes.push(command(['kernelstub', '-d', rm.join(' ')], 'remove the conflicting parameters', 'bootloader', { undo: { argv: ['kernelstub', '-a', rm.join(' ')], why: 'put them back' } }));
+      if (add.length) changes.push(command(['kernelstub', '-a', add.join(' ')], 'kernelstub adds the parameters and rewrites the boot entry', 'bootloader', { undo: { argv: ['kernelstub', '-d', add.join(' ')], why: 'take the parameters out again' } }));
+      return {
+        kind: 'plan', ...base, tokens: add, replaced: rm, plan: mkPlan(changes), verify: { kind: 'kernelstub', path: '/etc/kernelstub/configuration' },
+        escapeHatch: ESCAPE_SDBOOT,
+        trialBoot: null,
+      };
+    }
+    case 'refind': {
+      if (files.refindLinuxConf === null) return { kind: 'refuse', ...base, reason: '/boot/refind_linux.conf does not exist; nothing was changed' };
+      const edit = editRefindLinuxConf(files.refindLinuxConf, editReq);
+      if (!edit.ok) return { kind: 'refuse', ...base, reason: edit.reason };
+      if (!edit.changed) return nothingNew(`refind_linux.conf already has ${tokens.join(' ')}`);
+      return {
+        kind: 'plan', ...base, tokens: edit.added, replaced: remove,
+        plan: mkPlan([fileModify('/boot/refind_linux.conf', files.refindLinuxConf, edit.text, 'a new first line with the parameters; the original line stays below it as the fallback entry')]),
+        verify: { kind: 'files', paths: ['/boot/refind_linux.conf'] },
+        escapeHatch: 'If the machine misbehaves after the reboot, pick the original entry in the rEFInd menu (F2 or Insert shows the other options), then run `vfio-wizard rollback --step cmdline`.',
+        trialBoot: null,
+      };
+    }
+    case 'rpm-ostree':
+      return manual([
+        'This is an image-based system (rpm-ostree): its files are not edited. Run:',
+        `  rpm-ostree kargs ${tokens.map((t) => `--append-if-missing=${t}`).join(' ')}${remove.map((t) => ` --delete-if-present=${t}`).join('')}`,
+        'then reboot into the new deployment (`rpm-ostree rollback` undoes it).',
+      ]);
+    case 'nixos':
+      return manual([
+        'NixOS builds its boot configuration from configuration.nix: add to it',
+        `  boot.kernelParams = [ ${tokens.map((t) => JSON.stringify(t)).join(' ')} ];`,
+        'then run `nixos-rebuild boot` and reboot (the previous generation stays in the boot menu).',
+      ]);
+    default:
+      return manual([
+        `The boot loader of this system could not be recognised (${loaderEvidence.join('; ') || 'no evidence'}), so nothing is edited.`,
+        'Add these parameters to the kernel command line by hand, in the file your boot loader reads:',
+        `  ${tokens.join(' ')}`,
+        ...(remove.length ? [`and remove: ${remove.join(' ')}`] : []),
+        'or tell the wizard which loader it is with --loader ID (grub, grub-bls, systemd-boot, kernelstub, proxmox-boot-tool, refind).',
+      ]);
+  }
+}
+
+export interface CmdlineCheck {
+  ok: boolean;
+  /** per checked entry/file: what is missing */
+  details: { where: string; missing: string[] }[];
+}
+
+/** The `linux` lines of the non-recovery menu entries of a generated grub.cfg. */
+export function grubCfgKernelLines(cfg: string): { entry: string; args: string }[] {
+  const out: { entry: string; args: string }[] = [];
+  let entry = '';
+  for (const raw of cfg.split('\n')) {
+    const line = raw.trim();
+    const m = /^menuentry\s+(['"])(.*?)\1/.exec(line);
+    if (m) entry = m[2]!;
+    const l = /^linux(?:efi|16)?\s+\S+\s*(.*)$/.exec(line);
+    if (l && !/recovery mode|rescue/i.test(entry)) out.push({ entry, args: l[1]! });
+  }
+  return out;
+}
+
+/** After regeneration: every non-recovery kernel line of the config carries every token. */
+export function verifyGrubCfg(cfg: string, tokens: string[]): CmdlineCheck {
+  const lines = grubCfgKernelLines(cfg);
+  const details = lines.map((l) => ({
+    where: `grub.cfg entry "${l.entry}"`,
+    missing: tokens.filter((t) => !addParams(l.args, [t], { replaceConflicts: false }).alreadyPresent.length),
+  }));
+  return { ok: lines.length > 0 && details.every((d) => d.missing.length === 0), details };
+}
