@@ -157,7 +157,7 @@ function applySysfs(run: Run, step: StepRecord, c: SysfsChange): void {
   } catch {
     /* write-only attribute (bind, new_id): keep what the step recorded */
   }
-  const entry = { seq: nextSeq(run), kind: 'sysfs' as const, path: c.path, value: c.value, previous, why: c.why, state: 'intent' as 'intent' | 'done' | 'undone' };
+  const entry = { seq: nextSeq(run), kind: 'sysfs' as const, path: c.path, value: c.value, previous, why: c.why, undo: c.undo ?? null, state: 'intent' as 'intent' | 'done' | 'undone' };
   step.entries.push(entry);
   saveJournal(run);
   try {

@@ -51,6 +51,8 @@ export interface SysfsEntry {
   /** what was read just before writing (null: unreadable) */
   previous: string | null;
   why: string;
+  /** explicit reversing writes (SysfsChange.undo); null: write `previous` back */
+  undo: { path: string; value: string }[] | null;
   state: 'intent' | 'done' | 'undone';
 }
 

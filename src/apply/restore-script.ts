@@ -98,7 +98,10 @@ function undoLines(e: JournalEntry): string[] {
     return lines;
   }
   if (e.kind === 'sysfs') {
-    return e.state !== 'undone' && e.previous !== null ? [`sysfs ${q(e.path)} ${q(e.previous)}`] : [];
+    if (e.state === 'undone') return [];
+    // action writes (unbind, drivers_probe) are reversed only when they are known to have happened
+    if (e.undo) return e.state === 'done' ? e.undo.map((w) => `sysfs ${q(w.path)} ${q(w.value)}`) : [];
+    return e.previous !== null ? [`sysfs ${q(e.path)} ${q(e.previous)}`] : [];
   }
   return mayHaveRun(e) && e.undo ? [`run_cmd ${shellJoin(e.undo.argv)}`] : [];
 }

@@ -192,12 +192,12 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
         continue;
       }
     } else if (e.kind === 'sysfs') {
-      if (e.previous !== null && e.state === 'done') {
-        const host = run.root.at(e.path);
+      const writes = e.state !== 'done' ? [] : e.undo ?? (e.previous !== null ? [{ path: e.path, value: e.previous }] : []);
+      for (const w of writes) {
         try {
-          writeFileSync(host, e.previous);
+          writeFileSync(run.root.at(w.path), w.value);
         } catch (err) {
-          out.problems.push(`could not write ${JSON.stringify(e.previous)} back to ${e.path}: ${(err as Error).message}`);
+          out.problems.push(`could not write ${JSON.stringify(w.value)} to ${w.path}: ${(err as Error).message}`);
         }
       }
     } else {

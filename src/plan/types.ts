@@ -28,6 +28,12 @@ export interface SysfsChange {
   /** the value the step saw; the engine re-reads it at apply time and journals what it found */
   previous: string | null;
   why: string;
+  /**
+   * Writes that reverse this one, in order, for action attributes whose old value means nothing
+   * (unbind, drivers_probe, driver_override followed by a re-probe). Without it, rollback
+   * writes `previous` back.
+   */
+  undo?: { path: string; value: string }[];
 }
 
 /** Where a command sits in the apply order (files → initramfs → bootloader → live → other). */

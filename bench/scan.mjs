@@ -1,0 +1,96 @@
+// Benchmark: `vfio-wizard scan --json` on a synthetic 1,024-function server against lspci on the
+// same tree, and against the widely pasted shell loop that runs lspci once per IOMMU group member.
+// Process cost is compared after subtracting bare Node start-up (`node -e 0`).
+//   npm run build && node bench/scan.mjs [--runs N]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const project = fileURLToPath(new URL('..', import.meta.url));
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
+const LOOP_SAMPLE = 32;
+
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+if (!existsSync(path.join(project, 'dist/cli.js'))) {
+  console.error('dist/cli.js is missing: run `npm run build` first.');
+  process.exit(2);
+}
+if (!has('lspci')) {
+  console.error('lspci is missing: install pciutils to compare against it.');
+  process.exit(2);
+}
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'vw-bench-'));
+try {
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(project, 'scripts/make-server-root.ts'), root], {
+    cwd: project,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const sysfs = `sysfs.path=${root}/sys/bus/pci`;
+  const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
+  const commands = {
+    scan: `node ${q(path.join(project, 'bin/vfio-wizard.js'))} scan --json --root ${q(root)}`,
+    node: 'node -e 0',
+    lspci: `lspci -nnk -A linux-sysfs -O ${q(sysfs)}`,
+  };
+
+  /** mean wall and CPU (user+system) seconds per command */
+  const measure = () => {
+    if (has('hyperfine')) {
+      const out = path.join(root, 'hyperfine.json');
+      execFileSync(
+        'hyperfine',
+        ['-N', '--warmup', '3', '--runs', String(RUNS), '--export-json', out, ...Object.values(commands)],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      const res = JSON.parse(readFileSync(out, 'utf8')).results;
+      return Object.fromEntries(
+        Object.keys(commands).map((k, i) => [k, { wall: res[i].mean, cpu: res[i].user + res[i].system, tool: 'hyperfine' }]),
+      );
+    }
+    // fallback: repeated spawns, wall clock only (CPU time of children is not visible from here)
+    return Object.fromEntries(
+      Object.entries(commands).map(([k, cmd]) => {
+        const times = [];
+        for (let i = 0; i < RUNS + 3; i++) {
+          const t = process.hrtime.bigint();
+          spawnSync('sh', ['-c', `${cmd} >/dev/null 2>&1`]);
+          if (i >= 3) times.push(Number(process.hrtime.bigint() - t) / 1e9);
+        }
+        times.sort((a, b) => a - b);
+        return [k, { wall: times[Math.floor(times.length / 2)], cpu: null, tool: 'spawn (median wall)' }];
+      }),
+    );
+  };
+
+  const m = measure();
+
+  // the pasted loop: one lspci per group member; each lspci re-reads the whole tree, so time a sample
+  const members = readdirSync(path.join(root, 'sys/kernel/iommu_groups')).flatMap((g) =>
+    readdirSync(path.join(root, 'sys/kernel/iommu_groups', g, 'devices')).map((d) => path.join(root, 'sys/kernel/iommu_groups', g, 'devices', d)),
+  );
+  const sample = members.slice(0, LOOP_SAMPLE);
+  const loop = `for d in ${sample.map(q).join(' ')}; do lspci -nns "\${d##*/}" -A linux-sysfs -O ${q(sysfs)}; done >/dev/null 2>&1`;
+  const t0 = process.hrtime.bigint();
+  spawnSync('sh', ['-c', loop]);
+  const loopSample = Number(process.hrtime.bigint() - t0) / 1e9;
+  const loopAll = (loopSample / sample.length) * members.length;
+
+  const ms = (s) => (s === null ? 'n/a' : `${(s * 1000).toFixed(1)} ms`);
+  const scanWall = m.scan.wall - m.node.wall;
+  const scanCpu = m.scan.cpu === null ? null : m.scan.cpu - m.node.cpu;
+  console.log(`\nscan --json on ${members.length} PCI functions (${m.scan.tool}, ${RUNS} runs)`);
+  console.log(`  vfio-wizard scan --json       wall ${ms(m.scan.wall)}  cpu ${ms(m.scan.cpu)}`);
+  console.log(`  node -e 0                     wall ${ms(m.node.wall)}  cpu ${ms(m.node.cpu)}`);
+  console.log(`  scan minus node start-up      wall ${ms(scanWall)}  cpu ${ms(scanCpu)}`);
+  console.log(`  lspci -nnk (linux-sysfs)      wall ${ms(m.lspci.wall)}  cpu ${ms(m.lspci.cpu)}`);
+  console.log(`  shell loop, lspci per device  wall ${ms(loopAll)} (extrapolated from ${sample.length} of ${members.length})`);
+  console.log('ratios (lower is better for the scanner):');
+  console.log(`  (scan - node) / lspci         wall ${(scanWall / m.lspci.wall).toFixed(2)}${scanCpu === null ? '' : `  cpu ${(scanCpu / m.lspci.cpu).toFixed(2)}`}`);
+  console.log(`  scan / shell loop             wall ${(m.scan.wall / loopAll).toFixed(4)}`);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,238 @@
+// PCI functions from sys/bus/pci/devices. Speed matters (a 1,024-function server should scan
+// about as fast as lspci), so each function costs a handful of system calls: identity and driver
+// come from the one-file `uevent` (DRIVER, PCI_ID, PCI_SUBSYS_ID, PCI_CLASS), with the separate
+// vendor/device/class files and the driver link as the fallback for trees that lack it, and
+// optional attributes are probed only where the kernel can create them. `config` and `rom` are
+// never read: reading them can wake or disturb a device.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { className as classNameOf, isBridge as isBridgeClass, normaliseClass } from './pci-class.js';
+import { addressesInPath, compareAddress, isPciAddress } from './pci-address.js';
+import type { PciNames } from './pci-ids.js';
+import type { SystemRoot } from './root.js';
+import { baseName, type SysReader } from './sysfs-read.js';
+import type { IommuGroup, PciDevice, SriovFacts } from './types.js';
+
+const FOUR_GIB = 4 * 1024 * 1024 * 1024;
+const IORESOURCE_MEM = 0x200;
+const NVME_NAMESPACE = /^nvme\d+(?:c\d+)?n\d+$/;
+const VIRTIO_VENDOR = '1af4';
+/** classes whose drivers offer mediated devices: GPUs (vGPU, GVT-g), accelerators, DSPs */
+const MDEV_CLASSES = ['03', '12', '0b40', '11'];
+
+const hexId = (raw: string | null): string | null => {
+  if (raw === null) return null;
+  const s = raw.trim().toLowerCase().replace(/^0x/, '');
+  return /^[0-9a-f]{1,4}$/.test(s) ? s.padStart(4, '0') : null;
+};
+
+const intOrNull = (raw: string | null): number | null => {
+  if (raw === null) return null;
+  const n = Number.parseInt(raw.trim(), 10);
+  return Number.isFinite(n) ? n : null;
+};
+
+interface Identity {
+  /** DRIVER= is present exactly when a driver is bound; its value is the driver link's name */
+  driver: string | null;
+  vendor: string | null;
+  device: string | null;
+  subsystemVendor: string | null;
+  subsystemDevice: string | null;
+  class: string | null;
+}
+
+function fromUevent(text: string): Identity {
+  const id: Identity = { driver: null, vendor: null, device: null, subsystemVendor: null, subsystemDevice: null, class: null };
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq < 0) continue;
+    const key = line.slice(0, eq);
+    const value = line.slice(eq + 1).trim();
+    if (key === 'DRIVER') id.driver = value || null;
+    else if (key === 'PCI_ID') {
+      const [v, d] = value.split(':');
+      id.vendor = hexId(v ?? null);
+      id.device = hexId(d ?? null);
+    } else if (key === 'PCI_SUBSYS_ID') {
+      const [v, d] = value.split(':');
+      id.subsystemVendor = hexId(v ?? null);
+      id.subsystemDevice = hexId(d ?? null);
+    } else if (key === 'PCI_CLASS') {
+      const s = value.toLowerCase();
+      id.class = /^[0-9a-f]{1,6}$/.test(s) ? s.padStart(6, '0') : null;
+    }
+  }
+  return id;
+}
+
+/** true when a memory BAR (resource lines 0–5) starts at or above 4 GiB or is larger than 4 GiB */
+export function hasLargeBar(resource: string): boolean {
+  let at = 0;
+  for (let i = 0; i < 6 && at < resource.length; i++) {
+    const nl = resource.indexOf('\n', at);
+    const line = resource.slice(at, nl < 0 ? resource.length : nl);
+    at = nl < 0 ? resource.length : nl + 1;
+    const [s, e, f] = line.trim().split(' ');
+    if (!s || !e || !f) continue;
+    const start = Number.parseInt(s, 16);
+    const end = Number.parseInt(e, 16);
+    const flags = Number.parseInt(f, 16);
+    if (!(flags & IORESOURCE_MEM) || (start === 0 && end === 0)) continue;
+    if (start >= FOUR_GIB || end - start + 1 > FOUR_GIB) return true;
+  }
+  return false;
+}
+
+export interface PciScan {
+  devices: PciDevice[];
+  groups: IommuGroup[];
+}
+
+export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null): PciScan {
+  const busDir = root.at('/sys/bus/pci/devices');
+  let entries: { name: string; link: boolean }[];
+  try {
+    entries = readdirSync(busDir, { withFileTypes: true }).map((d) => ({ name: d.name, link: d.isSymbolicLink() }));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    r.notes.push(
+      code === 'ENOENT' ? '/sys/bus/pci/devices is absent: no PCI devices were read' : `cannot list /sys/bus/pci/devices: ${code ?? String(e)}`,
+    );
+    return { devices: [], groups: [] };
+  }
+
+  const devices: PciDevice[] = [];
+  const groupMap = new Map<number, string[]>();
+  // with the IOMMU off no device has an iommu_group link; skip 1,000 failing readlinks
+  const groupsExist = (r.list(root.at('/sys/kernel/iommu_groups')) ?? []).length > 0;
+
+  // address order puts every physical function before its virtual functions (a VF's routing ID is
+  // the PF's plus a non-zero offset), so VFs are known by the time they are reached
+  entries = entries.filter((e) => isPciAddress(e.name)).sort((a, b) => compareAddress(a.name, b.name));
+  const pfOf = new Map<string, string>();
+
+  for (const { name: address, link } of entries) {
+    // the resolved location (…/pci0000:00/0000:00:01.0/0000:01:00.0) gives the bridge chain, and
+    // opening attributes through it spares the kernel a symlink walk per file
+    const target = link ? r.link(`${busDir}/${address}`) : null;
+    // an absolute link in a copied tree names a path inside that system, never this host's /sys
+    const dir = target === null ? `${busDir}/${address}` : target.startsWith('/') ? root.at(target) : path.resolve(busDir, target);
+    const chain = target ? addressesInPath(target) : [];
+    const parents = chain.length > 0 && chain[chain.length - 1] === address ? chain.slice(0, -1) : [];
+    const read = (f: string) => r.text(`${dir}/${f}`);
+
+    const ue = read('uevent');
+    const id = ue !== null ? fromUevent(ue) : null;
+    const vendor = id?.vendor ?? hexId(read('vendor'));
+    const device = id?.device ?? hexId(read('device'));
+    let cls = id?.class ?? null;
+    if (cls === null) {
+      const raw = read('class');
+      cls = raw === null ? null : normaliseClass(raw);
+    }
+
+    const groupLink = groupsExist ? r.link(`${dir}/iommu_group`) : null;
+    const iommuGroup = groupLink === null ? null : intOrNull(baseName(groupLink));
+    if (groupLink !== null && iommuGroup === null) r.notes.push(`${address}: odd iommu_group link ${groupLink}`);
+    if (iommuGroup !== null) {
+      const members = groupMap.get(iommuGroup);
+      if (members) members.push(address);
+      else groupMap.set(iommuGroup, [address]);
+    }
+
+    if (vendor === null || device === null || cls === null) {
+      r.notes.push(`${address}: vendor, device or class unreadable; left out of the device list`);
+      continue;
+    }
+    const subsystemVendor = id ? id.subsystemVendor : hexId(read('subsystem_vendor'));
+    const subsystemDevice = id ? id.subsystemDevice : hexId(read('subsystem_device'));
+    const revRaw = read('revision');
+    const revision = revRaw === null ? null : (hexId(revRaw)?.slice(2) ?? null);
+    const driverLink = id !== null ? id.driver : r.link(`${dir}/driver`);
+    // present on nearly every function of a current kernel, so read it without a stat first
+    const resetRaw = read('reset_method');
+    const resource = read('resource');
+
+    // Optional attributes are probed by class instead of listing every directory: the kernel
+    // creates boot_vga only for VGA devices, SR-IOV never sits on bridges, and net/block
+    // children belong to network and storage functions.
+    const bridge = isBridgeClass(cls);
+    const bootVgaRaw = cls.startsWith('0300') ? read('boot_vga') : null;
+    let sriov: SriovFacts | null = null;
+    const physfn = pfOf.get(address) ?? null;
+    if (!bridge && physfn === null && r.exists(`${dir}/sriov_totalvfs`)) {
+      const numVfs = intOrNull(read('sriov_numvfs'));
+      const virtfns: string[] = [];
+      for (let i = 0; i < (numVfs ?? 0); i++) {
+        const t = r.link(`${dir}/virtfn${i}`);
+        if (t === null) continue;
+        virtfns.push(baseName(t));
+        pfOf.set(baseName(t), address);
+      }
+      sriov = { totalVfs: intOrNull(read('sriov_totalvfs')), numVfs, virtfns };
+    }
+    // mediated device types, network interfaces and disks are all created by a bound driver
+    const bound = driverLink !== null;
+    const mdev = bound && MDEV_CLASSES.some((c) => cls.startsWith(c)) && r.exists(`${dir}/mdev_supported_types`);
+
+    const netInterfaces: string[] = [];
+    const blockDevices: string[] = [];
+    if (bound && cls.startsWith('02')) netInterfaces.push(...(r.optionalList(`${dir}/net`) ?? []));
+    if (bound && cls.startsWith('01')) {
+      blockDevices.push(...(r.optionalList(`${dir}/block`) ?? []));
+      for (const ctrl of r.optionalList(`${dir}/nvme`) ?? []) {
+        for (const ns of r.list(`${dir}/nvme/${ctrl}`) ?? []) if (NVME_NAMESPACE.test(ns)) blockDevices.push(ns);
+      }
+    }
+    if (bound && vendor === VIRTIO_VENDOR) {
+      // virtio functions keep their net/block children one level down (…/0000:00:02.0/virtio1/block/vda)
+      for (const f of r.list(dir) ?? []) {
+        if (!f.startsWith('virtio')) continue;
+        netInterfaces.push(...(r.optionalList(`${dir}/${f}/net`) ?? []));
+        blockDevices.push(...(r.optionalList(`${dir}/${f}/block`) ?? []));
+      }
+    }
+
+    const vendorName = names?.vendor(vendor) ?? null;
+    const deviceName = names?.device(vendor, device) ?? null;
+    devices.push({
+      address,
+      vendor,
+      device,
+      subsystemVendor,
+      subsystemDevice,
+      class: cls,
+      revision,
+      driver: driverLink === null ? null : baseName(driverLink),
+      iommuGroup,
+      bootVga: bootVgaRaw !== null && bootVgaRaw.trim() === '1',
+      resetMethods: resetRaw === null ? null : resetRaw.trim().split(/\s+/).filter(Boolean),
+      sriov,
+      physfn,
+      mdevSupportedTypes: mdev,
+      parents,
+      isBridge: bridge,
+      largeBar: resource !== null && hasLargeBar(resource),
+      vendorName,
+      deviceName,
+      className: classNameOf(cls),
+      name: displayName(vendor, device, vendorName, deviceName),
+      hostCritical: [],
+      netInterfaces: netInterfaces.sort(),
+      blockDevices: blockDevices.sort(),
+    });
+  }
+
+  const groups: IommuGroup[] = [...groupMap.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([id, members]) => ({ id, devices: members.sort(compareAddress) }));
+  return { devices, groups };
+}
+
+/** lspci's naming: "Vendor Device-name", "Vendor Device 0000" or "Device 1ed2:0000". */
+export function displayName(vendor: string, device: string, vendorName: string | null, deviceName: string | null): string {
+  if (vendorName && deviceName) return `${vendorName} ${deviceName}`;
+  if (vendorName) return `${vendorName} Device ${device}`;
+  return `Device ${vendor}:${device}`;
+}

@@ -1,0 +1,137 @@
+// Safe, synchronous readers for sysfs/procfs/fixture files. Reading the live /sys can fail in
+// odd ways (EIO from a device in D3, EACCES for non-root, EINVAL from a driver's show()); every
+// failure becomes null plus a note, never an exception. Absent files (ENOENT/ENOTDIR) are normal
+// and produce no note. One shared buffer keeps the per-file cost to open+read+close.
+import { closeSync, constants, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+
+const BUF = Buffer.allocUnsafe(64 * 1024);
+
+const quiet = (code: string | undefined) => code === 'ENOENT' || code === 'ENOTDIR';
+const codeOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
+
+export class SysReader {
+  readonly notes: string[] = [];
+
+  /** root directory shown in notes is stripped so notes read like system paths */
+  constructor(private readonly strip: string = '') {}
+
+  private note(what: string, p: string, e: unknown): void {
+    const shown = this.strip && p.startsWith(this.strip) ? p.slice(this.strip.length) || '/' : p;
+    this.notes.push(`${what} ${shown}: ${codeOf(e) ?? (e instanceof Error ? e.message : String(e))}`);
+  }
+
+  /**
+   * A sysfs attribute: the kernel hands over the whole value in one read, so one read into the
+   * shared buffer is enough (values never approach its size).
+   */
+  text(p: string): string | null {
+    return this.read(p, false);
+  }
+
+  /** A regular or /proc file: read until end of file (seq_file reads may return short). */
+  file(p: string): string | null {
+    return this.read(p, true);
+  }
+
+  private read(p: string, untilEof: boolean): string | null {
+    let fd: number;
+    try {
+      fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if (!quiet(codeOf(e))) this.note('cannot open', p, e);
+      return null;
+    }
+    try {
+      const n = readSync(fd, BUF, 0, BUF.length, null);
+      if (!untilEof && n < BUF.length) return BUF.toString('utf8', 0, n);
+      const chunks: Buffer[] = [Buffer.from(BUF.subarray(0, n))];
+      for (let m = n; m > 0; ) {
+        const chunk = Buffer.allocUnsafe(256 * 1024);
+        m = readSync(fd, chunk, 0, chunk.length, null);
+        if (m > 0) chunks.push(chunk.subarray(0, m));
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    } catch (e) {
+      this.note('cannot read', p, e);
+      return null;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * For files that are often absent: a cheap existence test first, because a failed open
+   * throws, and building that exception costs more than the stat.
+   */
+  optionalText(p: string): string | null {
+    return this.exists(p) ? this.file(p) : null;
+  }
+
+  optionalList(p: string): string[] | null {
+    return this.exists(p) ? this.list(p) : null;
+  }
+
+  /** Raw bytes (efivars); null when absent or unreadable. */
+  bytes(p: string, max = 4096): Uint8Array | null {
+    let fd: number;
+    try {
+      fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if (!quiet(codeOf(e))) this.note('cannot open', p, e);
+      return null;
+    }
+    try {
+      const b = Buffer.alloc(max);
+      const n = readSync(fd, b, 0, max, null);
+      return b.subarray(0, n);
+    } catch (e) {
+      this.note('cannot read', p, e);
+      return null;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Directory entries; null when absent or unreadable. */
+  list(p: string): string[] | null {
+    try {
+      return readdirSync(p);
+    } catch (e) {
+      if (!quiet(codeOf(e))) this.note('cannot list', p, e);
+      return null;
+    }
+  }
+
+  /** Symlink target as stored; null when absent, not a link, or unreadable. */
+  link(p: string): string | null {
+    try {
+      return readlinkSync(p);
+    } catch (e) {
+      const c = codeOf(e);
+      if (!quiet(c) && c !== 'EINVAL') this.note('cannot read link', p, e);
+      return null;
+    }
+  }
+
+  exists(p: string): boolean {
+    try {
+      return statSync(p, { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  isDir(p: string): boolean {
+    try {
+      return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Last path component of a link target ("../../../bus/pci/drivers/nvidia" → "nvidia"). */
+export const baseName = (p: string): string => {
+  const t = p.endsWith('/') ? p.slice(0, -1) : p;
+  return t.slice(t.lastIndexOf('/') + 1);
+};

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { ExitCode } from '../../src/exit-codes.js';
+import { systemRoot } from '../../src/host/root.js';
+import { scanHost } from '../../src/host/scan.js';
+import { makeRoot, workstationDevices } from './fixture-root.js';
+
+async function run(argv: string[], isTTY = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, {
+    stdout: { write: (s: string) => out.push(s), isTTY },
+    stderr: { write: (s: string) => err.push(s) },
+    stdinIsTTY: isTTY,
+    env: {},
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+const ESC = '\u001b';
+
+describe('vfio-wizard scan', () => {
+  const dir = makeRoot({
+    cpu: { vendor: 'GenuineIntel', flags: ['vmx'] },
+    acpiTables: ['DMAR'],
+    iommuUnits: ['dmar0'],
+    uefi: true,
+    secureBoot: true,
+    kernelRelease: '6.1.0-18-amd64',
+    osRelease: 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n',
+    devices: workstationDevices(),
+    files: { 'etc/default/grub': '', 'boot/grub/grub.cfg': '' },
+  });
+
+  it('--json prints exactly the HostFacts object', async () => {
+    const r = await run(['--root', dir, '--json', 'scan']);
+    expect(r.code).toBe(ExitCode.ok);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(scanHost(systemRoot(dir)))));
+    expect(r.stdout).toContain('\n  "schemaVersion": 1');
+  });
+
+  it('also accepts the global options after the subcommand', async () => {
+    const r = await run(['scan', '--json', '--root', dir]);
+    expect(r.code).toBe(ExitCode.ok);
+    expect(JSON.parse(r.stdout).root).toBe(dir);
+  });
+
+  it('plain output: a summary with devices grouped by IOMMU group, no escape codes', async () => {
+    const r = await run(['--root', dir, 'scan']);
+    expect(r.code).toBe(ExitCode.ok);
+    expect(r.stdout).not.toContain(ESC);
+    expect(r.stdout).toMatch(/^CPU: +intel \(Synthetic CPU\); virtualization vmx; \/dev\/kvm absent; kvm module unknown$/m);
+    expect(r.stdout).toMatch(/^IOMMU: +firmware yes \(DMAR\); kernel enabled \(1 units, 6 groups\)/m);
+    expect(r.stdout).toMatch(/^Boot: +UEFI; Secure Boot on$/m);
+    expect(r.stdout).toMatch(/^Distro: +Debian GNU\/Linux 12 \(bookworm\)$/m);
+    expect(r.stdout).toMatch(/^Boot loader: grub /m);
+    const g1 = r.stdout.indexOf('  IOMMU group 1:\n');
+    expect(g1).toBeGreaterThan(0);
+    expect(r.stdout.slice(g1)).toMatch(
+      /^ {2}IOMMU group 1:\n {4}0000:00:01\.0 PCI bridge \[0604\]: Device 8086:1901 \[8086:1901\] — driver pcieport\n {4}0000:01:00\.0 VGA compatible controller \[0300\]: Device 10de:1e07 \[10de:1e07\] — driver nvidia \(large BAR\)\n/,
+    );
+    expect(r.stdout).toMatch(/0000:00:02\.0 .* \(boot VGA\)/);
+  });
+
+  it('a missing --root directory is bad input (exit 5) and says nothing was changed', async () => {
+    const r = await run(['--root', `${dir}/does-not-exist`, 'scan', '--json']);
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('no such directory');
+    expect(r.stderr).toContain('Nothing was changed');
+  });
+});
