@@ -9,5 +9,12 @@ if (major < 20 || (major === 20 && minor < 5)) {
 // Ink's chalk ignores NO_COLOR; map it before anything colour-aware is imported.
 if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
 if (process.argv.includes('--no-color') && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+// A reader that goes away (`vfio-wizard scan --json | head`) is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));

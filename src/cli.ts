@@ -26,8 +26,18 @@ const defaultIo = (): MainIo => ({
 export function buildProgram(io: MainIo, setExit: (code: number) => void): Command {
   const program = new Command('vfio-wizard')
     .description(
-      'Take this machine to PCI passthrough with VFIO: readiness checks, kernel command line,\n' +
-        'vfio binding and VM creation. Nothing changes before you have seen the diff.',
+      'Take this machine to PCI passthrough with VFIO: readiness checks, kernel command line, vfio binding ' +
+        'and VM creation. Nothing changes before you have seen the diff and the exact commands.',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  vfio-wizard                          the interactive wizard (in a terminal)\n' +
+        '  vfio-wizard --demo                   the wizard on a bundled sample workstation\n' +
+        '  vfio-wizard check                    readiness, layer by layer (exit 3 when one fails)\n' +
+        '  vfio-wizard plan --step cmdline      the kernel parameters this host needs, as a diff\n' +
+        '  sudo vfio-wizard apply --step cmdline\n' +
+        '  vfio-wizard rollback --root /mnt     undo from a rescue system with the disk at /mnt\n',
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')

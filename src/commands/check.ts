@@ -3,14 +3,12 @@
 // as they come, then prints one line per check with the fix under every item that is not a pass.
 // --json prints { schemaVersion, root, checks } and nothing else on stdout. Exit status 3 when
 // any check fails. Read-only; never loads the UI.
-import type { Command } from 'commander';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
 import { anyFailed, countStatuses, runChecks } from '../checks/index.js';
 import { runVirtHostValidate } from '../checks/run-virt-host-validate.js';
 import type { VirtHostValidateResult } from '../checks/virt-host-validate.js';
 import type { Check, CheckStatus } from '../checks/types.js';
-import { createRunner } from '../run/runner.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from './context.js';
 
@@ -58,40 +56,36 @@ export function formatChecks(checks: Check[], opts: { color: boolean }): string 
   return `${out.join('\n')}\n`;
 }
 
-export function registerCheck(program: Command, ctx: CommandContext): void {
-  program
-    .command('check')
-    .description('readiness checks layer by layer (CPU, IOMMU, boot, vfio, virtualization stack, GPUs); exit 3 if one fails')
-    .action(async () => {
-      const g = ctx.globals();
-      const { io } = ctx;
-      const root = systemRoot(g.root);
-      const facts = scanHost(root);
-      const plain = !g.json;
-      const color = plain && Boolean(io.stdout.isTTY) && g.color && !io.env.NO_COLOR;
+export async function runCheck(ctx: CommandContext): Promise<void> {
+  const g = ctx.globals();
+  const { io } = ctx;
+  const root = systemRoot(g.root);
+  const facts = scanHost(root);
+  const plain = !g.json;
+  const color = plain && Boolean(io.stdout.isTTY) && g.color && !io.env.NO_COLOR;
 
-      let vhv: VirtHostValidateResult | null = null;
-      if (root.live && facts.virt.virtHostValidate !== null) {
-        // a read-only command writes no log file
-        const runner = createRunner({ logDir: null });
-        if (plain) io.stdout.write("Running libvirt's host check (virt-host-validate qemu):\n");
-        vhv = await runVirtHostValidate(facts, runner, {
-          ...(plain ? { onLine: (line: string) => void io.stdout.write(`virt-host-validate: ${line}\n`) } : {}),
-        });
-        if (plain) io.stdout.write('\n');
-      }
-      const checks = runChecks(facts, { virtHostValidate: vhv });
-
-      if (g.json) {
-        const report: CheckReport = { schemaVersion: 1, root: facts.root, checks };
-        io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      } else {
-        io.stdout.write(`Readiness of ${root.live ? 'this machine' : `the system at ${facts.root}`}:\n`);
-        io.stdout.write(formatChecks(checks, { color }));
-        if (facts.notes.length > 0) {
-          io.stdout.write(`\nWhat the scan could not read:\n${facts.notes.map((n) => `  - ${n}`).join('\n')}\n`);
-        }
-      }
-      ctx.setExit(anyFailed(checks) ? ExitCode.checkFailed : ExitCode.ok);
+  let vhv: VirtHostValidateResult | null = null;
+  if (root.live && facts.virt.virtHostValidate !== null) {
+    // loaded only when there is something to run; a read-only command writes no log file
+    const { createRunner } = await import('../run/runner.js');
+    const runner = createRunner({ logDir: null });
+    if (plain) io.stdout.write("Running libvirt's host check (virt-host-validate qemu):\n");
+    vhv = await runVirtHostValidate(facts, runner, {
+      ...(plain ? { onLine: (line: string) => void io.stdout.write(`virt-host-validate: ${line}\n`) } : {}),
     });
+    if (plain) io.stdout.write('\n');
+  }
+  const checks = runChecks(facts, { virtHostValidate: vhv });
+
+  if (g.json) {
+    const report: CheckReport = { schemaVersion: 1, root: facts.root, checks };
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    io.stdout.write(`Readiness of ${root.live ? 'this machine' : `the system at ${facts.root}`}:\n`);
+    io.stdout.write(formatChecks(checks, { color }));
+    if (facts.notes.length > 0) {
+      io.stdout.write(`\nWhat the scan could not read:\n${facts.notes.map((n) => `  - ${n}`).join('\n')}\n`);
+    }
+  }
+  ctx.setExit(anyFailed(checks) ? ExitCode.checkFailed : ExitCode.ok);
 }

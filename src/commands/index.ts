@@ -1,9 +1,59 @@
-import type { RegisterCommand } from './context.js';
-import { registerScan } from './scan.js';
-import { registerCheck } from './check.js';
-import { registerPlanApply } from './plan-apply.js';
-import { registerStatus } from './status.js';
-import { registerRollback } from './rollback.js';
+// Every subcommand's name, options and help, in the order `--help` lists them. The work of each
+// lives in its own module, imported only when that command runs: `--help`, `--version` and
+// `scan --json` load none of the engine, the runner or execa.
+import { Option, type Command } from 'commander';
+import type { CommandContext, RegisterCommand } from './context.js';
+import { LOADER_IDS } from '../steps/loader-ids.js';
 
-/** Every subcommand, in the order `--help` lists them. */
-export const commands: RegisterCommand[] = [registerScan, registerCheck, registerPlanApply, registerStatus, registerRollback];
+const collect = (v: string, prev: string[]) => [...prev, v];
+const commandsOption = () =>
+  new Option('--commands <mode>', 'with --root: run the commands inside DIR with chroot, or only list them')
+    .choices(['chroot', 'skip'])
+    .default('chroot');
+
+function stepOptions(cmd: Command): Command {
+  // commander reads "--no-x" as the negation of "--x"; --no-param is a list of its own here.
+  const noParam = new Option('--no-param <name>', 'do not add this parameter even if the host needs it (repeatable)').argParser(collect).default([]);
+  noParam.negate = false;
+  noParam.attributeName = () => 'noParam';
+  return cmd
+    .option('--step <id>', 'the step: cmdline (default: the next pending one)')
+    .option('--param <name[=value]>', 'add this kernel parameter too (repeatable)', collect, [])
+    .addOption(noParam)
+    .option('--loader <id>', `use this boot loader instead of the detected one (${LOADER_IDS.join(', ')})`)
+    .option('--replace-conflicts', 'replace or remove conflicting parameters such as intel_iommu=off (your consent)');
+}
+
+const registerAll: RegisterCommand = (program: Command, ctx: CommandContext) => {
+  program
+    .command('scan')
+    .description('read this machine (or --root DIR) and print CPU, IOMMU, boot, kernel and PCI facts; changes nothing')
+    .action(async () => (await import('./scan.js')).runScan(ctx));
+  program
+    .command('check')
+    .description('readiness checks layer by layer (CPU, IOMMU, boot, vfio, virtualization stack, GPUs); exit 3 if one fails')
+    .action(async () => (await import('./check.js')).runCheck(ctx));
+  stepOptions(program.command('plan').description('show what a step would change — diffs and exact commands — without changing anything')).action(
+    async (flags) => (await import('./plan-apply.js')).runPlan(ctx, flags),
+  );
+  stepOptions(program.command('apply').description('apply a step: review, confirm, journal every change, regenerate, verify'))
+    .option('--yes', 'apply without asking (needed without a terminal)')
+    .option('--dry-run', 'walk the whole apply path with a recording runner; write nothing, run nothing')
+    .addOption(commandsOption())
+    .action(async (flags) => (await import('./plan-apply.js')).runApply(ctx, flags));
+  program
+    .command('status')
+    .description('list the runs and steps vfio-wizard applied, their state, and what is pending (read-only)')
+    .action(async () => (await import('./status.js')).runStatus(ctx));
+  program
+    .command('rollback')
+    .description('undo applied steps (newest first): restore files, owners and modes, re-run the boot regeneration')
+    .option('--step <id>', 'roll back this step only (the most recent run that applied it)')
+    .option('--all', 'roll back every applied step of every run')
+    .option('--yes', 'do not ask for confirmation (needed without a terminal)')
+    .option('--force', 'also overwrite files that changed after vfio-wizard wrote them (the current versions are kept next to the backups)')
+    .addOption(commandsOption())
+    .action(async (flags) => (await import('./rollback.js')).runRollback(ctx, flags));
+};
+
+export const commands: RegisterCommand[] = [registerAll];

@@ -1,7 +1,6 @@
 // `vfio-wizard plan` and `vfio-wizard apply`: the same step, planned and explained; apply then
 // confirms, journals, runs the regeneration and checks the generated boot configuration — and
 // rolls the step back by itself when that check fails.
-import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { applyPlan, type ApplyResult } from '../apply/apply.js';
 import type { EngineEvent } from '../apply/engine-types.js';
@@ -15,12 +14,12 @@ import { planToJson, renderPlanText } from '../plan/render.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { createRecordingRunner } from '../run/recording-runner.js';
 import { createRunner } from '../run/runner.js';
-import { LOADER_IDS } from '../steps/cmdline.js';
+import { LOADER_IDS } from '../steps/loader-ids.js';
 import { findStep, nextStepId, STEPS, type StepOptions, type StepOutcome } from '../steps/registry.js';
 import type { CommandContext } from './context.js';
 import { VERSION } from '../version.js';
 
-interface Flags {
+export interface StepFlags {
   step?: string;
   param: string[];
   noParam: string[];
@@ -31,9 +30,7 @@ interface Flags {
   commands: 'chroot' | 'skip';
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-function stepOptions(flags: Flags): StepOptions {
+function stepOptions(flags: StepFlags): StepOptions {
   for (const p of [...flags.param, ...flags.noParam]) {
     try {
       parseParam(p);
@@ -52,20 +49,7 @@ function stepOptions(flags: Flags): StepOptions {
   };
 }
 
-function addStepOptions(cmd: Command): Command {
-  // commander reads "--no-x" as the negation of "--x"; --no-param is a separate list here.
-  const noParam = new Option('--no-param <name>', 'do not add this parameter even if the host needs it (repeatable)').argParser(collect).default([]);
-  noParam.negate = false;
-  noParam.attributeName = () => 'noParam';
-  return cmd
-    .option('--step <id>', `the step to plan: ${STEPS.map((s) => s.id).join(', ')} (default: the next pending one)`)
-    .option('--param <name[=value]>', 'add this kernel parameter too (repeatable)', collect, [])
-    .addOption(noParam)
-    .option('--loader <id>', `use this boot loader instead of the detected one (${LOADER_IDS.join(', ')})`)
-    .option('--replace-conflicts', 'replace or remove conflicting parameters such as intel_iommu=off (your consent)');
-}
-
-function resolveStep(flags: Flags, facts: ReturnType<typeof scanHost>, root: ReturnType<typeof systemRoot>) {
+function resolveStep(flags: StepFlags, facts: ReturnType<typeof scanHost>, root: ReturnType<typeof systemRoot>) {
   const id = flags.step ?? nextStepId(facts, root);
   const step = findStep(id);
   if (!step) {
@@ -111,99 +95,91 @@ async function askYes(question: string): Promise<boolean> {
   }
 }
 
-export function registerPlanApply(program: Command, ctx: CommandContext): void {
-  addStepOptions(program.command('plan').description('show what a step would change — diffs and exact commands — without changing anything')).action(
-    async (flags: Flags) => {
-      const g = ctx.globals();
-      const root = systemRoot(g.root);
-      const opts = stepOptions(flags);
-      const facts = scanHost(root);
-      const outcome = resolveStep(flags, facts, root).plan(facts, root, opts);
-      if (g.json) ctx.io.stdout.write(`${JSON.stringify(outcomeJson(outcome), null, 2)}\n`);
-      else printOutcome(outcome, (s) => void ctx.io.stdout.write(s));
-      ctx.setExit(outcome.kind === 'refuse' ? ExitCode.cannotApply : ExitCode.ok);
-    },
-  );
+export function runPlan(ctx: CommandContext, flags: StepFlags): void {
+  const g = ctx.globals();
+  const root = systemRoot(g.root);
+  const opts = stepOptions(flags);
+  const facts = scanHost(root);
+  const outcome = resolveStep(flags, facts, root).plan(facts, root, opts);
+  if (g.json) ctx.io.stdout.write(`${JSON.stringify(outcomeJson(outcome), null, 2)}\n`);
+  else printOutcome(outcome, (s) => void ctx.io.stdout.write(s));
+  ctx.setExit(outcome.kind === 'refuse' ? ExitCode.cannotApply : ExitCode.ok);
+}
 
-  addStepOptions(program.command('apply').description('apply a step: review, confirm, journal every change, regenerate, verify'))
-    .option('--yes', 'apply without asking (needed without a terminal)')
-    .option('--dry-run', 'walk the whole apply path with a recording runner; write nothing, run nothing')
-    .addOption(new Option('--commands <mode>', 'with --root: run the plan’s commands inside DIR with chroot, or only list them').choices(['chroot', 'skip']).default('chroot'))
-    .action(async (flags: Flags) => {
-      const g = ctx.globals();
-      const out = (s: string) => void ctx.io.stdout.write(s);
-      const err = (s: string) => void ctx.io.stderr.write(s);
-      const root = systemRoot(g.root);
-      const opts = stepOptions(flags);
-      const facts = scanHost(root);
-      const outcome = resolveStep(flags, facts, root).plan(facts, root, opts);
-      if (!g.json) printOutcome(outcome, out);
-      if (outcome.kind !== 'plan' || !outcome.plan) {
-        if (g.json) out(`${JSON.stringify({ ...outcomeJson(outcome), status: outcome.kind === 'nothing' ? 'nothing' : 'not-applied' }, null, 2)}\n`);
-        if (outcome.kind !== 'nothing') err(`vfio-wizard: ${outcome.title}: nothing was applied${outcome.kind === 'manual' ? ' — follow the instructions above' : ''}. Nothing was changed.\n`);
-        ctx.setExit(outcome.kind === 'nothing' ? ExitCode.ok : ExitCode.cannotApply);
-        return;
-      }
-      if (!flags.yes && !flags.dryRun) {
-        const interactive = !g.json && ctx.io.stdinIsTTY && Boolean(ctx.io.stdout.isTTY);
-        if (!interactive) {
-          err('vfio-wizard: apply needs confirmation and there is no terminal to ask on.\n  Review the plan above, then pass --yes to apply it. Nothing was changed.\n');
-          ctx.setExit(ExitCode.usage);
-          return;
-        }
-        if (!(await askYes('Apply these changes? [y/N] '))) {
-          err('Not applied. Nothing was changed.\n');
-          ctx.setExit(ExitCode.failed);
-          return;
-        }
-      }
-      const runner = flags.dryRun ? createRecordingRunner() : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
-      const controller = new AbortController();
-      const onSigint = () => controller.abort();
-      process.on('SIGINT', onSigint);
-      let result: ApplyResult;
-      let verification: { ok: boolean; summary: string } | null = null;
-      try {
-        result = await applyPlan(outcome.plan, {
-          root,
-          runner,
-          commands: flags.commands,
-          dryRun: Boolean(flags.dryRun),
-          signal: controller.signal,
-          toolVersion: VERSION,
-          onEvent: g.json
-            ? undefined
-            : (e) => {
-                const line = engineLine(e);
-                if (line) out(`${line}\n`);
-              },
-        });
-        const ran = result.status === 'applied' && result.pendingCommands.length === 0;
-        if (ran && outcome.verify) {
-          verification = await outcome.verify(root, runner);
-          if (!verification.ok) {
-            if (!g.json) out(`check of the generated boot configuration failed: ${verification.summary}\n`);
-            const rb = await rollback({ stepId: outcome.stepId }, { root, runner, commands: flags.commands, signal: controller.signal });
-            result = {
-              ...result,
-              status: 'rolled-back',
-              exitCode: rb.exitCode === ExitCode.ok ? ExitCode.failed : rb.exitCode,
-              message: `The parameters did not reach the generated boot configuration (${verification.summary}), so the step was rolled back: ${rb.message}`,
-            };
-          }
-        }
-      } finally {
-        process.removeListener('SIGINT', onSigint);
-      }
-      if (g.json) {
-        out(`${JSON.stringify({ ...outcomeJson(outcome), result, verification }, null, 2)}\n`);
-      } else {
-        if (verification?.ok) out(`verified: ${verification.summary}\n`);
-        if (result.pendingCommands.length) out(`Not run (--commands skip); run them inside the system:\n${result.pendingCommands.map((c) => `  ${shellJoin(c)}`).join('\n')}\n`);
-        (result.exitCode === ExitCode.ok ? out : err)(`${result.message}\n`);
-        if (result.status === 'applied' && result.needsReboot && !flags.dryRun) out('Reboot for the change to take effect; vfio-wizard then checks it (vfio-wizard status shows what is pending).\n');
-        if (result.restoreScript) out(`Undo: vfio-wizard rollback --step ${outcome.stepId}   (without Node: sh ${result.restoreScript})\n`);
-      }
-      ctx.setExit(result.exitCode);
+export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<void> {
+  const g = ctx.globals();
+  const out = (s: string) => void ctx.io.stdout.write(s);
+  const err = (s: string) => void ctx.io.stderr.write(s);
+  const root = systemRoot(g.root);
+  const opts = stepOptions(flags);
+  const facts = scanHost(root);
+  const outcome = resolveStep(flags, facts, root).plan(facts, root, opts);
+  if (!g.json) printOutcome(outcome, out);
+  if (outcome.kind !== 'plan' || !outcome.plan) {
+    if (g.json) out(`${JSON.stringify({ ...outcomeJson(outcome), status: outcome.kind === 'nothing' ? 'nothing' : 'not-applied' }, null, 2)}\n`);
+    if (outcome.kind !== 'nothing') err(`vfio-wizard: ${outcome.title}: nothing was applied${outcome.kind === 'manual' ? ' — follow the instructions above' : ''}. Nothing was changed.\n`);
+    ctx.setExit(outcome.kind === 'nothing' ? ExitCode.ok : ExitCode.cannotApply);
+    return;
+  }
+  if (!flags.yes && !flags.dryRun) {
+    const interactive = !g.json && ctx.io.stdinIsTTY && Boolean(ctx.io.stdout.isTTY);
+    if (!interactive) {
+      err('vfio-wizard: apply needs confirmation and there is no terminal to ask on.\n  Review the plan above, then pass --yes to apply it. Nothing was changed.\n');
+      ctx.setExit(ExitCode.usage);
+      return;
+    }
+    if (!(await askYes('Apply these changes? [y/N] '))) {
+      err('Not applied. Nothing was changed.\n');
+      ctx.setExit(ExitCode.failed);
+      return;
+    }
+  }
+  const runner = flags.dryRun ? createRecordingRunner() : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.on('SIGINT', onSigint);
+  let result: ApplyResult;
+  let verification: { ok: boolean; summary: string } | null = null;
+  try {
+    result = await applyPlan(outcome.plan, {
+      root,
+      runner,
+      commands: flags.commands,
+      dryRun: Boolean(flags.dryRun),
+      signal: controller.signal,
+      toolVersion: VERSION,
+      onEvent: g.json
+        ? undefined
+        : (e) => {
+            const line = engineLine(e);
+            if (line) out(`${line}\n`);
+          },
     });
+    const ran = result.status === 'applied' && result.pendingCommands.length === 0;
+    if (ran && outcome.verify) {
+      verification = await outcome.verify(root, runner);
+      if (!verification.ok) {
+        if (!g.json) out(`check of the generated boot configuration failed: ${verification.summary}\n`);
+        const rb = await rollback({ stepId: outcome.stepId }, { root, runner, commands: flags.commands, signal: controller.signal });
+        result = {
+          ...result,
+          status: 'rolled-back',
+          exitCode: rb.exitCode === ExitCode.ok ? ExitCode.failed : rb.exitCode,
+          message: `The parameters did not reach the generated boot configuration (${verification.summary}), so the step was rolled back: ${rb.message}`,
+        };
+      }
+    }
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (g.json) {
+    out(`${JSON.stringify({ ...outcomeJson(outcome), result, verification }, null, 2)}\n`);
+  } else {
+    if (verification?.ok) out(`verified: ${verification.summary}\n`);
+    if (result.pendingCommands.length) out(`Not run (--commands skip); run them inside the system:\n${result.pendingCommands.map((c) => `  ${shellJoin(c)}`).join('\n')}\n`);
+    (result.exitCode === ExitCode.ok ? out : err)(`${result.message}\n`);
+    if (result.status === 'applied' && result.needsReboot && !flags.dryRun) out('Reboot for the change to take effect; vfio-wizard then checks it (vfio-wizard status shows what is pending).\n');
+    if (result.restoreScript) out(`Undo: vfio-wizard rollback --step ${outcome.stepId}   (without Node: sh ${result.restoreScript})\n`);
+  }
+  ctx.setExit(result.exitCode);
 }

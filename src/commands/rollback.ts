@@ -1,7 +1,6 @@
 // `vfio-wizard rollback [--step ID | --all] [--yes] [--force]`: undo applied steps from the
 // journal under <root>/var/lib/vfio-wizard, newest first, without the UI. Works from a live
 // system on a mounted disk (--root /mnt); --commands skip only lists the regeneration commands.
-import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { rollback, selectSteps, type RollbackResult } from '../apply/rollback.js';
 import type { EngineEvent } from '../apply/engine-types.js';
@@ -11,7 +10,7 @@ import { shellJoin } from '../plan/shell-quote.js';
 import { createRunner } from '../run/runner.js';
 import type { CommandContext } from './context.js';
 
-interface RollbackFlags {
+export interface RollbackFlags {
   step?: string;
   all?: boolean;
   yes?: boolean;
@@ -51,69 +50,59 @@ async function askYes(question: string): Promise<boolean> {
   }
 }
 
-export function registerRollback(program: Command, ctx: CommandContext): void {
-  program
-    .command('rollback')
-    .description('undo applied steps (newest first): restore files, owners and modes, re-run the boot regeneration')
-    .option('--step <id>', 'roll back this step only (the most recent run that applied it)')
-    .option('--all', 'roll back every applied step of every run')
-    .option('--yes', 'do not ask for confirmation (needed without a terminal)')
-    .option('--force', 'also overwrite files that changed after vfio-wizard wrote them (the current versions are kept next to the backups)')
-    .addOption(new Option('--commands <mode>', 'run the regeneration commands inside --root with chroot, or only list them').choices(['chroot', 'skip']).default('chroot'))
-    .action(async (flags: RollbackFlags) => {
-      const g = ctx.globals();
-      const out = (s: string) => void ctx.io.stdout.write(s);
-      const err = (s: string) => void ctx.io.stderr.write(s);
-      if (flags.step !== undefined && flags.all) {
-        throw new UserError('--step and --all exclude each other', ExitCode.usage, 'Pass one of them (or neither, for the most recent step).');
-      }
-      const root = systemRoot(g.root);
-      const req = { stepId: flags.step, all: Boolean(flags.all) };
-      const sel = selectSteps(root, req);
-      if (sel.length === 0) {
-        if (g.json) out(`${JSON.stringify({ status: 'nothing', exitCode: 0, message: 'Nothing to roll back.', steps: [] }, null, 2)}\n`);
-        else out('Nothing to roll back.\n');
-        ctx.setExit(ExitCode.ok);
-        return;
-      }
-      if (!g.json) out(preview(sel));
-      if (!flags.yes) {
-        const interactive = !g.json && ctx.io.stdinIsTTY && Boolean(ctx.io.stdout.isTTY);
-        if (!interactive) {
-          err('vfio-wizard: rollback needs confirmation and there is no terminal to ask on.\n  Pass --yes to roll back. Nothing was changed.\n');
-          ctx.setExit(ExitCode.usage);
-          return;
-        }
-        if (!(await askYes('Roll back? [y/N] '))) {
-          err('Not rolled back. Nothing was changed.\n');
-          ctx.setExit(ExitCode.failed);
-          return;
-        }
-      }
-      const controller = new AbortController();
-      const onSigint = () => controller.abort();
-      process.once('SIGINT', onSigint);
-      let result: RollbackResult;
-      try {
-        result = await rollback(req, {
-          root,
-          runner: createRunner({ logDir: root.at('/var/log/vfio-wizard') }),
-          commands: flags.commands,
-          force: Boolean(flags.force),
-          signal: controller.signal,
-          onEvent: g.json
-            ? undefined
-            : (e) => {
-                const line = eventLine(e);
-                if (line) out(`${line}\n`);
-              },
-        });
-      } finally {
-        process.removeListener('SIGINT', onSigint);
-      }
-      if (g.json) out(`${JSON.stringify(result, null, 2)}\n`);
-      else if (result.exitCode === ExitCode.ok) out(`${result.message}\n`);
-      else err(`vfio-wizard: ${result.message}\n`);
-      ctx.setExit(result.exitCode);
+export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Promise<void> {
+  const g = ctx.globals();
+  const out = (s: string) => void ctx.io.stdout.write(s);
+  const err = (s: string) => void ctx.io.stderr.write(s);
+  if (flags.step !== undefined && flags.all) {
+    throw new UserError('--step and --all exclude each other', ExitCode.usage, 'Pass one of them (or neither, for the most recent step).');
+  }
+  const root = systemRoot(g.root);
+  const req = { stepId: flags.step, all: Boolean(flags.all) };
+  const sel = selectSteps(root, req);
+  if (sel.length === 0) {
+    if (g.json) out(`${JSON.stringify({ status: 'nothing', exitCode: 0, message: 'Nothing to roll back.', steps: [] }, null, 2)}\n`);
+    else out('Nothing to roll back.\n');
+    ctx.setExit(ExitCode.ok);
+    return;
+  }
+  if (!g.json) out(preview(sel));
+  if (!flags.yes) {
+    const interactive = !g.json && ctx.io.stdinIsTTY && Boolean(ctx.io.stdout.isTTY);
+    if (!interactive) {
+      err('vfio-wizard: rollback needs confirmation and there is no terminal to ask on.\n  Pass --yes to roll back. Nothing was changed.\n');
+      ctx.setExit(ExitCode.usage);
+      return;
+    }
+    if (!(await askYes('Roll back? [y/N] '))) {
+      err('Not rolled back. Nothing was changed.\n');
+      ctx.setExit(ExitCode.failed);
+      return;
+    }
+  }
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  let result: RollbackResult;
+  try {
+    result = await rollback(req, {
+      root,
+      runner: createRunner({ logDir: root.at('/var/log/vfio-wizard') }),
+      commands: flags.commands,
+      force: Boolean(flags.force),
+      signal: controller.signal,
+      onEvent: g.json
+        ? undefined
+        : (e) => {
+            const line = eventLine(e);
+            if (line) out(`${line}\n`);
+          },
     });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (g.json) out(`${JSON.stringify(result, null, 2)}\n`);
+  else if (result.exitCode === ExitCode.ok) out(`${result.message}\n`);
+  else err(`vfio-wizard: ${result.message}\n`);
+  ctx.setExit(result.exitCode);
 }

@@ -1,6 +1,5 @@
 // `vfio-wizard scan`: read the host (or --root DIR) and print what was found. --json prints the
 // HostFacts object (docs/json.md); otherwise a plain summary. Read-only; never loads the UI.
-import type { Command } from 'commander';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
 import type { HostFacts, PciDevice } from '../host/types.js';
@@ -82,14 +81,9 @@ export function formatScan(f: HostFacts): string {
   return `${out.join('\n')}\n`;
 }
 
-export function registerScan(program: Command, ctx: CommandContext): void {
-  program
-    .command('scan')
-    .description('read this machine (or --root DIR) and print CPU, IOMMU, boot, kernel and PCI facts; changes nothing')
-    .action(() => {
-      const g = ctx.globals();
-      const facts = scanHost(systemRoot(g.root));
-      ctx.io.stdout.write(g.json ? `${JSON.stringify(facts, null, 2)}\n` : formatScan(facts));
-      ctx.setExit(ExitCode.ok);
-    });
+export function runScan(ctx: CommandContext): void {
+  const g = ctx.globals();
+  const facts = scanHost(systemRoot(g.root));
+  ctx.io.stdout.write(g.json ? `${JSON.stringify(facts, null, 2)}\n` : formatScan(facts));
+  ctx.setExit(ExitCode.ok);
 }

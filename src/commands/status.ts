@@ -1,20 +1,14 @@
 // `vfio-wizard status [--json]`: the runs under <root>/var/lib/vfio-wizard, their steps and state,
 // and what is pending (reboot, verification, commands listed with --commands skip). Read-only.
-import type { Command } from 'commander';
 import { readStatus, renderStatusText } from '../apply/status.js';
 import { ExitCode } from '../exit-codes.js';
 import { systemRoot } from '../host/root.js';
 import type { CommandContext } from './context.js';
 
-export function registerStatus(program: Command, ctx: CommandContext): void {
-  program
-    .command('status')
-    .description('list the runs and steps vfio-wizard applied, their state, and what is pending (read-only)')
-    .action(() => {
-      const g = ctx.globals();
-      const st = readStatus(systemRoot(g.root));
-      ctx.io.stdout.write(g.json ? `${JSON.stringify(st, null, 2)}\n` : renderStatusText(st));
-      // a corrupt journal is worth a non-zero exit even though status itself worked
-      ctx.setExit(st.runs.some((r) => r.corrupt !== null) ? ExitCode.journalCorrupt : ExitCode.ok);
-    });
+export function runStatus(ctx: CommandContext): void {
+  const g = ctx.globals();
+  const st = readStatus(systemRoot(g.root));
+  ctx.io.stdout.write(g.json ? `${JSON.stringify(st, null, 2)}\n` : renderStatusText(st));
+  // a corrupt journal is worth a non-zero exit even though status itself worked
+  ctx.setExit(st.runs.some((r) => r.corrupt !== null) ? ExitCode.journalCorrupt : ExitCode.ok);
 }

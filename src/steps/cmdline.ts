@@ -16,9 +16,6 @@ import type { CmdlineFiles } from './cmdline-files.js';
 
 export const CMDLINE_STEP_ID = 'cmdline';
 
-export const LOADER_IDS: readonly BootloaderId[] = [
-  'grub', 'grub-bls', 'systemd-boot', 'kernelstub', 'proxmox-boot-tool', 'refind', 'efistub', 'rpm-ostree', 'nixos', 'unknown',
-];
 
 export interface CmdlineChoices extends CmdlineInputs {
   /** --param NAME[=VALUE]: add even when not decided */

@@ -1,13 +1,10 @@
-// The rollback and status subcommands, driven through commander exactly as the CLI registers them.
-import { Command } from 'commander';
+// The rollback and status subcommands, driven through the CLI's own entry point.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
-import type { CommandContext } from '../../src/commands/context.js';
-import { registerRollback } from '../../src/commands/rollback.js';
-import { registerStatus } from '../../src/commands/status.js';
-import { ExitCode, UserError } from '../../src/exit-codes.js';
+import { main } from '../../src/cli.js';
+import { ExitCode } from '../../src/exit-codes.js';
 import { systemRoot } from '../../src/host/root.js';
 import type { Plan } from '../../src/plan/types.js';
 import { createRecordingRunner } from '../../src/run/recording-runner.js';
@@ -21,16 +18,12 @@ afterEach(() => {
 async function cli(root: string, args: string[], json = false) {
   let stdout = '';
   let stderr = '';
-  let exit = -1;
-  const ctx: CommandContext = {
-    io: { stdout: { write: (s: string) => (stdout += s), isTTY: false }, stderr: { write: (s: string) => (stderr += s) }, stdinIsTTY: false, env: {} },
-    globals: () => ({ root, json, plain: true, color: false, demo: false }),
-    setExit: (c) => (exit = c),
-  };
-  const program = new Command('vfio-wizard').exitOverride();
-  registerRollback(program, ctx);
-  registerStatus(program, ctx);
-  await program.parseAsync(args, { from: 'user' });
+  const exit = await main(['--root', root, ...(json ? ['--json'] : []), ...args], {
+    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdinIsTTY: false,
+    env: {},
+  });
   return { stdout, stderr, exit };
 }
 
@@ -81,9 +74,10 @@ describe('vfio-wizard status / rollback', () => {
     const dir = makeRoot({ 'etc/default/grub': 'A=1\n' });
     roots.push(dir);
     await applyPlan(plan, { root: systemRoot(dir), runner: createRecordingRunner() });
-    const err = await cli(dir, ['rollback', '--step', 'nope', '--yes']).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).exitCode).toBe(ExitCode.badInput);
+    const unknown = await cli(dir, ['rollback', '--step', 'nope', '--yes']);
+    expect(unknown.exit).toBe(ExitCode.badInput);
+    expect(unknown.stderr).toMatch(/nope/);
+    expect(unknown.stderr).toMatch(/Nothing was changed/);
     const r = await cli(dir, ['rollback', '--step', 'cmdline', '--yes', '--commands', 'skip'], true);
     const j = JSON.parse(r.stdout) as { status: string; pendingCommands: string[][] };
     expect(j.status).toBe('rolled-back');
