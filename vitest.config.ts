@@ -1,11 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Tiers 1–3 and 5 (unit, fixture roots, host oracles, tmux). The QEMU guest tier has its own
-// config (vitest.e2e.config.ts) because its guests must not compete for the two cores.
+// Tiers 1–3 and 5 (unit, fixture roots, host oracles, tmux). Tests on real Debian roots and QEMU
+// guests (test/e2e) have their own config (vitest.e2e.config.ts): they run one at a time.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.{ts,tsx}'],
-    exclude: ['test/e2e/guest/**', 'node_modules/**'],
+    exclude: ['test/e2e/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

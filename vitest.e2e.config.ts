@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Tier 4: real Linux kernels under QEMU (TCG) with an emulated IOMMU. One guest at a time.
+// Real Debian roots (debootstrap, cached) and real Linux kernels under QEMU (TCG) with an
+// emulated IOMMU. One at a time: they share caches and must not compete for the two cores.
 export default defineConfig({
   test: {
-    include: ['test/e2e/guest/**/*.test.ts'],
+    include: ['test/e2e/**/*.test.ts'],
     testTimeout: 600_000,
     hookTimeout: 900_000,
     fileParallelism: false,

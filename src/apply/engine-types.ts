@@ -24,9 +24,23 @@ export interface EngineOptions {
   uid?: number;
 }
 
-/** argv as actually executed: through chroot when working on a root other than "/". */
+// update-initramfs, grub-mkconfig and dracut need /proc, /sys and /dev inside the root. They are
+// mounted in a private mount namespace that ends with the command, so nothing stays mounted on
+// the rescue system, and a root whose /proc is already mounted (arch-chroot style) is left as is.
+// The script is a constant; the root and the argv reach it as positional arguments, never as text.
+export const CHROOT_SCRIPT = [
+  'r=$1; shift',
+  'for d in proc sys dev; do',
+  '  [ -d "$r/$d" ] && ! mountpoint -q "$r/$d" || continue',
+  '  case $d in proc) mount -t proc proc "$r/proc" ;; *) mount --rbind "/$d" "$r/$d" ;; esac || exit 125',
+  'done',
+  'exec chroot "$r" "$@"',
+].join('\n');
+
+/** argv as actually executed: inside the root (chroot, with /proc /sys /dev) when it is not "/". */
 export function hostArgv(root: SystemRoot, argv: string[]): string[] {
-  return root.live ? argv : ['chroot', root.dir, ...argv];
+  if (root.live) return argv;
+  return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', CHROOT_SCRIPT, 'vfio-wizard-chroot', root.dir, ...argv];
 }
 
 export function effectiveUid(opts: { uid?: number }): number {

@@ -1,5 +1,6 @@
 import { shellJoin, shellQuote } from '../plan/shell-quote.js';
 import type { CommandEntry, Journal, JournalEntry } from './journal.js';
+import { CHROOT_SCRIPT } from './engine-types.js';
 
 // restore.sh: the rescue path for a machine that no longer boots, or a chroot without Node.
 // POSIX sh and coreutils only (cp, mv, rm, chmod, chown, sha256sum, cut, dirname, mkdir, rmdir,
@@ -14,6 +15,7 @@ export const RESTORED_MARKER = 'restored-by-script';
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
 
 const PRELUDE = `set -u
+CHROOT_SCRIPT=${q(CHROOT_SCRIPT)}
 ROOT=\${1:-\${ROOT:-/}}
 FORCE=\${FORCE:-0}
 NO_COMMANDS=\${NO_COMMANDS:-0}
@@ -77,7 +79,11 @@ sysfs() {
 run_cmd() {
   if [ "$NO_COMMANDS" = 1 ]; then echo "not run (NO_COMMANDS=1): $*"; return; fi
   echo "running: $*"
-  if [ "$ROOT" = / ]; then "$@"; else chroot "$ROOT" "$@"; fi || { echo "FAILED: $*" >&2; status=1; }
+  if [ "$ROOT" = / ]; then "$@"
+  elif command -v unshare >/dev/null && command -v mountpoint >/dev/null; then
+    # /proc, /sys and /dev inside the root, in a private mount namespace that ends with the command
+    unshare --mount --propagation private -- sh -c "$CHROOT_SCRIPT" vfio-wizard-chroot "$ROOT" "$@"
+  else chroot "$ROOT" "$@"; fi || { echo "FAILED: $*" >&2; status=1; }
 }
 `;
 
@@ -167,7 +173,8 @@ With several runs under runs/, undo the newest run first (their names sort by ti
 restore.sh checks every file's checksum first. A file that changed after vfio-wizard wrote it is
 left alone (DRIFT) unless you run it with FORCE=1; the current version is then kept next to the
 backups. NO_COMMANDS=1 prints the initramfs / boot loader commands instead of running them (with a
-ROOT other than / they run through chroot, which needs /proc, /sys and /dev bind-mounted there).
+ROOT other than / they run through chroot, with /proc, /sys and /dev mounted for them when unshare
+is available — otherwise bind-mount those into the root first).
 Exit status: 0 done, 1 something failed, 4 a file was left alone because it drifted.
 `;
 }

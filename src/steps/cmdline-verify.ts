@@ -8,6 +8,7 @@ import { readKernelCmdlineFile } from '../edit/kernel-cmdline-file.js';
 import { readRefindEntries } from '../edit/refind-linux-conf.js';
 import { readKernelstubOptions } from '../edit/kernelstub-config.js';
 import type { Runner } from '../run/types.js';
+import { hostArgv } from '../apply/engine-types.js';
 import { verifyGrubCfg, type CmdlineCheck, type CmdlineVerify } from './cmdline.js';
 
 function readOrNull(p: string): string | null {
@@ -56,8 +57,7 @@ export async function verifyCmdline(
       break;
     }
     case 'grubby': {
-      const argv = root.live ? ['grubby', '--info=ALL'] : ['chroot', root.dir, 'grubby', '--info=ALL'];
-      const r = await runner.run(argv, { name: 'grubby --info=ALL', timeoutMs: 60_000 });
+      const r = await runner.run(hostArgv(root, ['grubby', '--info=ALL']), { name: 'grubby --info=ALL', timeoutMs: 60_000 });
       const entries = [...r.stdout.matchAll(/^args="?(.*?)"?$/gm)].map((m) => m[1]!);
       const details = entries.map((args, i) => ({ where: `BLS entry ${i}`, missing: tokens.filter((t) => !hasParam(args, t)) }));
       check = { ok: r.ok && details.length > 0 && details.every((d) => d.missing.length === 0), details };
