@@ -17,7 +17,8 @@ function stepOptions(cmd: Command): Command {
   noParam.negate = false;
   noParam.attributeName = () => 'noParam';
   return cmd
-    .option('--step <id>', 'the step: cmdline (default: the next pending one)')
+    .option('--step <id>', 'the step: cmdline, live-bind (default: the next pending one)')
+    .option('--device <addr[,addr…]>', 'the devices (a function 01:00.0 or a whole slot 01:00; repeatable)', collect, [])
     .option('--param <name[=value]>', 'add this kernel parameter too (repeatable)', collect, [])
     .addOption(noParam)
     .option('--loader <id>', `use this boot loader instead of the detected one (${LOADER_IDS.join(', ')})`)

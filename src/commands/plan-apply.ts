@@ -23,6 +23,7 @@ export interface StepFlags {
   step?: string;
   param: string[];
   noParam: string[];
+  device: string[];
   loader?: string;
   replaceConflicts?: boolean;
   yes?: boolean;
@@ -46,6 +47,7 @@ function stepOptions(flags: StepFlags): StepOptions {
     noParams: flags.noParam,
     loader: flags.loader as BootloaderId | undefined,
     replaceConflicts: Boolean(flags.replaceConflicts),
+    devices: flags.device,
   };
 }
 

@@ -8,12 +8,20 @@ import { readCmdlineFiles } from './cmdline-files.js';
 import { planCmdline, type CmdlineStepResult } from './cmdline.js';
 import { describeCmdline } from './cmdline-report.js';
 import { verifyCmdline } from './cmdline-verify.js';
+import { existsSync } from 'node:fs';
+import { ExitCode, UserError } from '../exit-codes.js';
+import { scanHost } from '../host/scan.js';
+import { expandSelection } from '../isolate/selection.js';
+import { checkLiveBind, LIVE_BIND_STEP_ID, planLiveBind } from '../isolate/live-bind.js';
+import { devicesInUse } from '../isolate/in-use.js';
 
 export interface StepOptions {
   params: string[];
   noParams: string[];
   loader?: BootloaderId;
   replaceConflicts: boolean;
+  /** --device values as given (ADDR[,ADDR…], functions or slots); steps that take no devices ignore it */
+  devices?: string[];
 }
 
 export interface StepVerification {
@@ -67,7 +75,42 @@ export const cmdlineStep: StepDefinition = {
   },
 };
 
-export const STEPS: StepDefinition[] = [cmdlineStep];
+/** Expands --device into whole cards; malformed or unknown addresses are input errors. */
+function selectDevices(facts: HostFacts, devices: string[]): string[] {
+  const sel = expandSelection(facts, devices);
+  if (!sel.ok) throw new UserError(sel.error.message, sel.error.kind === 'usage' ? ExitCode.usage : ExitCode.badInput, sel.error.remedy);
+  return sel.devices;
+}
+
+export const liveBindStep: StepDefinition = {
+  id: LIVE_BIND_STEP_ID,
+  title: 'Try it now: bind to vfio-pci without a reboot',
+  plan(facts, root, opts) {
+    const addresses = selectDevices(facts, opts.devices ?? []);
+    const r = planLiveBind(facts, addresses, devicesInUse(root, facts, addresses));
+    const explanation = [
+      `Devices: ${addresses.join(', ')}`,
+      ...r.devices.map((d) => `  ${d.address}: now ${d.driver ?? 'no driver'}, IOMMU group ${d.iommuGroup ?? 'none'}`),
+      ...(r.plan ? ['Each device is moved to vfio-pci now; it returns to its driver on rollback or at the next reboot.'] : ['Cannot bind now:', ...r.reasons.map((x) => `  ${x}`)]),
+    ];
+    return {
+      stepId: LIVE_BIND_STEP_ID,
+      title: liveBindStep.title,
+      kind: r.plan ? 'plan' : 'refuse',
+      plan: r.plan,
+      explanation,
+      details: { devices: r.devices, reasons: r.reasons },
+      verify: r.plan
+        ? async (rt) => {
+            const check = checkLiveBind(scanHost(rt), r.devices, (p) => existsSync(rt.at(p)));
+            return { ok: check.ok, summary: check.summary };
+          }
+        : null,
+    };
+  },
+};
+
+export const STEPS: StepDefinition[] = [cmdlineStep, liveBindStep];
 
 export function findStep(id: string): StepDefinition | undefined {
   return STEPS.find((s) => s.id === id);
