@@ -9,7 +9,8 @@ const pkg = JSON.parse(await readFile(here('../package.json'), 'utf8'));
 
 await rm(here('../dist'), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: here('../src/cli.ts') },
+  // version.js lets the bin answer --version without loading the CLI at all
+  entryPoints: { cli: here('../src/cli.ts'), version: here('../src/version.ts') },
   outdir: here('../dist'),
   bundle: true,
   splitting: true,
