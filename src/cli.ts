@@ -84,7 +84,7 @@ export async function main(argv: string[], io: MainIo = defaultIo()): Promise<nu
     if (err instanceof UserError) {
       io.stderr.write(`vfio-wizard: ${err.message}\n`);
       if (err.remedy) io.stderr.write(`  ${err.remedy}\n`);
-      io.stderr.write('  Nothing was changed.\n');
+      if (!/nothing was changed/i.test(`${err.message} ${err.remedy ?? ''}`)) io.stderr.write('  Nothing was changed.\n');
       return err.exitCode;
     }
     io.stderr.write(`vfio-wizard: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -19,6 +19,8 @@ export const ExitCode = {
   journalCorrupt: 8,
   /** the step cannot be done safely here: a file it cannot understand, an unknown boot loader (instructions are printed) */
   cannotApply: 9,
+  /** a guard blocks the selection (boot GPU, host disk, default-route NIC, shared group) and its override flag was not given */
+  needsOverride: 11,
   /** must run as root */
   needsRoot: 77,
   interrupted: 130,

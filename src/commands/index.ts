@@ -17,8 +17,15 @@ function stepOptions(cmd: Command): Command {
   noParam.negate = false;
   noParam.attributeName = () => 'noParam';
   return cmd
-    .option('--step <id>', 'the step: cmdline, live-bind (default: the next pending one)')
-    .option('--device <addr[,addr…]>', 'the devices (a function 01:00.0 or a whole slot 01:00; repeatable)', collect, [])
+    .option('--step <id>', 'the step: cmdline, isolate, live-bind (default: the next pending one)')
+    .option('--device <addr[,addr…]>', 'isolate, live-bind: the devices (a function 01:00.0 or a whole slot 01:00; repeatable)', collect, [])
+    .option('--bind-by <how>', 'isolate: auto (default), id or address')
+    .option('--blacklist <module>', 'isolate: also blacklist this driver — only when the host never needs it (repeatable)', collect, [])
+    .option('--allow-boot-gpu', 'pass the boot GPU anyway (the console loses its display)')
+    .option('--allow-no-host-gpu', 'pass the last GPU with a host driver anyway (the host is left headless)')
+    .option('--allow-host-storage', 'pass the controller holding /, /boot or the ESP anyway')
+    .option('--allow-default-route-nic', 'pass the NIC carrying the default route anyway')
+    .option('--pass-whole-group', 'also pass the other devices of a shared IOMMU group (see the explanation first)')
     .option('--param <name[=value]>', 'add this kernel parameter too (repeatable)', collect, [])
     .addOption(noParam)
     .option('--loader <id>', `use this boot loader instead of the detected one (${LOADER_IDS.join(', ')})`)

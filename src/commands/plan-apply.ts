@@ -25,6 +25,13 @@ export interface StepFlags {
   noParam: string[];
   device: string[];
   loader?: string;
+  allowBootGpu?: boolean;
+  allowNoHostGpu?: boolean;
+  allowHostStorage?: boolean;
+  allowDefaultRouteNic?: boolean;
+  passWholeGroup?: boolean;
+  bindBy?: string;
+  blacklist: string[];
   replaceConflicts?: boolean;
   yes?: boolean;
   dryRun?: boolean;
@@ -39,6 +46,9 @@ function stepOptions(flags: StepFlags): StepOptions {
       throw new UserError(`not a kernel parameter: ${JSON.stringify(p)}`, ExitCode.usage, 'Give one parameter per --param / --no-param, like --param iommu=pt.');
     }
   }
+  if (flags.bindBy !== undefined && !['auto', 'id', 'address'].includes(flags.bindBy)) {
+    throw new UserError(`--bind-by ${flags.bindBy}: not auto, id or address`, ExitCode.usage, 'Use --bind-by auto (default), id or address.');
+  }
   if (flags.loader !== undefined && !LOADER_IDS.includes(flags.loader as BootloaderId)) {
     throw new UserError(`unknown boot loader "${flags.loader}"`, ExitCode.usage, `--loader takes one of: ${LOADER_IDS.join(', ')}.`);
   }
@@ -48,6 +58,15 @@ function stepOptions(flags: StepFlags): StepOptions {
     loader: flags.loader as BootloaderId | undefined,
     replaceConflicts: Boolean(flags.replaceConflicts),
     devices: flags.device,
+    overrides: [
+      flags.allowBootGpu && '--allow-boot-gpu',
+      flags.allowNoHostGpu && '--allow-no-host-gpu',
+      flags.allowHostStorage && '--allow-host-storage',
+      flags.allowDefaultRouteNic && '--allow-default-route-nic',
+      flags.passWholeGroup && '--pass-whole-group',
+    ].filter((f): f is string => typeof f === 'string'),
+    bindBy: (flags.bindBy ?? 'auto') as StepOptions['bindBy'],
+    blacklist: flags.blacklist,
   };
 }
 
@@ -61,7 +80,7 @@ function resolveStep(flags: StepFlags, facts: ReturnType<typeof scanHost>, root:
 }
 
 function outcomeJson(o: StepOutcome) {
-  return { schemaVersion: 1, step: o.stepId, title: o.title, kind: o.kind, details: o.details, plan: o.plan ? planToJson(o.plan) : null };
+  return { schemaVersion: 1, step: o.stepId, title: o.title, kind: o.kind, blockers: o.blockers ?? [], details: o.details, plan: o.plan ? planToJson(o.plan) : null };
 }
 
 function printOutcome(o: StepOutcome, write: (s: string) => void) {
@@ -121,6 +140,13 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     if (g.json) out(`${JSON.stringify({ ...outcomeJson(outcome), status: outcome.kind === 'nothing' ? 'nothing' : 'not-applied' }, null, 2)}\n`);
     if (outcome.kind !== 'nothing') err(`vfio-wizard: ${outcome.title}: nothing was applied${outcome.kind === 'manual' ? ' — follow the instructions above' : ''}. Nothing was changed.\n`);
     ctx.setExit(outcome.kind === 'nothing' ? ExitCode.ok : ExitCode.cannotApply);
+    return;
+  }
+  const blockers = outcome.blockers ?? [];
+  if (blockers.length > 0) {
+    if (g.json) out(`${JSON.stringify({ ...outcomeJson(outcome), status: 'blocked' }, null, 2)}\n`);
+    err(`vfio-wizard: ${outcome.title}: blocked, nothing was changed.\n${blockers.map((b) => `  ${b.message}\n  To go ahead anyway, pass ${b.override}.\n`).join('')}`);
+    ctx.setExit(ExitCode.needsOverride);
     return;
   }
   if (!flags.yes && !flags.dryRun) {

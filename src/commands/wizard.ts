@@ -18,6 +18,8 @@ import { scanHost } from '../host/scan.js';
 import { buildGroups, deviceLine, flagExplanations, groupTitle, noGroupsNote } from '../iommu-view.js';
 import { blockingChecks, DEMO_BANNER, type WizardSession } from '../wizard.js';
 import { outputMode, type GlobalOptions } from './context.js';
+import { shellJoin } from '../plan/shell-quote.js';
+import { createWizardServices } from './wizard-services.js';
 import type { MainIo } from '../cli.js';
 
 export interface WizardContext {
@@ -77,7 +79,7 @@ class DemoRoots {
 
 function scanSession(rootDir: string, demo: boolean): WizardSession {
   const facts = scanHost(systemRoot(rootDir));
-  return { facts, checks: runChecks(facts), demo };
+  return { facts, checks: runChecks(facts), demo, rootDir };
 }
 
 const SYMBOL: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', unknown: '?' };
@@ -145,8 +147,16 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
     // paths never load react or ink.
     const { startTui } = await import('../../components/tui.js');
     demos.uiOwnsExit = true;
+    const steps = createWizardServices({
+      rootDir: globals.root,
+      commands: 'chroot',
+      // never a password prompt: the wizard says how to re-run it as root and changes nothing
+      rerunHint: `sudo ${shellJoin(['vfio-wizard', ...process.argv.slice(2)])}`,
+    });
     return await startTui({
       session,
+      steps,
+      commandFeed: steps.commandFeed,
       ...(session.demo ? {} : { loadDemo: async () => demos.create() }),
     });
   } finally {

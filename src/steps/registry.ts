@@ -11,7 +11,10 @@ import { verifyCmdline } from './cmdline-verify.js';
 import { existsSync } from 'node:fs';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { scanHost } from '../host/scan.js';
-import { expandSelection } from '../isolate/selection.js';
+import { selectionReport, unmetBlockers, type Blocker, type SelectionReport } from '../isolate/selection.js';
+import { initramfsContains, ISOLATE_DIRS, ISOLATE_FILES, planIsolate, type BindBy } from '../isolate/plan-isolate.js';
+import { hostArgv } from '../apply/engine-types.js';
+import { SysReader } from '../host/sysfs-read.js';
 import { checkLiveBind, LIVE_BIND_STEP_ID, planLiveBind } from '../isolate/live-bind.js';
 import { devicesInUse } from '../isolate/in-use.js';
 
@@ -22,6 +25,11 @@ export interface StepOptions {
   replaceConflicts: boolean;
   /** --device values as given (ADDR[,ADDR…], functions or slots); steps that take no devices ignore it */
   devices?: string[];
+  /** override flags given (--allow-boot-gpu …, --pass-whole-group) */
+  overrides?: string[];
+  /** isolate: --bind-by and --blacklist */
+  bindBy?: BindBy;
+  blacklist?: string[];
 }
 
 export interface StepVerification {
@@ -39,6 +47,8 @@ export interface StepOutcome {
   explanation: string[];
   /** the step's own details for --json */
   details: Record<string, unknown>;
+  /** guards the user has not overridden: apply refuses while any remain (exit needsOverride) */
+  blockers?: Blocker[];
   /** checks the generated configuration once the plan's commands have run */
   verify: ((root: SystemRoot, runner: Runner) => Promise<StepVerification>) | null;
 }
@@ -75,21 +85,108 @@ export const cmdlineStep: StepDefinition = {
   },
 };
 
-/** Expands --device into whole cards; malformed or unknown addresses are input errors. */
-function selectDevices(facts: HostFacts, devices: string[]): string[] {
-  const sel = expandSelection(facts, devices);
+/** The selection for a device step: whole cards, group viability, guards; input errors are thrown. */
+function select(facts: HostFacts, opts: StepOptions): SelectionReport {
+  const overrides = opts.overrides ?? [];
+  const sel = selectionReport(facts, opts.devices ?? [], { passWholeGroup: overrides.includes('--pass-whole-group') });
   if (!sel.ok) throw new UserError(sel.error.message, sel.error.kind === 'usage' ? ExitCode.usage : ExitCode.badInput, sel.error.remedy);
-  return sel.devices;
+  return sel.report;
 }
+
+function selectionLines(r: SelectionReport, overrides: string[]): string[] {
+  const lines = [`Devices: ${r.devices.join(', ')}`];
+  for (const e of r.expansions) if (e.devices.length > 1 || !e.devices[0]?.endsWith(e.argument.toLowerCase())) lines.push(`  ${e.argument} → ${e.devices.join(', ')}`);
+  const warned = new Set(r.warnings.map((w) => w.message));
+  for (const g of r.groups) if (!warned.has(g.explanation.join(' '))) for (const x of g.explanation) lines.push(`  ${x}`);
+  for (const b of r.blockers) {
+    const given = overrides.includes(b.override);
+    lines.push(`${given ? 'OVERRIDDEN' : 'BLOCKED'}: ${b.message}`, `  ${given ? `you passed ${b.override}` : `to go ahead anyway: ${b.override}`}`);
+  }
+  for (const w of r.warnings) lines.push(`warning: ${w.message}`);
+  for (const i of r.identicalIds) lines.push(`note: ${i.id} is on ${i.selected.join(', ')} and also on ${i.others.join(', ')}: bound by address, never by ID`);
+  return lines;
+}
+
+function readIsolateFiles(root: SystemRoot): Record<string, string | null> {
+  const r = new SysReader(root.live ? '' : root.dir);
+  const files: Record<string, string | null> = {};
+  for (const p of ISOLATE_FILES) files[p] = r.optionalText(root.at(p));
+  for (const dir of ISOLATE_DIRS) {
+    for (const name of r.optionalList(root.at(dir)) ?? []) {
+      const p = `${dir}/${name}`;
+      if (!(p in files)) files[p] = r.optionalText(root.at(p));
+    }
+  }
+  return files;
+}
+
+const hasTool = (root: SystemRoot, names: string[]) => names.some((n) => existsSync(root.at(n)));
+
+export const isolateStep: StepDefinition = {
+  id: 'isolate',
+  title: 'Bind the devices to vfio-pci',
+  plan(facts, root, opts) {
+    const report = select(facts, opts);
+    const overrides = opts.overrides ?? [];
+    const result = planIsolate(facts, report.devices, readIsolateFiles(root), {
+      blacklist: opts.blacklist ?? [],
+      bindBy: opts.bindBy ?? 'auto',
+      driverctl: hasTool(root, ['/usr/sbin/driverctl', '/usr/bin/driverctl']),
+      mkinitcpioDropinDir: existsSync(root.at('/etc/mkinitcpio.conf.d')),
+    });
+    const explanation = selectionLines(report, overrides);
+    const details: Record<string, unknown> = { devices: report.devices, expansions: report.expansions, groups: report.groups, blockers: report.blockers, warnings: report.warnings, identicalIds: report.identicalIds };
+    if (!result.ok) {
+      return { stepId: 'isolate', title: isolateStep.title, kind: 'refuse', plan: null, explanation: [...explanation, `Cannot plan the binding: ${result.reason}`, result.remedy], details: { ...details, reason: result.reason }, verify: null };
+    }
+    explanation.push(`Bind by ${result.bindBy === 'id' ? `vendor:device ID (${result.ids.join(', ')})` : 'address'}; host drivers kept off: ${result.softdeps.map((d) => d.module).join(', ') || 'none'}`);
+    for (const c of result.conflicts) explanation.push(`note: ${c}`);
+    if (result.vfioPciIdsForCmdline) {
+      explanation.push(`vfio-pci is built into this kernel: the IDs go on the kernel command line too — vfio-wizard apply --step cmdline --param vfio-pci.ids=${result.vfioPciIdsForCmdline.join(',')}`);
+    }
+    Object.assign(details, { bindBy: result.bindBy, ids: result.ids, softdeps: result.softdeps, vfioPciIdsForCmdline: result.vfioPciIdsForCmdline, verification: result.verification, conflicts: result.conflicts });
+    const v = result.verification;
+    // the listing is the step's verification, run (and read) once after apply — not a change
+    const plan = v
+      ? {
+          ...result.plan,
+          changes: result.plan.changes.filter((c) => !(c.kind === 'command' && c.argv.join('\0') === v.argv.join('\0'))),
+          notes: [...result.plan.notes, `After the rebuild, \`${v.argv.join(' ')}\` must list vfio-pci and our configuration, or the step is rolled back.`],
+        }
+      : result.plan;
+    return {
+      stepId: 'isolate',
+      title: isolateStep.title,
+      kind: 'plan',
+      plan,
+      explanation,
+      details,
+      blockers: unmetBlockers(report.blockers, overrides),
+      verify: v
+        ? async (rt, runner) => {
+            // the rebuilt image must hold vfio-pci and our configuration, or the step is not done
+            const listing = await runner.run(hostArgv(rt, v.argv), { name: v.argv[0] ?? 'list initramfs', timeoutMs: 300_000 });
+            if (!listing.ok) return { ok: false, summary: `could not list the initramfs (${v.argv.join(' ')}): exit ${listing.exitCode ?? listing.signal ?? listing.spawnError}` };
+            const found = initramfsContains(listing.stdout, v.expect);
+            return {
+              ok: found.ok,
+              summary: found.ok ? `the rebuilt initramfs holds vfio-pci and ${v.expect.files.join(', ') || 'our configuration'}` : `missing from the initramfs: ${found.missing.join(', ')}`,
+            };
+          }
+        : null,
+    };
+  },
+};
 
 export const liveBindStep: StepDefinition = {
   id: LIVE_BIND_STEP_ID,
   title: 'Try it now: bind to vfio-pci without a reboot',
   plan(facts, root, opts) {
-    const addresses = selectDevices(facts, opts.devices ?? []);
+    const report = select(facts, opts);
+    const addresses = report.devices;
     const r = planLiveBind(facts, addresses, devicesInUse(root, facts, addresses));
     const explanation = [
-      `Devices: ${addresses.join(', ')}`,
+      ...selectionLines(report, opts.overrides ?? []),
       ...r.devices.map((d) => `  ${d.address}: now ${d.driver ?? 'no driver'}, IOMMU group ${d.iommuGroup ?? 'none'}`),
       ...(r.plan ? ['Each device is moved to vfio-pci now; it returns to its driver on rollback or at the next reboot.'] : ['Cannot bind now:', ...r.reasons.map((x) => `  ${x}`)]),
     ];
@@ -99,7 +196,8 @@ export const liveBindStep: StepDefinition = {
       kind: r.plan ? 'plan' : 'refuse',
       plan: r.plan,
       explanation,
-      details: { devices: r.devices, reasons: r.reasons },
+      details: { devices: r.devices, reasons: r.reasons, blockers: report.blockers, warnings: report.warnings, groups: report.groups },
+      blockers: unmetBlockers(report.blockers, opts.overrides ?? []),
       verify: r.plan
         ? async (rt) => {
             const check = checkLiveBind(scanHost(rt), r.devices, (p) => existsSync(rt.at(p)));
@@ -110,7 +208,7 @@ export const liveBindStep: StepDefinition = {
   },
 };
 
-export const STEPS: StepDefinition[] = [cmdlineStep, liveBindStep];
+export const STEPS: StepDefinition[] = [cmdlineStep, isolateStep, liveBindStep];
 
 export function findStep(id: string): StepDefinition | undefined {
   return STEPS.find((s) => s.id === id);

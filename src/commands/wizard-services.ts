@@ -1,0 +1,150 @@
+// The effects of the wizard's change path, for the Ink UI: plan a step, apply it (then check the
+// generated configuration and roll back by itself when that check fails, as `vfio-wizard apply`
+// does), undo one step or all, read the journal, and check a step after the reboot. Every
+// command goes through a runner that also reports to one event hub, which feeds the output pane.
+// In the demo, commands are listed and never run (commands: 'skip'); its files live in its own
+// temporary root, so applying there shows the whole flow and harms nothing.
+import { applyPlan } from '../apply/apply.js';
+import { effectiveUid, type CommandMode } from '../apply/engine-types.js';
+import { rollback, type RollbackResult } from '../apply/rollback.js';
+import { markVerification, readStatus } from '../apply/status.js';
+import { ExitCode, UserError } from '../exit-codes.js';
+import { hasParam } from '../edit/cmdline-tokens.js';
+import { systemRoot, type SystemRoot } from '../host/root.js';
+import { scanHost } from '../host/scan.js';
+import type { HostFacts } from '../host/types.js';
+import { createEventHub, runWithEvents, type CommandEvent, type EventHub } from '../run/events.js';
+import { createRecordingRunner } from '../run/recording-runner.js';
+import { createRunner } from '../run/runner.js';
+import type { Runner } from '../run/types.js';
+import { decideCmdlineParams } from '../steps/cmdline-params.js';
+import { findStep } from '../steps/registry.js';
+import { VERSION } from '../version.js';
+import type { WizardSession } from '../wizard.js';
+import type { ResumeCheck, StepApplyReport, StepServices } from '../wizard-step.js';
+
+export interface WizardServiceConfig {
+  /** --root of the run: sessions without their own rootDir use it */
+  rootDir: string;
+  /** outside the demo: run the plan's commands (chroot when the root is not "/") or only list them */
+  commands: CommandMode;
+  /** exact command that re-runs the wizard as root */
+  rerunHint: string;
+  /** effective uid (tests inject one); default: the process's */
+  uid?: number;
+  /** the runner commands go through (tests inject a recording runner); default: the real one, logging under <root>/var/log/vfio-wizard */
+  runner?: (root: SystemRoot) => Runner;
+  /** where command events go; default: a new hub */
+  hub?: EventHub<CommandEvent>;
+}
+
+export interface WizardChangeServices extends StepServices<WizardSession> {
+  /** the output pane subscribes here */
+  commandFeed: EventHub<CommandEvent>;
+}
+
+/** A runner that reports every command to the hub, and hands the second Ctrl+C (SIGKILL) to the command. */
+export function eventRunner(inner: Runner, hub: EventHub<CommandEvent>, forceSignal?: AbortSignal): Runner {
+  return {
+    run: (argv, opts = {}) => runWithEvents(inner, (e) => hub.emit(e), argv, { ...opts, forceSignal: opts.forceSignal ?? forceSignal }),
+  };
+}
+
+/** A UserError as one message that keeps its remedy (the screen shows it as is). */
+export function errorText(err: unknown): string {
+  if (err instanceof UserError) return err.remedy ? `${err.message}. ${err.remedy}` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** After the reboot: the kernel command line step took effect when the IOMMU is on and every parameter this host needs is on /proc/cmdline. */
+export function cmdlineResumeCheck(facts: HostFacts): ResumeCheck {
+  const cmdline = facts.kernel.cmdline ?? '';
+  const decision = decideCmdlineParams(facts);
+  const missing = decision.params.filter((p) => p.selected && !hasParam(cmdline, p.token)).map((p) => p.token);
+  const conflicts = decision.conflicts.map((c) => c.token);
+  const iommu = facts.iommu.enabled;
+  const lines = [
+    `/proc/cmdline: ${cmdline || '(unreadable)'}`,
+    `IOMMU: ${iommu ? `on, ${facts.iommu.groupCount} group${facts.iommu.groupCount === 1 ? '' : 's'}` : 'off'}`,
+    `interrupt remapping: ${facts.iommu.interruptRemapping === null ? 'unknown' : facts.iommu.interruptRemapping ? 'on' : 'off'}`,
+  ];
+  if (missing.length > 0) lines.push(`not on the command line: ${missing.join(' ')}`);
+  if (conflicts.length > 0) lines.push(`still on the command line: ${conflicts.join(' ')}`);
+  const ok = iommu && missing.length === 0 && conflicts.length === 0;
+  const summary = ok
+    ? 'the kernel booted with the IOMMU on and every parameter this host needs'
+    : !iommu
+      ? 'the IOMMU is still off after the reboot'
+      : 'the kernel command line still lacks what this host needs';
+  return { ok, summary, lines };
+}
+
+const RESUME_CHECKS: Record<string, (facts: HostFacts) => ResumeCheck> = { cmdline: cmdlineResumeCheck };
+
+export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServices {
+  const hub = cfg.hub ?? createEventHub<CommandEvent>();
+  const rootOf = (s: WizardSession) => systemRoot(s.rootDir ?? cfg.rootDir);
+  const commandsOf = (s: WizardSession): CommandMode => (s.demo ? 'skip' : cfg.commands);
+  // the demo's root is a temp directory this process made: applying there needs no root
+  const uidOf = (s: WizardSession) => (s.demo ? 0 : (cfg.uid ?? effectiveUid({})));
+  const baseRunner = (s: WizardSession, root: SystemRoot): Runner =>
+    s.demo ? createRecordingRunner() : cfg.runner ? cfg.runner(root) : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
+
+  return {
+    commandFeed: hub,
+    isRoot: (cfg.uid ?? effectiveUid({})) === 0,
+    rerunHint: cfg.rerunHint,
+
+    planStep(session, stepId, opts) {
+      const step = findStep(stepId);
+      if (!step) throw new UserError(`unknown step "${stepId}"`, ExitCode.usage, 'This is a bug in vfio-wizard; please report it.');
+      return step.plan(session.facts, rootOf(session), opts);
+    },
+
+    async applyStep(session, outcome, o): Promise<StepApplyReport> {
+      if (outcome.kind !== 'plan' || !outcome.plan) throw new UserError(`${outcome.title}: there is nothing to apply`, ExitCode.cannotApply, 'Nothing was changed.');
+      const root = rootOf(session);
+      const runner = eventRunner(baseRunner(session, root), hub, o.forceSignal);
+      const engine = { root, runner, commands: commandsOf(session), signal: o.signal, onEvent: o.onEvent, uid: uidOf(session) };
+      let result = await applyPlan(outcome.plan, { ...engine, toolVersion: VERSION, rerunHint: cfg.rerunHint });
+      let verification: StepApplyReport['verification'] = null;
+      if (result.status === 'applied' && result.pendingCommands.length === 0 && outcome.verify) {
+        verification = await outcome.verify(root, runner);
+        if (!verification.ok) {
+          const rb = await rollback({ stepId: outcome.stepId }, engine);
+          result = {
+            ...result,
+            status: 'rolled-back',
+            exitCode: rb.exitCode === ExitCode.ok ? ExitCode.failed : rb.exitCode,
+            message: `The parameters did not reach the generated boot configuration (${verification.summary}), so the step was rolled back: ${rb.message}`,
+          };
+        }
+      }
+      return { result, verification };
+    },
+
+    async rollbackStep(session, target, o): Promise<RollbackResult> {
+      const root = rootOf(session);
+      const runner = eventRunner(baseRunner(session, root), hub, o.forceSignal);
+      return rollback('all' in target ? { all: true } : { stepId: target.stepId }, {
+        root,
+        runner,
+        commands: commandsOf(session),
+        signal: o.signal,
+        onEvent: o.onEvent,
+        force: o.force,
+        uid: uidOf(session),
+      });
+    },
+
+    status: (session) => readStatus(rootOf(session)),
+
+    async verifyResume(session, stepId) {
+      const check = RESUME_CHECKS[stepId];
+      if (!check) return { ok: false, summary: `the wizard has no after-reboot check for step ${stepId}`, lines: [] };
+      return check(scanHost(rootOf(session)));
+    },
+
+    markVerification: (session, runId, stepId, outcome) => markVerification(rootOf(session), runId, stepId, outcome),
+  };
+}
