@@ -27,6 +27,9 @@ export const REQUIRED = [
   ['debootstrap', 'debootstrap'],
   ['tmux', 'tmux'],
   ['unshare', 'util-linux'],
+  // vm export --format vagrant is checked by `vagrant validate` with the libvirt provider
+  ['vagrant', 'vagrant'],
+  ['/usr/share/vagrant-plugins/plugins.d/vagrant-libvirt.json', 'vagrant-libvirt'],
 ];
 
 function onPath(bin) {

@@ -1,0 +1,213 @@
+// `vfio-wizard vm export` and `vm create`: flags → VmSpec (defaults from the scanned host), then
+// the text formats, or preflight → argv → `virt-install --print-xml` → (with --yes) virt-install
+// with live output. Export needs neither root nor libvirt.
+import { statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CommandContext } from '../commands/context.js';
+import { ExitCode, UserError } from '../exit-codes.js';
+import { systemRoot, type SystemRoot } from '../host/root.js';
+import { scanHost } from '../host/scan.js';
+import type { HostFacts } from '../host/types.js';
+import { expandSelection } from '../isolate/selection.js';
+import { shellJoin } from '../plan/shell-quote.js';
+import { createJsonRenderer } from '../run/json-renderer.js';
+import { createPlainRenderer } from '../run/plain-renderer.js';
+import { createRunner } from '../run/runner.js';
+import type { Runner } from '../run/types.js';
+import { EXPORT_FORMATS, exportVm, type ExportFormat } from './export.js';
+import { createVm, preflightVm, printDomainXml } from './create.js';
+import { readHostResources, type HostResources } from './host-resources.js';
+import { findOvmf, pickOvmf } from './ovmf.js';
+import { blocking, type Finding } from './preflight.js';
+import { virtInstallArgv } from './virt-install-args.js';
+import { connectHints, vmCreatePlan } from './vm-plan.js';
+import { defaultVmSpec, DEFAULT_URI, memoryProblem, nameProblem, parseMemoryMiB, specProblems, vcpusProblem, type VmDisplay, type VmSpec } from './vm-spec.js';
+
+export interface VmFlags {
+  device: string[];
+  name: string;
+  memory?: string;
+  vcpus?: string;
+  disk?: string;
+  pool?: string;
+  iso?: string;
+  osVariant?: string;
+  network?: string;
+  display?: string;
+  secureBoot?: boolean;
+  loader?: string;
+  nvramTemplate?: string;
+  kvmHidden?: boolean;
+  hypervVendorId?: string;
+  connect?: string;
+  format?: string;
+  output?: string;
+  box?: string;
+  yes?: boolean;
+}
+
+const usage = (message: string, remedy: string) => new UserError(message, ExitCode.usage, remedy);
+
+/** Flags → VmSpec. Malformed values are usage errors (2); devices not on the host are bad input (5). */
+export function specFromFlags(flags: VmFlags, facts: HostFacts, res: HostResources): VmSpec {
+  const sel = expandSelection(facts, flags.device);
+  if (!sel.ok) throw new UserError(sel.error.message, sel.error.kind === 'usage' ? ExitCode.usage : ExitCode.badInput, sel.error.remedy);
+  const spec = defaultVmSpec(facts, res, sel.devices, flags.name);
+  const np = nameProblem(flags.name);
+  if (np) throw usage(`--name ${JSON.stringify(flags.name)}: ${np}`, 'For example --name win11-gpu.');
+  if (flags.memory !== undefined) {
+    const mib = parseMemoryMiB(flags.memory);
+    const p = memoryProblem(mib, res.memTotalKiB);
+    if (p || mib === null) throw usage(`--memory ${flags.memory}: ${p}`, 'For example --memory 8G or --memory 8192 (MiB).');
+    spec.memoryMiB = mib;
+  }
+  if (flags.vcpus !== undefined) {
+    const n = /^\d+$/.test(flags.vcpus) ? Number(flags.vcpus) : null;
+    const p = vcpusProblem(n, res.threads);
+    if (p || n === null) throw usage(`--vcpus ${flags.vcpus}: ${p}`, 'For example --vcpus 4.');
+    spec.vcpus = n;
+  }
+  const pool = flags.pool ?? 'default';
+  if (flags.disk !== undefined) {
+    const d = flags.disk.trim();
+    if (d === 'none') spec.disk = { kind: 'none' };
+    else if (/^\d+\s*(g|gib|gb)?$/i.test(d)) spec.disk = { kind: 'new', sizeGiB: parseInt(d, 10), pool };
+    else if (d.startsWith('/')) spec.disk = { kind: 'existing', path: d };
+    else throw usage(`--disk ${d}: not a size, a path or "none"`, 'Use --disk 40 (a new 40 GiB qcow2 in the pool), --disk /var/lib/libvirt/images/win.qcow2 (an existing image) or --disk none.');
+  } else if (spec.disk.kind === 'new') spec.disk = { ...spec.disk, pool };
+  if (flags.iso !== undefined) spec.install = { kind: 'iso', path: flags.iso };
+  if (flags.osVariant !== undefined) spec.osVariant = flags.osVariant;
+  if (flags.network !== undefined) {
+    const n = flags.network;
+    if (n === 'none') spec.network = { kind: 'none' };
+    else if (n.startsWith('bridge=')) spec.network = { kind: 'bridge', bridge: n.slice(7) };
+    else if (n.startsWith('network=')) spec.network = { kind: 'nat', network: n.slice(8) };
+    else throw usage(`--network ${n}: not understood`, 'Use --network network=default (libvirt NAT), --network bridge=br0 or --network none.');
+  }
+  if (flags.display !== undefined) {
+    if (!['none', 'vnc', 'spice'].includes(flags.display)) throw usage(`--display ${flags.display}: not a display`, 'Use --display none, vnc or spice.');
+    spec.display = flags.display as VmDisplay;
+  }
+  spec.firmware = {
+    secureBoot: Boolean(flags.secureBoot),
+    loader: flags.loader ? { code: flags.loader, vars: flags.nvramTemplate ?? null } : null,
+  };
+  spec.kvmHidden = Boolean(flags.kvmHidden);
+  spec.hypervVendorId = flags.hypervVendorId ?? null;
+  spec.connect = flags.connect ?? DEFAULT_URI;
+  const problems = specProblems(spec, res);
+  if (problems.length > 0) throw usage(`the VM cannot be built: ${problems.join('; ')}`, 'Fix the options named above.');
+  return spec;
+}
+
+function load(ctx: CommandContext): { root: SystemRoot; facts: HostFacts; res: HostResources } {
+  const root = systemRoot(ctx.globals().root);
+  const facts = scanHost(root);
+  return { root, facts, res: readHostResources(root, facts) };
+}
+
+export async function runVmExport(ctx: CommandContext, flags: VmFlags): Promise<void> {
+  const format = (flags.format ?? 'xml') as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw usage(`--format ${flags.format}: unknown`, `--format takes one of: ${EXPORT_FORMATS.join(', ')}.`);
+  const { root, facts, res } = load(ctx);
+  const spec = specFromFlags(flags, facts, res);
+  const ovmf = spec.firmware.loader ? { ...spec.firmware.loader, secureBoot: spec.firmware.secureBoot, enrolledKeys: false, descriptor: null } : pickOvmf(findOvmf(root), spec.firmware.secureBoot);
+  const text = exportVm(spec, format, { ovmf, box: flags.box });
+  if (flags.output) {
+    try {
+      writeFileSync(flags.output, text, { mode: 0o644 });
+    } catch (err) {
+      throw new UserError(`cannot write ${flags.output}: ${(err as Error).message}`, ExitCode.badInput, 'Choose a writable path for --output.');
+    }
+    if (ctx.globals().json) ctx.io.stdout.write(`${JSON.stringify({ schemaVersion: 1, format, output: path.resolve(flags.output), devices: spec.devices })}\n`);
+    else ctx.io.stderr.write(`wrote ${format} for ${spec.name} (${spec.devices.join(', ')}) to ${flags.output}\n`);
+  } else if (ctx.globals().json) {
+    ctx.io.stdout.write(`${JSON.stringify({ schemaVersion: 1, format, devices: spec.devices, text })}\n`);
+  } else {
+    ctx.io.stdout.write(text);
+  }
+}
+
+const MARK: Record<Finding['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+
+export interface CreateDeps {
+  runner?: Runner;
+  uid?: number;
+}
+
+export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: CreateDeps = {}): Promise<void> {
+  const g = ctx.globals();
+  const { root, facts, res } = load(ctx);
+  const spec = specFromFlags(flags, facts, res);
+  const out = (s: string) => void ctx.io.stdout.write(s);
+  const json = g.json;
+  const render = json ? createJsonRenderer(ctx.io.stdout) : createPlainRenderer(ctx.io.stdout);
+  const runner = deps.runner ?? createRunner({ logDir: root.at('/var/log/vfio-wizard') });
+
+  if (spec.install.kind === 'iso' && !existsFile(root.at(spec.install.path))) {
+    throw new UserError(`--iso ${spec.install.path}: no such file`, ExitCode.badInput, 'Give the path of an installer ISO that exists on this host, or --import to boot an existing disk.');
+  }
+  if (spec.disk.kind === 'existing' && !existsFile(root.at(spec.disk.path))) {
+    throw new UserError(`--disk ${spec.disk.path}: no such file`, ExitCode.badInput, 'Give an existing disk image, or a size in GiB for a new one.');
+  }
+
+  const findings = await preflightVm(root, facts, spec, runner);
+  const argv = virtInstallArgv(spec);
+  const plan = vmCreatePlan(spec);
+  if (!json) {
+    out(`Preflight for ${spec.name} (${spec.connect}):\n${findings.map((f) => `  ${MARK[f.status]} ${f.message}${f.remedy && f.status !== 'ok' ? `\n         ${f.remedy}` : ''}`).join('\n')}\n`);
+  }
+  const report = (extra: Record<string, unknown>) =>
+    json && out(`${JSON.stringify({ schemaVersion: 1, type: 'vm-create', name: spec.name, connect: spec.connect, devices: spec.devices, preflight: findings, argv, undo: plan.changes.map((c) => (c.kind === 'command' ? (c.undo?.argv ?? null) : null)).reverse(), ...extra })}\n`);
+  if (blocking(findings).length > 0) {
+    report({ status: 'preflight-failed' });
+    if (!json) out('Nothing was created.\n');
+    ctx.setExit(ExitCode.checkFailed);
+    return;
+  }
+
+  if (!json) out(`\nThe command:\n  ${shellJoin(argv)}\n\nThe domain it defines (virt-install --print-xml):\n`);
+  const printed = await printDomainXml(runner, spec);
+  if (!printed.ok) {
+    report({ status: 'print-xml-failed', output: printed.tail });
+    if (!json) out(`${printed.output}virt-install --print-xml failed (exit ${printed.exitCode ?? printed.spawnError}); nothing was created.\n`);
+    ctx.setExit(ExitCode.failed);
+    return;
+  }
+  const domain = printed.stdout;
+  if (!json) out(domain.endsWith('\n') ? domain : `${domain}\n`);
+
+  if (!flags.yes) {
+    report({ status: 'planned', domainXml: domain });
+    if (!json) out('\nNothing was created. Re-run with --yes to create it.\n');
+    return;
+  }
+  const uid = deps.uid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
+  if (uid !== 0 && /^[a-z+]+:\/\/\/system$/.test(spec.connect)) {
+    throw new UserError(`creating a VM on ${spec.connect} needs root`, ExitCode.needsRoot, 'Re-run the same command as root (sudo vfio-wizard vm create …), or use --connect qemu:///session for a VM of your own user (no PCI passthrough there).');
+  }
+
+  const outcome = await createVm(runner, spec, render);
+  if (!outcome.ok) {
+    report({ status: 'failed', domainXml: domain });
+    if (!json) {
+      out(
+        outcome.stepsDone === 0
+          ? `Creating ${spec.name} failed; virt-install cleans up after itself, so nothing was created.\n`
+          : `Creating ${spec.name} failed after ${outcome.stepsDone} step${outcome.stepsDone === 1 ? '' : 's'}; those were undone (the undo commands are above).\n`,
+      );
+    }
+    ctx.setExit(ExitCode.failed);
+    return;
+  }
+  report({ status: 'created', domainXml: domain, howToConnect: connectHints(spec) });
+  if (!json) out(`\n${spec.name} is defined and started. Connect with:\n${connectHints(spec).map((h) => `  ${h}`).join('\n')}\nTo remove it: virsh -c ${spec.connect} destroy ${spec.name}; virsh -c ${spec.connect} undefine ${spec.name} --nvram${spec.disk.kind === 'new' ? ' --storage vda' : ''}\n`);
+}
+
+const existsFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};

@@ -1,0 +1,155 @@
+// The VM form as a pure reducer: fields as the user typed them, which one has the focus, the
+// validation message of each, and the phase (editing → checking the ISO → confirm). The ISO's
+// existence is a fact of the host: the component asks a service and feeds the answer back as an
+// event, so this file stays pure and the component touches no file system.
+import type { HostResources } from './host-resources.js';
+import { memoryProblem, nameProblem, parseMemoryMiB, specProblems, vcpusProblem, type VmDisplay, type VmSpec } from './vm-spec.js';
+
+export const FORM_FIELDS = ['name', 'memory', 'vcpus', 'disk', 'iso', 'display', 'kvmHidden', 'secureBoot'] as const;
+export type FormField = (typeof FORM_FIELDS)[number];
+export const TEXT_FIELDS: ReadonlySet<FormField> = new Set(['name', 'memory', 'vcpus', 'disk', 'iso']);
+
+export const FIELD_LABELS: Record<FormField, string> = {
+  name: 'Name',
+  memory: 'Memory',
+  vcpus: 'vCPUs',
+  disk: 'Disk (GiB, none, or an image path)',
+  iso: 'Install ISO (empty: boot the disk)',
+  display: 'Display',
+  kvmHidden: 'Hide KVM (old NVIDIA drivers)',
+  secureBoot: 'Secure Boot',
+};
+
+export interface VmFormState {
+  /** the defaults the form started from (devices, network, connect … come from here) */
+  base: VmSpec;
+  resources: HostResources;
+  values: { name: string; memory: string; vcpus: string; disk: string; iso: string; display: VmDisplay; kvmHidden: boolean; secureBoot: boolean };
+  focus: number;
+  errors: Partial<Record<FormField, string>>;
+  /** done: the user confirmed (spec is final); canceled: the user left the form */
+  phase: 'edit' | 'checking' | 'confirm' | 'done' | 'canceled';
+  /** the built spec, in phase checking/confirm */
+  spec: VmSpec | null;
+}
+
+export type VmFormEvent =
+  | { type: 'focus'; delta: 1 | -1 }
+  | { type: 'type'; text: string }
+  | { type: 'backspace' }
+  /** space on a choice field: cycle the display, flip a toggle */
+  | { type: 'toggle' }
+  | { type: 'submit' }
+  /** the service's answer to "does the ISO exist on the host?" */
+  | { type: 'iso-checked'; path: string; exists: boolean }
+  /** Esc: from the confirm step back to the form; from the form, leave it */
+  | { type: 'back' };
+
+const DISPLAYS: VmDisplay[] = ['none', 'vnc', 'spice'];
+
+export function initialFormState(base: VmSpec, resources: HostResources): VmFormState {
+  return {
+    base,
+    resources,
+    values: {
+      name: base.name,
+      memory: `${base.memoryMiB}`,
+      vcpus: `${base.vcpus}`,
+      disk: base.disk.kind === 'new' ? `${base.disk.sizeGiB}` : base.disk.kind === 'existing' ? base.disk.path : 'none',
+      iso: base.install.kind === 'iso' ? base.install.path : '',
+      display: base.display,
+      kvmHidden: base.kvmHidden,
+      secureBoot: base.firmware.secureBoot,
+    },
+    focus: 0,
+    errors: {},
+    phase: 'edit',
+    spec: null,
+  };
+}
+
+export const focusedField = (s: VmFormState): FormField => FORM_FIELDS[s.focus]!;
+
+/** Build the spec from the typed values, or the message of every field that is wrong. */
+export function buildSpec(s: VmFormState): { spec: VmSpec | null; errors: Partial<Record<FormField, string>> } {
+  const v = s.values;
+  const errors: Partial<Record<FormField, string>> = {};
+  const np = nameProblem(v.name.trim());
+  if (np) errors.name = np;
+  const mib = parseMemoryMiB(v.memory);
+  const mp = memoryProblem(mib, s.resources.memTotalKiB);
+  if (mp) errors.memory = mp;
+  const n = /^\s*\d+\s*$/.test(v.vcpus) ? Number(v.vcpus) : null;
+  const cp = vcpusProblem(n, s.resources.threads);
+  if (cp) errors.vcpus = cp;
+  const d = v.disk.trim();
+  let disk: VmSpec['disk'] = { kind: 'none' };
+  if (/^\d+$/.test(d) && Number(d) >= 1) disk = { kind: 'new', sizeGiB: Number(d), pool: s.base.disk.kind === 'new' ? s.base.disk.pool : 'default' };
+  else if (d.startsWith('/')) disk = { kind: 'existing', path: d };
+  else if (d !== 'none') errors.disk = 'A size in GiB (40), the path of an image, or none.';
+  const iso = v.iso.trim();
+  if (iso !== '' && !iso.startsWith('/')) errors.iso = 'Give the ISO as an absolute path (/var/lib/libvirt/images/…).';
+  if (iso === '' && disk.kind === 'none' && !errors.disk) errors.disk = 'With no ISO the VM boots its disk: give a size or an image.';
+  if (Object.keys(errors).length > 0 || mib === null || n === null) return { spec: null, errors };
+  const spec: VmSpec = {
+    ...s.base,
+    name: v.name.trim(),
+    memoryMiB: mib,
+    vcpus: n,
+    disk,
+    install: iso === '' ? { kind: 'import' } : { kind: 'iso', path: iso },
+    display: v.display,
+    kvmHidden: v.kvmHidden,
+    firmware: { ...s.base.firmware, secureBoot: v.secureBoot },
+  };
+  const rest = specProblems(spec, s.resources);
+  if (rest.length > 0) return { spec: null, errors: { [focusedFieldFor(rest[0]!)]: rest.map((p) => p.replace(/^[\w-]+: /, '')).join(' ') } };
+  return { spec, errors: {} };
+}
+
+const focusedFieldFor = (problem: string): FormField => {
+  const f = problem.slice(0, problem.indexOf(':'));
+  return (FORM_FIELDS as readonly string[]).includes(f) ? (f as FormField) : f === 'paths' ? 'iso' : 'name';
+};
+
+export function vmFormReducer(s: VmFormState, e: VmFormEvent): VmFormState {
+  if (s.phase === 'done' || s.phase === 'canceled') return s;
+  if (s.phase === 'checking' && e.type !== 'iso-checked') return s;
+  if (s.phase === 'confirm') return e.type === 'back' ? { ...s, phase: 'edit', spec: null } : e.type === 'submit' ? { ...s, phase: 'done' } : s;
+  const field = focusedField(s);
+  switch (e.type) {
+    case 'focus':
+      return { ...s, focus: (s.focus + e.delta + FORM_FIELDS.length) % FORM_FIELDS.length };
+    case 'type': {
+      if (!TEXT_FIELDS.has(field)) return e.text === ' ' ? vmFormReducer(s, { type: 'toggle' }) : s;
+      const clean = e.text.replace(/[\r\n\t]/g, '');
+      if (clean === '') return s;
+      const { [field]: _, ...errors } = s.errors;
+      return { ...s, values: { ...s.values, [field]: `${s.values[field as 'name']}${clean}` }, errors };
+    }
+    case 'backspace': {
+      if (!TEXT_FIELDS.has(field)) return s;
+      const { [field]: _, ...errors } = s.errors;
+      return { ...s, values: { ...s.values, [field]: [...s.values[field as 'name']].slice(0, -1).join('') }, errors };
+    }
+    case 'toggle':
+      if (field === 'display') return { ...s, values: { ...s.values, display: DISPLAYS[(DISPLAYS.indexOf(s.values.display) + 1) % DISPLAYS.length]! } };
+      if (field === 'kvmHidden' || field === 'secureBoot') return { ...s, values: { ...s.values, [field]: !s.values[field] } };
+      return s;
+    case 'submit': {
+      const { spec, errors } = buildSpec(s);
+      if (!spec) {
+        const first = FORM_FIELDS.findIndex((f) => errors[f] !== undefined);
+        return { ...s, errors, focus: first >= 0 ? first : s.focus };
+      }
+      return { ...s, errors: {}, spec, phase: spec.install.kind === 'iso' ? 'checking' : 'confirm' };
+    }
+    case 'iso-checked': {
+      if (s.phase !== 'checking' || s.spec?.install.kind !== 'iso' || s.spec.install.path !== e.path) return s;
+      if (e.exists) return { ...s, phase: 'confirm' };
+      return { ...s, phase: 'edit', spec: null, focus: FORM_FIELDS.indexOf('iso'), errors: { iso: `No such file on this host: ${e.path}` } };
+    }
+    case 'back':
+      return { ...s, phase: 'canceled' };
+  }
+}
