@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import type { CommandContext, RegisterCommand } from './context.js';
 import { LOADER_IDS } from '../steps/loader-ids.js';
+import { registerVm } from './vm.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const commandsOption = () =>
@@ -64,4 +65,4 @@ const registerAll: RegisterCommand = (program: Command, ctx: CommandContext) => 
     .action(async (flags) => (await import('./rollback.js')).runRollback(ctx, flags));
 };
 
-export const commands: RegisterCommand[] = [registerAll];
+export const commands: RegisterCommand[] = [registerAll, registerVm];

@@ -6,17 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { main } from '../../src/cli.js';
-import { commands } from '../../src/commands/index.js';
-import { registerVm } from '../../src/commands/vm.js';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import type { RootSpec } from '../../src/demo/root-spec.js';
 import { systemRoot } from '../../src/host/root.js';
 import { scanHost } from '../../src/host/scan.js';
 import type { HostFacts } from '../../src/host/types.js';
 import { testHostXml } from '../../src/vm/test-host-xml.js';
-
-// Until src/commands/index.ts lists registerVm, register it for these tests (once).
-if (!commands.includes(registerVm)) commands.push(registerVm);
 
 export interface VmFixture {
   dir: string;
