@@ -4,6 +4,8 @@
 import { useCallback, useEffect, useReducer } from 'react';
 import { Box, Text, useInput, useStdin, type Key } from 'ink';
 import {
+  busy,
+  currentFlow,
   initWizard,
   nextScreen,
   previousScreen,
@@ -22,13 +24,75 @@ import { Readiness } from './Readiness.js';
 import { DeviceBrowser } from './DeviceBrowser.js';
 import { NotReady } from './NotReady.js';
 import { truncate } from './text-layout.js';
+import { undoableAfter, undoableSteps } from '../src/wizard-step.js';
+import { cmdlineView } from '../src/wizard-cmdline.js';
+import { ChangeStep } from './ChangeStep.js';
+import { CmdlineStep } from './CmdlineStep.js';
+import { ConfirmAction } from './ConfirmAction.js';
+import { Summary } from './Summary.js';
+import { UndoPanel } from './UndoPanel.js';
+import { Verify } from './Verify.js';
+import { OutputPane } from './OutputPane.js';
+import { findResume, useStepRunner } from './hooks/useStepRunner.js';
 
 /** Smallest terminal the screens are laid out for; below it the wizard asks for more room. */
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 
+/** Keys of the change path's overlays and phases; null when the plain screen hints apply. */
+function changeHints(state: WizardState): KeyHint[] | null {
+  if (state.confirm) {
+    return state.canApply ? [['y', 'confirm'], ['←→', 'choose'], ['⏎', 'press'], ['n/Esc', 'cancel']] : [['⏎/Esc', 'back']];
+  }
+  const u = state.undo;
+  if (u) {
+    if (u.phase === 'running') return [['Ctrl+C', 'stop'], ['q', 'quit']];
+    const hints: KeyHint[] = [];
+    if (u.scrollMax > 0) hints.push(['PgUp/PgDn', 'scroll']);
+    if (u.result?.status === 'blocked') hints.push(['f', 'force (asks again)']);
+    hints.push(['⏎', 'close'], ['q', 'quit']);
+    return hints;
+  }
+  const flow = currentFlow(state);
+  if (!flow) return null;
+  const hints: KeyHint[] = [];
+  switch (flow.phase) {
+    case 'decide': {
+      const view = flow.outcome && flow.stepId === 'cmdline' ? cmdlineView(flow.outcome) : null;
+      if (view && view.params.length > 0) hints.push(['↑↓', 'move'], ['space', 'toggle']);
+      if (view && view.conflicts.length > 0) hints.push(['c', 'consent']);
+      if (flow.stepId === 'cmdline') hints.push(['l', 'loader']);
+      if (flow.outcome?.kind === 'plan') hints.push(['⏎', 'review']);
+      break;
+    }
+    case 'review':
+      if (flow.scrollMax > 0) hints.push(['PgUp/PgDn', 'scroll']);
+      hints.push(['⏎', state.canApply ? 'apply…' : 'how to apply'], ['Esc', 'back']);
+      return [...hints, ['q', 'quit']];
+    case 'applying':
+      return [['Ctrl+C', flow.cancelStage === 'running' ? 'stop' : 'kill'], ['q', 'quit']];
+    case 'done':
+    case 'failed':
+      if (flow.scrollMax > 0) hints.push(['PgUp/PgDn', 'scroll']);
+      if (undoableAfter(flow)) hints.push(['u', 'undo this step']);
+      hints.push(['r', 'decide again']);
+      break;
+  }
+  return [...hints, ...navHints(state)];
+}
+
+function navHints(state: WizardState): KeyHint[] {
+  const hints: KeyHint[] = [];
+  if (nextScreen(state) !== null && state.screen !== 'welcome') hints.push(['n', 'next']);
+  if (previousScreen(state) !== null) hints.push(['b', 'back']);
+  hints.push(['q', 'quit']);
+  return hints;
+}
+
 export function keyHints(state: WizardState): KeyHint[] {
   if (state.confirmQuit !== null) return [['y', 'quit anyway'], ['n', 'stay']];
+  const change = changeHints(state);
+  if (change) return change;
   const hints: KeyHint[] = [];
   const demo: KeyHint[] = state.demoAvailable ? [['d', 'demo']] : [];
   switch (state.screen) {
@@ -45,11 +109,22 @@ export function keyHints(state: WizardState): KeyHint[] {
     case 'notReady':
       hints.push(...demo, ['v', 'devices anyway']);
       break;
+    case 'summary': {
+      const n = undoableSteps(state.summary.status).length;
+      if (n > 1) hints.push(['↑↓', 'move']);
+      if (n > 0) hints.push(['u', 'undo this step'], ['a', 'undo everything']);
+      hints.push(['r', 'refresh']);
+      break;
+    }
+    case 'verify':
+      if (state.verify?.phase === 'done') {
+        hints.push(['r', 'check again']);
+        if (state.verify.check && !state.verify.check.ok) hints.push(['u', 'undo this step']);
+        hints.push(['⏎', 'continue']);
+      }
+      return [...hints, ['q', 'quit']];
   }
-  if (nextScreen(state) !== null && state.screen !== 'welcome') hints.push(['n', 'next']);
-  if (previousScreen(state) !== null) hints.push(['b', 'back']);
-  hints.push(['q', 'quit']);
-  return hints;
+  return [...hints, ...navHints(state)];
 }
 
 function header(state: WizardState): string {
@@ -85,14 +160,23 @@ export interface AppProps {
 
 export function App({ session, onExit }: AppProps) {
   const services = useServices();
+  const steps = services.steps;
   const [state, dispatch] = useReducer(wizardReducer, session, (s) =>
-    initWizard(s, { demoAvailable: services.loadDemo !== undefined }),
+    initWizard(s, {
+      demoAvailable: services.loadDemo !== undefined,
+      // after the reboot a step asked for, the wizard opens at that step's check
+      resume: findResume(steps ? () => steps.status(s) : undefined),
+      canApply: steps?.isRoot ?? false,
+      rerunHint: steps?.rerunHint,
+    }),
   );
+  useStepRunner(state, dispatch);
   const { isRawModeSupported } = useStdin();
   // Stable handler: it reads nothing from the render, so a stale subscription is harmless.
   const onKey = useCallback((input: string, key: Key) => dispatch({ type: 'key', key: keyPress(input, key) }), []);
   useInput(onKey, { isActive: Boolean(isRawModeSupported) });
   const onOverflow = useCallback((max: number) => dispatch({ type: 'detailsOverflow', max }), []);
+  const onScrollOverflow = useCallback((max: number) => dispatch({ type: 'scrollOverflow', max }), []);
 
   const { loadDemo } = services;
   const loading = state.demo.state === 'loading';
@@ -125,8 +209,13 @@ export function App({ session, onExit }: AppProps) {
   const demo = state.session.demo;
   // Keep the frame strictly shorter than the terminal: at full height Ink clears the screen on every frame.
   const asking = state.confirmQuit !== null ? 1 : 0;
-  const height = rows - 1 - (demo ? 1 : 0) - 1 - asking - helpHeight;
+  const full = rows - 1 - (demo ? 1 : 0) - 1 - asking - helpHeight;
+  const feed = services.commandFeed;
+  // While a step's commands run, the output pane takes the bottom third of the screen.
+  const paneRows = feed && busy(state) ? Math.max(2, Math.floor(full / 3)) : 0;
+  const height = full - paneRows;
   const screenProps = { state, columns, height };
+  const flow = currentFlow(state);
   return (
     <Box flexDirection="column" width={columns}>
       {demo ? <Banner columns={columns} /> : null}
@@ -134,11 +223,27 @@ export function App({ session, onExit }: AppProps) {
         {truncate(header(state), columns)}
       </Text>
       <Box flexDirection="column" height={height}>
-        {state.screen === 'welcome' ? <Welcome {...screenProps} /> : null}
-        {state.screen === 'readiness' ? <Readiness {...screenProps} onOverflow={onOverflow} /> : null}
-        {state.screen === 'devices' ? <DeviceBrowser {...screenProps} /> : null}
-        {state.screen === 'notReady' ? <NotReady {...screenProps} /> : null}
+        {state.confirm ? (
+          <ConfirmAction {...screenProps} />
+        ) : state.undo ? (
+          <UndoPanel {...screenProps} onOverflow={onScrollOverflow} />
+        ) : (
+          <>
+            {state.screen === 'welcome' ? <Welcome {...screenProps} /> : null}
+            {state.screen === 'readiness' ? <Readiness {...screenProps} onOverflow={onOverflow} /> : null}
+            {state.screen === 'cmdline' && flow ? (
+              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<CmdlineStep {...screenProps} />} />
+            ) : null}
+            {state.screen === 'devices' ? <DeviceBrowser {...screenProps} /> : null}
+            {state.screen === 'summary' ? <Summary {...screenProps} /> : null}
+            {state.screen === 'verify' ? <Verify {...screenProps} /> : null}
+            {state.screen === 'notReady' ? <NotReady {...screenProps} /> : null}
+          </>
+        )}
       </Box>
+      {/* mounted for the whole session: its <Static> history must never unmount (Ink 6.8 then
+          runs out of memory on the next frame), and no command's first lines may be missed */}
+      {feed ? <OutputPane feed={feed} reservedRows={Math.max(0, rows - paneRows - 1)} maxTail={Math.max(1, paneRows - 1)} keys={false} /> : null}
       {asking ? (
         <Text color="yellow" bold wrap="truncate-end">
           {truncate(`${state.pending ?? 'Work'} is in progress. Quit anyway?`, columns)}

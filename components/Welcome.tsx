@@ -27,9 +27,10 @@ export function welcomeLines(state: WizardState, columns: number, height: number
     plain(''),
     ...wrapped('This wizard takes a Linux host towards PCI passthrough with VFIO, one step at a time:', columns),
     ...wrapped('1. Host readiness: CPU, firmware, IOMMU, kernel and virtualisation stack', columns, {}, '   '),
-    ...wrapped('2. Devices: IOMMU groups, and which GPU or accelerator can go to a VM', columns, {}, '   '),
+    ...wrapped('2. Kernel command line: the parameters this host needs', columns, {}, '   '),
+    ...wrapped('3. Devices: IOMMU groups, and which GPU or accelerator can go to a VM', columns, {}, '   '),
     plain(''),
-    ...wrapped('These steps only read the system; nothing is changed.', columns, { dim: true }),
+    ...wrapped('Nothing changes until you confirm it; all can be undone.', columns, { dim: true }),
     plain(''),
     ...wrapped(`${state.session.demo ? 'Sample host' : 'This host'}: ${hostSummary(state)}`, columns),
   ];

@@ -5,6 +5,26 @@
 import type { Check, CheckId } from './checks/types.js';
 import type { HostFacts } from './host/types.js';
 import { buildGroups, visibleAddresses, type DeviceFilter, type GroupRow } from './iommu-view.js';
+import type { EngineEvent } from './apply/engine-types.js';
+import type { RollbackResult } from './apply/rollback.js';
+import type { Status, StepStatus } from './apply/status.js';
+import type { StepOutcome } from './steps/registry.js';
+import {
+  appendLog,
+  initStepFlow,
+  undoableAfter,
+  undoableSteps,
+  type ConfirmAction,
+  type ConfirmState,
+  type ResumeCheck,
+  type StepApplyReport,
+  type StepFlow,
+  type SummaryState,
+  type UndoState,
+  type UndoTarget,
+  type VerifyState,
+} from './wizard-step.js';
+import { cmdlineRowCount, cmdlineView, initCmdlineChoices, nextLoader, type CmdlineChoiceState } from './wizard-cmdline.js';
 
 /** What the wizard works on: one scan of a host (or of the demo workstation) and its checks. */
 export interface WizardSession {
@@ -12,26 +32,41 @@ export interface WizardSession {
   checks: Check[];
   /** the bundled sample workstation: commands are listed, never run */
   demo: boolean;
+  /** the root directory the session was scanned from (the demo's temp root); default: the --root of the run */
+  rootDir?: string;
 }
 
 /** Shown on every demo screen and output, so nobody mistakes the sample for their machine. */
 export const DEMO_BANNER = 'DEMO — sample workstation, nothing is run';
 
 /**
- * The steps in order. Later issues append cmdline, isolate, vm and summary here; `next` and
- * `back` walk this list, so a new step only needs its screen state and its key map.
+ * The steps in order. `next` and `back` walk this list, so a new step only needs its screen
+ * state and its key map; a step that changes the system also gets a StepFlow (CHANGE_STEPS).
+ * Isolation and the VM come between devices and summary.
  */
-export const STEPS = ['welcome', 'readiness', 'devices'] as const;
+export const STEPS = ['welcome', 'readiness', 'cmdline', 'devices', 'summary'] as const;
 export type StepScreen = (typeof STEPS)[number];
-/** notReady is a side branch: the host cannot do passthrough, so the wizard explains and offers the demo. */
-export type Screen = StepScreen | 'notReady';
+/**
+ * notReady is a side branch: the host cannot do passthrough, so the wizard explains and offers
+ * the demo. verify is where the wizard opens after a reboot a step asked for.
+ */
+export type Screen = StepScreen | 'notReady' | 'verify';
 
 export const STEP_TITLES: Record<Screen, string> = {
   welcome: 'Welcome',
   readiness: 'Host readiness',
+  cmdline: 'Kernel command line',
   devices: 'Devices and IOMMU groups',
+  summary: 'Summary',
   notReady: 'This host cannot do passthrough',
+  verify: 'After the reboot',
 };
+
+/** Screens that plan and apply a step, and the step id each one drives. */
+export const CHANGE_STEPS: Partial<Record<Screen, string>> = { cmdline: 'cmdline' };
+/** The screen of a step id (for resume and undo). */
+export const screenOfStep = (stepId: string): Screen | null =>
+  (Object.entries(CHANGE_STEPS).find(([, id]) => id === stepId)?.[0] as Screen | undefined) ?? null;
 
 /** Failing checks that no later step can fix: without them there is nothing to pass through. */
 const BLOCKING: readonly CheckId[] = ['cpu-virtualization', 'iommu-firmware'];
@@ -70,6 +105,20 @@ export interface WizardState {
   /** whether the UI can load the demo (it has a loader and is not already in the demo) */
   demoAvailable: boolean;
   demo: DemoRequest;
+  /** the kernel command line step's choices */
+  cmdline: CmdlineChoiceState;
+  /** the change path of each step that changes the system, by step id */
+  flows: Record<string, StepFlow>;
+  /** an explicit confirm before apply or undo; drawn over the current screen */
+  confirm: ConfirmState | null;
+  /** an undo in progress or just finished; drawn over the current screen */
+  undo: UndoState | null;
+  summary: SummaryState;
+  /** the post-reboot check (screen 'verify') */
+  verify: VerifyState | null;
+  /** whether this process may apply (root, or the demo); the hint says how to re-run otherwise */
+  canApply: boolean;
+  rerunHint: string;
   /** work in progress that quitting would interrupt (set by later steps); null when idle */
   pending: string | null;
   /** asking "quit anyway?"; holds the exit code the quit would use */
@@ -116,7 +165,36 @@ export type WizardEvent =
   | { type: 'setPending'; what: string | null }
   | { type: 'requestDemo' }
   | { type: 'demoLoaded'; session: WizardSession }
-  | { type: 'demoFailed'; message: string };
+  | { type: 'demoFailed'; message: string }
+  // the change path (src/wizard-step.ts); results come from components/hooks/useStepRunner.ts
+  | { type: 'planned'; stepId: string; outcome: StepOutcome }
+  | { type: 'planFailed'; stepId: string; message: string }
+  | { type: 'toggleParam' }
+  | { type: 'toggleConsent' }
+  | { type: 'cycleLoader' }
+  | { type: 'openReview' }
+  | { type: 'closeReview' }
+  | { type: 'scroll'; delta: number }
+  | { type: 'scrollOverflow'; max: number }
+  | { type: 'requestConfirm'; action: ConfirmAction }
+  | { type: 'confirmFocus'; focus: 'cancel' | 'confirm' | 'toggle' }
+  /** y confirms outright; Enter presses whichever button is focused */
+  | { type: 'confirmAccept'; via: 'y' | 'enter' }
+  | { type: 'confirmCancel' }
+  | { type: 'cancelRun' }
+  | { type: 'engineEvent'; target: 'apply' | 'undo'; stepId: string; event: EngineEvent }
+  | { type: 'applied'; stepId: string; report: StepApplyReport }
+  | { type: 'applyFailed'; stepId: string; message: string }
+  | { type: 'undone'; result: RollbackResult }
+  | { type: 'undoFailed'; message: string }
+  | { type: 'dismissUndo' }
+  | { type: 'statusLoaded'; status: Status }
+  | { type: 'statusFailed'; message: string }
+  | { type: 'refreshStatus' }
+  | { type: 'verified'; check: ResumeCheck }
+  | { type: 'verifyFailed'; message: string }
+  | { type: 'verificationRecorded' }
+  | { type: 'recheck' };
 
 /** How far PgUp/PgDn move a cursor. */
 export const PAGE = 8;
@@ -127,6 +205,12 @@ export const INTERRUPT_CODE = 130;
 
 export interface InitOptions {
   demoAvailable?: boolean;
+  /** an applied step whose reboot happened and whose check is pending: the wizard opens on it */
+  resume?: StepStatus | null;
+  /** this process may apply (root); the demo always may */
+  canApply?: boolean;
+  /** how to re-run as root, shown instead of applying */
+  rerunHint?: string;
 }
 
 export function initWizard(session: WizardSession, opts: InitOptions = {}): WizardState {
@@ -138,11 +222,21 @@ export function initWizard(session: WizardSession, opts: InitOptions = {}): Wiza
     session,
     groups,
     blocking: blockingChecks(session.checks),
-    screen: 'welcome',
+    screen: opts.resume ? 'verify' : 'welcome',
     readiness: { cursor: 0, expanded: null, detailScroll: 0, detailMax: 0 },
     devices: { filter, cursor: order[filter][0] ?? null, order },
     demoAvailable: Boolean(opts.demoAvailable) && !session.demo,
     demo: { state: 'idle' },
+    cmdline: initCmdlineChoices(),
+    flows: Object.fromEntries(Object.values(CHANGE_STEPS).map((id) => [id, initStepFlow(id)])),
+    confirm: null,
+    undo: null,
+    summary: { cursor: 0, status: null, error: null, request: 0 },
+    verify: opts.resume
+      ? { runId: opts.resume.runId, stepId: opts.resume.id, title: opts.resume.title, phase: 'checking', check: null, error: null, recorded: false, request: 1 }
+      : null,
+    canApply: session.demo || Boolean(opts.canApply),
+    rerunHint: opts.rerunHint ?? 'sudo vfio-wizard',
     pending: null,
     confirmQuit: null,
     exit: null,
@@ -151,9 +245,27 @@ export function initWizard(session: WizardSession, opts: InitOptions = {}): Wiza
 
 const clamp = (n: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, n));
 
+/** Whether something that changes the system is running: navigation waits for it. */
+export function busy(state: WizardState): boolean {
+  if (state.undo?.phase === 'running') return true;
+  return Object.values(state.flows).some((f) => f.phase === 'applying');
+}
+
+/** The flow of the step the current screen drives, if it is a change step. */
+export function currentFlow(state: WizardState): StepFlow | null {
+  const id = CHANGE_STEPS[state.screen];
+  return id ? (state.flows[id] ?? null) : null;
+}
+
 /** The screen `next` leads to; null at the last step. */
 export function nextScreen(state: WizardState): Screen | null {
   if (state.screen === 'notReady') return null;
+  if (busy(state)) return null;
+  if (state.screen === 'verify') {
+    const after = state.verify ? screenOfStep(state.verify.stepId) : null;
+    const i = after ? STEPS.indexOf(after as StepScreen) : -1;
+    return i >= 0 ? (STEPS[i + 1] ?? null) : 'welcome';
+  }
   if (state.screen === 'readiness' && state.blocking.length > 0) return 'notReady';
   const i = STEPS.indexOf(state.screen);
   return STEPS[i + 1] ?? null;
@@ -161,9 +273,90 @@ export function nextScreen(state: WizardState): Screen | null {
 
 /** The screen `back` leads to; null on the first step. */
 export function previousScreen(state: WizardState): Screen | null {
+  if (busy(state) || state.screen === 'verify') return null;
   if (state.screen === 'notReady') return 'readiness';
-  const i = STEPS.indexOf(state.screen);
+  const i = STEPS.indexOf(state.screen as StepScreen);
   return i > 0 ? (STEPS[i - 1] ?? null) : null;
+}
+
+function confirmKey(key: KeyPress): WizardEvent | null {
+  const ch = key.input;
+  // Digits and every other key do nothing: only y, or Enter on the focused Apply button, confirms.
+  if (ch === 'y' || ch === 'Y') return { type: 'confirmAccept', via: 'y' };
+  if (ch === 'n' || ch === 'N' || key.escape || (key.ctrl && ch === 'c')) return { type: 'confirmCancel' };
+  if (key.leftArrow || key.rightArrow || key.tab || ch === 'h' || ch === 'l') return { type: 'confirmFocus', focus: 'toggle' };
+  if (key.return) return { type: 'confirmAccept', via: 'enter' };
+  return null;
+}
+
+function undoKey(state: WizardState, key: KeyPress): WizardEvent | null {
+  const u = state.undo!;
+  const ch = key.input;
+  if (u.phase === 'running') {
+    if (key.ctrl && ch === 'c') return { type: 'cancelRun' };
+    if (ch === 'q') return { type: 'quit', code: QUIT_CODE };
+    return null;
+  }
+  if (key.ctrl && ch === 'c') return { type: 'quit', code: INTERRUPT_CODE };
+  if (key.pageUp || key.upArrow || ch === 'k') return { type: 'scroll', delta: key.pageUp ? -PAGE : -1 };
+  if (key.pageDown || key.downArrow || ch === 'j') return { type: 'scroll', delta: key.pageDown ? PAGE : 1 };
+  if (ch === 'f' && u.result?.status === 'blocked') {
+    return { type: 'requestConfirm', action: { kind: 'undo', target: u.target, force: true } };
+  }
+  if (key.return || key.escape || ch === ' ' || ch === 'b') return { type: 'dismissUndo' };
+  if (ch === 'q') return { type: 'quit', code: QUIT_CODE };
+  return null;
+}
+
+function changeStepKey(state: WizardState, flow: StepFlow, key: KeyPress): WizardEvent | null {
+  const ch = key.input;
+  const up = key.upArrow || ch === 'k';
+  const down = key.downArrow || ch === 'j';
+  switch (flow.phase) {
+    case 'decide': {
+      if (up) return { type: 'move', delta: -1 };
+      if (down) return { type: 'move', delta: 1 };
+      if (ch === ' ') return { type: 'toggleParam' };
+      if (ch === 'c') return { type: 'toggleConsent' };
+      if (ch === 'l') return { type: 'cycleLoader' };
+      if (key.return && flow.outcome?.kind === 'plan') return { type: 'openReview' };
+      if (ch === 'u' && hasApplied(state, flow.stepId)) return { type: 'requestConfirm', action: { kind: 'undo', target: { stepId: flow.stepId }, force: false } };
+      if (key.return || key.tab || ch === 'n') return { type: 'next' };
+      if (key.leftArrow || key.escape || key.backspace || ch === 'b') return { type: 'back' };
+      return null;
+    }
+    case 'review':
+      if (key.pageUp) return { type: 'scroll', delta: -PAGE };
+      if (key.pageDown || ch === ' ') return { type: 'scroll', delta: PAGE };
+      if (up) return { type: 'scroll', delta: -1 };
+      if (down) return { type: 'scroll', delta: 1 };
+      if (key.home) return { type: 'scroll', delta: -Infinity };
+      if (key.end) return { type: 'scroll', delta: Infinity };
+      if (key.return || ch === 'a') return { type: 'requestConfirm', action: { kind: 'apply', stepId: flow.stepId } };
+      if (key.escape || key.leftArrow || key.backspace || ch === 'b') return { type: 'closeReview' };
+      return null;
+    case 'applying':
+      if (key.ctrl && ch === 'c') return { type: 'cancelRun' };
+      return null;
+    case 'done':
+    case 'failed':
+      if (key.pageUp) return { type: 'scroll', delta: -PAGE };
+      if (key.pageDown) return { type: 'scroll', delta: PAGE };
+      if (up) return { type: 'scroll', delta: -1 };
+      if (down) return { type: 'scroll', delta: 1 };
+      if (ch === 'u' && undoableAfter(flow)) return { type: 'requestConfirm', action: { kind: 'undo', target: { stepId: flow.stepId }, force: false } };
+      if (ch === 'r') return { type: 'closeReview' };
+      if (key.return || key.tab || ch === 'n') return { type: 'next' };
+      if (key.escape || key.backspace || ch === 'b') return { type: 'back' };
+      return null;
+  }
+}
+
+/** Whether the journal (as last read by the summary) or this session's apply holds the step as applied. */
+function hasApplied(state: WizardState, stepId: string): boolean {
+  const flow = state.flows[stepId];
+  if (flow && undoableAfter(flow)) return true;
+  return undoableSteps(state.summary.status).some((s) => s.id === stepId);
 }
 
 /** Map a key to an action on the current screen; null when the key means nothing here. */
@@ -174,12 +367,21 @@ export function keyToEvent(state: WizardState, key: KeyPress): WizardEvent | nul
     if (ch === 'n' || ch === 'N' || key.escape) return { type: 'cancelQuit' };
     return null;
   }
+  if (state.confirm !== null) return confirmKey(key);
+  if (state.undo !== null) return undoKey(state, key);
+  const flow = currentFlow(state);
+  if (flow?.phase === 'applying') {
+    if (key.ctrl && ch === 'c') return { type: 'cancelRun' };
+    if (ch === 'q') return { type: 'quit', code: QUIT_CODE };
+    return null;
+  }
   if (key.ctrl && ch === 'c') return { type: 'quit', code: INTERRUPT_CODE };
   if (key.ctrl) return null;
   if (ch === 'q') return { type: 'quit', code: QUIT_CODE };
   if (ch === 'd' && state.demoAvailable && (state.screen === 'welcome' || state.screen === 'notReady')) {
     return { type: 'requestDemo' };
   }
+  if (flow) return changeStepKey(state, flow, key);
 
   const up = key.upArrow || ch === 'k';
   const down = key.downArrow || ch === 'j';
@@ -216,9 +418,30 @@ export function keyToEvent(state: WizardState, key: KeyPress): WizardEvent | nul
       if (key.leftArrow || back) return { type: 'back' };
       if (next) return { type: 'next' };
       return null;
+    case 'summary': {
+      const steps = undoableSteps(state.summary.status);
+      if (up) return { type: 'move', delta: -1 };
+      if (down) return { type: 'move', delta: 1 };
+      const at = steps[Math.min(state.summary.cursor, steps.length - 1)];
+      if (ch === 'u' && at) return { type: 'requestConfirm', action: { kind: 'undo', target: { stepId: at.id }, force: false } };
+      if (ch === 'a' && steps.length > 0) return { type: 'requestConfirm', action: { kind: 'undo', target: { all: true }, force: false } };
+      if (ch === 'r') return { type: 'refreshStatus' };
+      if (key.leftArrow || back) return { type: 'back' };
+      return null;
+    }
+    case 'verify': {
+      const v = state.verify;
+      if (v?.phase !== 'done') return null;
+      if (ch === 'r') return { type: 'recheck' };
+      if (ch === 'u' && v.check && !v.check.ok) return { type: 'requestConfirm', action: { kind: 'undo', target: { stepId: v.stepId }, force: false } };
+      if (key.return || next) return { type: 'next' };
+      return null;
+    }
     case 'notReady':
       if (ch === 'v') return { type: 'goto', screen: 'devices' };
       if (key.leftArrow || back) return { type: 'back' };
+      return null;
+    default:
       return null;
   }
 }
@@ -263,6 +486,139 @@ function quit(state: WizardState, code: number): WizardState {
   return { ...state, exit: code };
 }
 
+
+const setFlow = (state: WizardState, stepId: string, f: (flow: StepFlow) => StepFlow): WizardState => {
+  const flow = state.flows[stepId];
+  return flow ? { ...state, flows: { ...state.flows, [stepId]: f(flow) } } : state;
+};
+
+/** Plan again with the current choices (the hook answers with `planned`). */
+const replan = (flow: StepFlow): StepFlow => ({ ...flow, planRequest: flow.planRequest + 1, planError: null });
+
+function changeCmdline(state: WizardState, f: (c: CmdlineChoiceState) => CmdlineChoiceState): WizardState {
+  const flow = state.flows.cmdline;
+  if (state.screen !== 'cmdline' || flow?.phase !== 'decide') return state;
+  const next = f(state.cmdline);
+  if (next === state.cmdline) return state;
+  return setFlow({ ...state, cmdline: next }, 'cmdline', replan);
+}
+
+function moveCursor(state: WizardState, to: (index: number, last: number) => number): WizardState {
+  if (state.screen === 'cmdline') {
+    const flow = state.flows.cmdline;
+    const rows = cmdlineRowCount(flow?.outcome ? cmdlineView(flow.outcome) : null);
+    if (rows === 0) return state;
+    return { ...state, cmdline: { ...state.cmdline, cursor: clamp(to(state.cmdline.cursor, rows - 1), 0, rows - 1) } };
+  }
+  if (state.screen === 'summary') {
+    const n = undoableSteps(state.summary.status).length;
+    if (n === 0) return state;
+    return { ...state, summary: { ...state.summary, cursor: clamp(to(state.summary.cursor, n - 1), 0, n - 1) } };
+  }
+  return move(state, to);
+}
+
+const pendingLabel = (a: ConfirmAction): string => (a.kind === 'apply' ? `Applying step ${a.stepId}` : 'Rolling back');
+
+function accept(state: WizardState): WizardState {
+  const c = state.confirm;
+  if (!c) return state;
+  const a = c.action;
+  if (a.kind === 'apply') {
+    const flow = state.flows[a.stepId];
+    if (!flow || !state.canApply || flow.outcome?.kind !== 'plan') return { ...state, confirm: null };
+    return setFlow({ ...state, confirm: null, pending: pendingLabel(a) }, a.stepId, (f) => ({
+      ...f,
+      phase: 'applying',
+      report: null,
+      error: null,
+      log: [],
+      scroll: 0,
+      scrollMax: 0,
+      cancelStage: 'running',
+      cancelRequests: 0,
+      runToken: f.runToken + 1,
+    }));
+  }
+  if (!state.canApply) return { ...state, confirm: null };
+  return {
+    ...state,
+    confirm: null,
+    pending: pendingLabel(a),
+    undo: {
+      target: a.target,
+      force: a.force,
+      phase: 'running',
+      result: null,
+      error: null,
+      log: [],
+      cancelStage: 'running',
+      cancelRequests: 0,
+      token: (state.undo?.token ?? 0) + 1,
+      scroll: 0,
+      scrollMax: 0,
+    },
+  };
+}
+
+const undoneSteps = (target: UndoTarget, result: RollbackResult | null): string[] =>
+  'all' in target ? (result?.steps.map((s) => s.stepId) ?? []) : [target.stepId];
+
+/** After an undo: the steps it touched plan again from the restored files; the summary re-reads the journal. */
+function afterUndo(state: WizardState): WizardState {
+  const u = state.undo;
+  if (!u) return state;
+  let next: WizardState = { ...state, undo: null, summary: { ...state.summary, request: state.summary.request + 1 } };
+  if (u.result?.status === 'rolled-back') {
+    for (const id of undoneSteps(u.target, u.result)) {
+      next = setFlow(next, id, (f) => ({ ...initStepFlow(id), planRequest: f.planRequest + 1, runToken: f.runToken }));
+    }
+  }
+  return next;
+}
+
+function cancelRun(state: WizardState): WizardState {
+  if (state.undo?.phase === 'running') {
+    const u = state.undo;
+    return { ...state, undo: { ...u, cancelRequests: u.cancelRequests + 1, cancelStage: u.cancelStage === 'running' ? 'terminating' : 'killing' } };
+  }
+  const flow = Object.values(state.flows).find((f) => f.phase === 'applying');
+  if (!flow) return state;
+  return setFlow(state, flow.stepId, (f) => ({
+    ...f,
+    cancelRequests: f.cancelRequests + 1,
+    cancelStage: f.cancelStage === 'running' ? 'terminating' : 'killing',
+  }));
+}
+
+function scrollBy(state: WizardState, delta: number): WizardState {
+  if (state.undo && state.undo.phase !== 'running') {
+    const u = state.undo;
+    return { ...state, undo: { ...u, scroll: clamp(u.scroll + delta, 0, u.scrollMax) } };
+  }
+  const flow = currentFlow(state);
+  if (!flow) return state;
+  return setFlow(state, flow.stepId, (f) => ({ ...f, scroll: clamp(f.scroll + delta, 0, f.scrollMax) }));
+}
+
+function scrollOverflow(state: WizardState, max: number): WizardState {
+  const m = Math.max(0, max);
+  if (state.undo && state.undo.phase !== 'running') {
+    const u = state.undo;
+    if (u.scrollMax === m) return state;
+    return { ...state, undo: { ...u, scrollMax: m, scroll: Math.min(u.scroll, m) } };
+  }
+  const flow = currentFlow(state);
+  if (!flow || flow.scrollMax === m) return state;
+  return setFlow(state, flow.stepId, (f) => ({ ...f, scrollMax: m, scroll: Math.min(f.scroll, m) }));
+}
+
+function goTo(state: WizardState, screen: Screen): WizardState {
+  const next = { ...state, screen };
+  // the summary reads the journal each time it is shown
+  return screen === 'summary' ? { ...next, summary: { ...next.summary, request: next.summary.request + 1 } } : next;
+}
+
 export function wizardReducer(state: WizardState, event: WizardEvent): WizardState {
   switch (event.type) {
     case 'key': {
@@ -271,18 +627,18 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
     }
     case 'next': {
       const to = nextScreen(state);
-      return to === null ? state : { ...state, screen: to };
+      return to === null ? state : goTo(state, to);
     }
     case 'back': {
       const to = previousScreen(state);
-      return to === null ? state : { ...state, screen: to };
+      return to === null ? state : goTo(state, to);
     }
     case 'goto':
-      return { ...state, screen: event.screen };
+      return busy(state) ? state : goTo(state, event.screen);
     case 'move':
-      return move(state, (i) => i + event.delta);
+      return moveCursor(state, (i) => i + event.delta);
     case 'moveTo':
-      return move(state, (_i, last) => (event.where === 'first' ? 0 : last));
+      return moveCursor(state, (_i, last) => (event.where === 'first' ? 0 : last));
     case 'toggleDetails':
     case 'expand':
     case 'collapse': {
@@ -316,8 +672,99 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
     case 'requestDemo':
       return state.demoAvailable && state.demo.state !== 'loading' ? { ...state, demo: { state: 'loading' } } : state;
     case 'demoLoaded':
-      return { ...initWizard(event.session), pending: state.pending, exit: state.exit };
+      return {
+        ...initWizard(event.session, { canApply: state.canApply, rerunHint: state.rerunHint }),
+        pending: state.pending,
+        exit: state.exit,
+      };
     case 'demoFailed':
       return { ...state, demo: { state: 'failed', message: event.message } };
+    case 'planned':
+      return setFlow(state, event.stepId, (f) => ({ ...f, outcome: event.outcome, planError: null }));
+    case 'planFailed':
+      return setFlow(state, event.stepId, (f) => ({ ...f, outcome: null, planError: event.message }));
+    case 'toggleParam':
+      return changeCmdline(state, (c) => {
+        const view = state.flows.cmdline?.outcome ? cmdlineView(state.flows.cmdline.outcome) : null;
+        if (!view) return c;
+        const p = view.params[c.cursor];
+        if (p) return { ...c, toggles: { ...c.toggles, [p.token]: !(c.toggles[p.token] ?? p.selected) } };
+        return view.conflicts.length > 0 ? { ...c, consent: !c.consent } : c;
+      });
+    case 'toggleConsent':
+      return changeCmdline(state, (c) => {
+        const flow = state.flows.cmdline;
+        const view = flow?.outcome ? cmdlineView(flow.outcome) : null;
+        return view && view.conflicts.length > 0 ? { ...c, consent: !c.consent } : c;
+      });
+    case 'cycleLoader':
+      return changeCmdline(state, (c) => ({ ...c, loader: nextLoader(c.loader, state.session.facts.boot.bootloader.id) }));
+    case 'openReview': {
+      const flow = currentFlow(state);
+      if (!flow || flow.phase !== 'decide' || flow.outcome?.kind !== 'plan') return state;
+      return setFlow(state, flow.stepId, (f) => ({ ...f, phase: 'review', scroll: 0, scrollMax: 0 }));
+    }
+    case 'closeReview': {
+      const flow = currentFlow(state);
+      if (!flow || flow.phase === 'applying' || flow.phase === 'decide') return state;
+      // after an apply the disk changed: the decision is planned again from what is there now
+      const again = flow.phase === 'done' || flow.phase === 'failed';
+      return setFlow(state, flow.stepId, (f) => ({ ...(again ? replan(f) : f), phase: 'decide', scroll: 0, scrollMax: 0 }));
+    }
+    case 'scroll':
+      return scrollBy(state, event.delta);
+    case 'scrollOverflow':
+      return scrollOverflow(state, event.max);
+    case 'requestConfirm':
+      return busy(state) ? state : { ...state, confirm: { action: event.action, focus: 'cancel' } };
+    case 'confirmFocus': {
+      const c = state.confirm;
+      if (!c) return state;
+      const focus = event.focus === 'toggle' ? (c.focus === 'cancel' ? 'confirm' : 'cancel') : event.focus;
+      return { ...state, confirm: { ...c, focus } };
+    }
+    case 'confirmAccept':
+      if (!state.confirm) return state;
+      // Enter on the focused Cancel button cancels; y always means yes
+      return event.via === 'y' || state.confirm.focus === 'confirm' ? accept(state) : { ...state, confirm: null };
+    case 'confirmCancel':
+      return { ...state, confirm: null };
+    case 'cancelRun':
+      return cancelRun(state);
+    case 'engineEvent':
+      if (event.target === 'undo') {
+        return state.undo ? { ...state, undo: { ...state.undo, log: appendLog(state.undo.log, event.event) } } : state;
+      }
+      return setFlow(state, event.stepId, (f) => ({ ...f, log: appendLog(f.log, event.event) }));
+    case 'applied': {
+      const ok = event.report.result.status === 'applied' && (event.report.verification?.ok ?? true);
+      return setFlow({ ...state, pending: null }, event.stepId, (f) => ({ ...f, phase: ok ? 'done' : 'failed', report: event.report, error: null, scroll: 0, scrollMax: 0 }));
+    }
+    case 'applyFailed':
+      return setFlow({ ...state, pending: null }, event.stepId, (f) => ({ ...f, phase: 'failed', report: null, error: event.message, scroll: 0, scrollMax: 0 }));
+    case 'undone':
+      return state.undo
+        ? { ...state, pending: null, undo: { ...state.undo, phase: event.result.status === 'rolled-back' || event.result.status === 'nothing' ? 'done' : 'failed', result: event.result } }
+        : state;
+    case 'undoFailed':
+      return state.undo ? { ...state, pending: null, undo: { ...state.undo, phase: 'failed', error: event.message } } : state;
+    case 'dismissUndo':
+      return state.undo && state.undo.phase !== 'running' ? afterUndo(state) : state;
+    case 'statusLoaded': {
+      const n = undoableSteps(event.status).length;
+      return { ...state, summary: { ...state.summary, status: event.status, error: null, cursor: clamp(state.summary.cursor, 0, Math.max(0, n - 1)) } };
+    }
+    case 'statusFailed':
+      return { ...state, summary: { ...state.summary, error: event.message } };
+    case 'refreshStatus':
+      return { ...state, summary: { ...state.summary, request: state.summary.request + 1 } };
+    case 'verified':
+      return state.verify ? { ...state, verify: { ...state.verify, phase: 'done', check: event.check, error: null, recorded: false } } : state;
+    case 'verifyFailed':
+      return state.verify ? { ...state, verify: { ...state.verify, phase: 'done', error: event.message } } : state;
+    case 'verificationRecorded':
+      return state.verify ? { ...state, verify: { ...state.verify, recorded: true } } : state;
+    case 'recheck':
+      return state.verify ? { ...state, verify: { ...state.verify, phase: 'checking', check: null, error: null, recorded: false, request: state.verify.request + 1 } } : state;
   }
 }

@@ -43,10 +43,15 @@ export interface WizardChangeServices extends StepServices<WizardSession> {
   commandFeed: EventHub<CommandEvent>;
 }
 
-/** A runner that reports every command to the hub, and hands the second Ctrl+C (SIGKILL) to the command. */
+/**
+ * A runner that reports every command to the hub, and hands the second Ctrl+C (SIGKILL) to the
+ * commands that can be canceled. The engine's own rollback runs its regeneration without a
+ * signal, on purpose: that run must not inherit a kill the user asked for the step's command.
+ */
 export function eventRunner(inner: Runner, hub: EventHub<CommandEvent>, forceSignal?: AbortSignal): Runner {
   return {
-    run: (argv, opts = {}) => runWithEvents(inner, (e) => hub.emit(e), argv, { ...opts, forceSignal: opts.forceSignal ?? forceSignal }),
+    run: (argv, opts = {}) =>
+      runWithEvents(inner, (e) => hub.emit(e), argv, { ...opts, forceSignal: opts.forceSignal ?? (opts.signal ? forceSignal : undefined) }),
   };
 }
 

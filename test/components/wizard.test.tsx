@@ -34,7 +34,7 @@ describe('the wizard in a terminal', () => {
     expect(screen.lastFrame()).toContain('⏎ start');
 
     let f = await press(screen, KEY.enter);
-    expect(f).toContain('2/3 Host readiness');
+    expect(f).toContain('2/5 Host readiness');
     expect(f).toContain(`› ✔ ${ready.checks[0]?.title}`);
     expect(f).not.toContain('Evidence:');
 
@@ -49,7 +49,9 @@ describe('the wizard in a terminal', () => {
     expect(f).not.toContain('Evidence:');
 
     f = await press(screen, 'n');
-    expect(f).toContain('3/3 Devices and IOMMU groups');
+    expect(f).toContain('3/5 Kernel command line'); // issue 5's step sits between readiness and devices
+    f = await press(screen, 'n');
+    expect(f).toContain('4/5 Devices and IOMMU groups');
     expect(f).toContain('GPUs and accelerators: 2 groups, 4 of 7 devices (group mates dimmed)');
     expect(f).toContain('IOMMU group 1 (3 devices)');
     expect(f).toContain('[boot GPU]');
@@ -71,8 +73,9 @@ describe('the wizard in a terminal', () => {
     expect(f).toContain('0000:00:02.0 · VGA compatible controller (030000) · [8086:3e92]');
     expect(f).toContain('Boot GPU: the firmware and the console use it');
 
+    await press(screen, 'b');
     f = await press(screen, 'b');
-    expect(f).toContain('2/3 Host readiness');
+    expect(f).toContain('2/5 Host readiness');
   });
 
   it('applies Down Down Enter written back-to-back to the latest state', async () => {
@@ -98,6 +101,7 @@ describe('the wizard in a terminal', () => {
     const { screen } = show(session({ devices, iommuGroups: [{ id: 12, devices: devices.map((d) => d.address) }] }));
     await waitForText(screen, 'Welcome');
     await press(screen, KEY.enter);
+    await press(screen, 'n');
     const f = await press(screen, 'n');
     expect(f).toContain('IOMMU group 12 (3 devices) — 2 cards share this group');
     expect(f).toContain('04:00.0 [8086:0000] Ethernet: Intel I210 Gigabit');
@@ -194,8 +198,10 @@ describe('layout', () => {
     ['welcome', []],
     ['readiness', [KEY.enter]],
     ['readiness details', [KEY.enter, KEY.down, KEY.down, KEY.enter]],
-    ['devices', [KEY.enter, 'n']],
-    ['devices, everything', [KEY.enter, 'n', 'f']],
+    ['cmdline', [KEY.enter, 'n']],
+    ['devices', [KEY.enter, 'n', 'n']],
+    ['devices, everything', [KEY.enter, 'n', 'n', 'f']],
+    ['summary', [KEY.enter, 'n', 'n', 'n']],
   ];
   for (const [columns, rows] of [
     [80, 24],
@@ -233,6 +239,7 @@ describe('layout', () => {
     );
     await waitForText(screen, 'Welcome');
     await press(screen, KEY.enter);
+    await press(screen, 'n');
     await press(screen, 'n');
     for (let i = 0; i < 20; i++) await press(screen, KEY.down);
     const f = screen.lastFrame();

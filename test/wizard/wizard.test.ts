@@ -37,24 +37,30 @@ const CTRL_C = k('c', { ctrl: true });
 const run = (s: WizardState, ...events: WizardEvent[]): WizardState => events.reduce(wizardReducer, s);
 
 describe('wizard steps', () => {
-  it('walks welcome → readiness → devices and back', () => {
+  // The kernel command line step (issue 5) sits between readiness and devices, and the summary
+  // closes the list: these walks gained those two screens.
+  it('walks welcome → readiness → cmdline → devices → summary and back', () => {
     let s = initWizard(session());
     expect(s.screen).toBe('welcome');
     s = run(s, ENTER);
     expect(s.screen).toBe('readiness');
     s = run(s, k('n'));
+    expect(s.screen).toBe('cmdline');
+    s = run(s, k('n'));
     expect(s.screen).toBe('devices');
     s = run(s, k('n'));
-    expect(s.screen).toBe('devices'); // last step so far: next does nothing
-    s = run(s, k('b'), ESC);
+    expect(s.screen).toBe('summary');
+    s = run(s, k('n'));
+    expect(s.screen).toBe('summary'); // last step: next does nothing
+    s = run(s, k('b'), k('b'), k('b'), ESC);
     expect(s.screen).toBe('welcome');
-    expect(STEPS).toEqual(['welcome', 'readiness', 'devices']);
+    expect(STEPS).toEqual(['welcome', 'readiness', 'cmdline', 'devices', 'summary']);
   });
 
-  it('a failing IOMMU-kernel check does not block: a later step fixes the command line', () => {
+  it('a failing IOMMU-kernel check does not block: the next step fixes the command line', () => {
     const s = run(initWizard(session()), ENTER, k('n'));
     expect(s.blocking).toEqual([]);
-    expect(s.screen).toBe('devices');
+    expect(s.screen).toBe('cmdline');
   });
 
   it('sends a host without CPU virtualization to the not-ready branch, which offers the demo', () => {
@@ -65,7 +71,7 @@ describe('wizard steps', () => {
     expect(s.screen).toBe('notReady');
     s = run(s, k('v'));
     expect(s.screen).toBe('devices');
-    s = run(s, k('b'));
+    s = run(s, k('b'), k('b'));
     expect(s.screen).toBe('readiness');
     expect(run(s, k('d')).demo).toEqual({ state: 'idle' }); // d means nothing on the checklist
     s = run(s, k('n'), k('d'));
@@ -150,7 +156,7 @@ describe('device browser', () => {
   });
 
   it('keeps the highlighted device across filter toggles, or the next visible one', () => {
-    let s = run(initWizard(session()), ENTER, k('n'), DOWN);
+    let s = run(initWizard(session()), ENTER, k('n'), k('n'), DOWN);
     expect(s.devices.cursor).toBe('0000:01:00.0');
     s = run(s, k('f'));
     expect(s.devices).toMatchObject({ filter: 'all', cursor: '0000:01:00.0' });
@@ -163,7 +169,7 @@ describe('device browser', () => {
   });
 
   it('clamps PgDn/PgUp at the ends', () => {
-    let s = run(initWizard(session()), ENTER, k('n'), k('', { pageDown: true }));
+    let s = run(initWizard(session()), ENTER, k('n'), k('n'), k('', { pageDown: true }));
     expect(s.devices.cursor).toBe('0000:03:00.0');
     s = run(s, k('', { pageUp: true }));
     expect(s.devices.cursor).toBe('0000:00:01.0');
@@ -171,7 +177,7 @@ describe('device browser', () => {
 
   it('does not move on an empty list', () => {
     const s = initWizard(session({ facts: hostWith([]) }));
-    expect(run(s, ENTER, k('n'), DOWN, k('f'), k('f')).devices.cursor).toBeNull();
+    expect(run(s, ENTER, k('n'), k('n'), DOWN, k('f'), k('f')).devices.cursor).toBeNull();
   });
 });
 
