@@ -73,8 +73,12 @@ function knownForClass(dev: PciDevice): CandidateDriver[] {
   return [];
 }
 
-/** Every module that could claim this function, current driver first, without duplicates. */
-export function candidateDrivers(dev: PciDevice): CandidateDriver[] {
+/**
+ * Every module that could claim this function, current driver first, then the modules whose
+ * modules.alias entries match it (when the caller has the kernel's alias table), then the known
+ * ones for its class and vendor; without duplicates.
+ */
+export function candidateDrivers(dev: PciDevice, aliasModules: readonly string[] = []): CandidateDriver[] {
   const found: CandidateDriver[] = [];
   const seen = new Set<string>();
   const add = (c: CandidateDriver) => {
@@ -87,13 +91,14 @@ export function candidateDrivers(dev: PciDevice): CandidateDriver[] {
     const mod = driverModule(dev.driver);
     if (mod) add({ module: mod, reason: `bound to ${dev.address} now (driver ${dev.driver})` });
   }
+  for (const m of aliasModules) add({ module: m, reason: `the kernel's modules.alias matches ${dev.address} to it` });
   for (const c of knownForClass(dev)) add(c);
   return found;
 }
 
 /** The union of candidate modules over a selection, in first-seen order. */
-export function softdepModules(devices: readonly PciDevice[]): CandidateDriver[] {
+export function softdepModules(devices: readonly PciDevice[], aliasModules: Readonly<Record<string, readonly string[]>> = {}): CandidateDriver[] {
   const out = new Map<string, CandidateDriver>();
-  for (const d of devices) for (const c of candidateDrivers(d)) if (!out.has(c.module)) out.set(c.module, c);
+  for (const d of devices) for (const c of candidateDrivers(d, aliasModules[d.address])) if (!out.has(c.module)) out.set(c.module, c);
   return [...out.values()];
 }

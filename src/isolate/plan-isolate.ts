@@ -25,6 +25,8 @@ export interface IsolateOptions {
   driverctl: boolean;
   /** /etc/mkinitcpio.conf.d exists (newer mkinitcpio reads drop-ins there) */
   mkinitcpioDropinDir: boolean;
+  /** per address: the modules the kernel's modules.alias matches (see modalias.ts); absent when unreadable */
+  aliasModules?: Record<string, string[]>;
 }
 
 /** Fixed paths whose contents the plan needs (null when absent); add every file of MODPROBE_DIRS and dracut.conf.d. */
@@ -112,7 +114,7 @@ export function planIsolate(facts: HostFacts, selected: readonly string[], files
   const conflicts: string[] = [];
   const changes: Change[] = [];
   const ids = selectedIds(facts, sel);
-  const softdeps = softdepModules(devices);
+  const softdeps = softdepModules(devices, opts.aliasModules);
 
   if (bindBy === 'address' && builtin && generator !== 'initramfs-tools' && generator !== 'dracut' && generator !== 'mkinitcpio' && !opts.driverctl) {
     return {
@@ -217,7 +219,7 @@ export function planIsolate(facts: HostFacts, selected: readonly string[], files
   if (touched && verification) commands.push({ kind: 'command', argv: verification.argv, why: 'list the rebuilt image: vfio-pci and our configuration must be inside', phase: 'initramfs', undo: null });
 
   for (const d of devices) {
-    const c = candidateDrivers(d);
+    const c = candidateDrivers(d, opts.aliasModules?.[d.address]);
     if (c.length === 0) notes.push(`${d.address}: no host driver is known for it; vfio-pci binds it when it loads.`);
   }
   if (builtin && bindBy === 'id') notes.push(`vfio-pci is built into this kernel: its options in modprobe.d are not read, so the IDs ${ids.join(',')} go on the kernel command line (the command line step).`);

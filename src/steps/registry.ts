@@ -15,6 +15,7 @@ import { selectionReport, unmetBlockers, type Blocker, type SelectionReport } fr
 import { initramfsContains, ISOLATE_DIRS, ISOLATE_FILES, planIsolate, type BindBy } from '../isolate/plan-isolate.js';
 import { hostArgv } from '../apply/engine-types.js';
 import { SysReader } from '../host/sysfs-read.js';
+import { modaliasOf, parsePciAliases } from '../isolate/modalias.js';
 import { checkLiveBind, LIVE_BIND_STEP_ID, planLiveBind } from '../isolate/live-bind.js';
 import { devicesInUse } from '../isolate/in-use.js';
 
@@ -120,6 +121,22 @@ function readIsolateFiles(root: SystemRoot): Record<string, string | null> {
   return files;
 }
 
+/** The modules the root's own kernel would load for each device (modules.alias), when readable. */
+function aliasModulesFor(root: SystemRoot, facts: HostFacts, addresses: string[]): Record<string, string[]> | undefined {
+  const kver = facts.kernel.release;
+  if (!kver) return undefined;
+  const r = new SysReader();
+  const text = r.optionalText(root.at(`/usr/lib/modules/${kver}/modules.alias`)) ?? r.optionalText(root.at(`/lib/modules/${kver}/modules.alias`));
+  if (text === null) return undefined;
+  const table = parsePciAliases(text);
+  const out: Record<string, string[]> = {};
+  for (const a of addresses) {
+    const d = facts.devices.find((x) => x.address === a);
+    if (d) out[a] = table.modulesFor(modaliasOf(d));
+  }
+  return out;
+}
+
 const hasTool = (root: SystemRoot, names: string[]) => names.some((n) => existsSync(root.at(n)));
 
 export const isolateStep: StepDefinition = {
@@ -133,6 +150,7 @@ export const isolateStep: StepDefinition = {
       bindBy: opts.bindBy ?? 'auto',
       driverctl: hasTool(root, ['/usr/sbin/driverctl', '/usr/bin/driverctl']),
       mkinitcpioDropinDir: existsSync(root.at('/etc/mkinitcpio.conf.d')),
+      aliasModules: aliasModulesFor(root, facts, report.devices),
     });
     const explanation = selectionLines(report, overrides);
     const details: Record<string, unknown> = { devices: report.devices, expansions: report.expansions, groups: report.groups, blockers: report.blockers, warnings: report.warnings, identicalIds: report.identicalIds };
