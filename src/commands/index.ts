@@ -18,7 +18,7 @@ function stepOptions(cmd: Command): Command {
   noParam.negate = false;
   noParam.attributeName = () => 'noParam';
   return cmd
-    .option('--step <id>', 'the step: cmdline, isolate, live-bind (default: the next pending one)')
+    .option('--step <id>', 'the step: cmdline, cmdline-trial (boot the parameters once), isolate, live-bind (default: the next pending one)')
     .option('--device <addr[,addr…]>', 'isolate, live-bind: the devices (a function 01:00.0 or a whole slot 01:00; repeatable)', collect, [])
     .option('--bind-by <how>', 'isolate: auto (default), id or address')
     .option('--blacklist <module>', 'isolate: also blacklist this driver — only when the host never needs it (repeatable)', collect, [])

@@ -25,6 +25,7 @@ export function describeCmdline(result: CmdlineStepResult): { explanation: strin
     case 'plan':
       lines.push(`Adds: ${result.tokens.join(' ') || '(nothing new)'}${result.replaced.length ? `; removes: ${result.replaced.join(' ')}` : ''}`);
       lines.push(result.escapeHatch);
+      if (result.trialBoot) lines.push(`To boot with the parameters once before making them permanent: ${result.trialBoot.join(' ')}`);
       break;
     case 'nothing':
       lines.push(`Nothing to change: ${result.reason}.`);
@@ -42,7 +43,7 @@ export function describeCmdline(result: CmdlineStepResult): { explanation: strin
     conflicts: d.conflicts,
     notes: d.notes,
   };
-  if (result.kind === 'plan') Object.assign(details, { loaderEvidence: result.loaderEvidence, tokens: result.tokens, replaced: result.replaced, verify: result.verify, escapeHatch: result.escapeHatch });
+  if (result.kind === 'plan') Object.assign(details, { loaderEvidence: result.loaderEvidence, tokens: result.tokens, replaced: result.replaced, verify: result.verify, escapeHatch: result.escapeHatch, trialBoot: result.trialBoot });
   if (result.kind === 'manual') Object.assign(details, { tokens: result.tokens, instructions: result.instructions });
   if (result.kind === 'refuse' || result.kind === 'nothing') details.reason = result.reason;
   return { explanation: lines, details };

@@ -9,7 +9,8 @@ import { readRefindEntries } from '../edit/refind-linux-conf.js';
 import { readKernelstubOptions } from '../edit/kernelstub-config.js';
 import type { Runner } from '../run/types.js';
 import { hostArgv } from '../apply/engine-types.js';
-import { verifyGrubCfg, type CmdlineCheck, type CmdlineVerify } from './cmdline.js';
+import { grubCfgKernelLines, verifyGrubCfg, type CmdlineCheck, type CmdlineVerify } from './cmdline.js';
+import type { TrialVerify } from './cmdline-trial.js';
 
 function readOrNull(p: string): string | null {
   try {
@@ -71,4 +72,19 @@ export async function verifyCmdline(
       ? 'no boot entry was found in the generated configuration'
       : `missing from ${missing.map((d) => `${d.where}: ${d.missing.join(' ')}`).join('; ')}`;
   return { ...check, summary };
+}
+
+/** After a trial plan ran: the trial entry exists and carries every parameter. */
+export function verifyTrial(verify: TrialVerify, tokens: string[], root: SystemRoot): { ok: boolean; summary: string } {
+  const text = readOrNull(root.at(verify.path));
+  if (text === null) return { ok: false, summary: `${verify.path} is not readable` };
+  const line =
+    verify.kind === 'loader-entry'
+      ? readLoaderEntryOptions(text)
+      : (grubCfgKernelLines(text).find((l) => l.entry.startsWith('vfio-wizard trial:'))?.args ?? null);
+  if (line === null) return { ok: false, summary: `no trial entry in ${verify.path}` };
+  const missing = tokens.filter((t) => !hasParam(line, t));
+  return missing.length === 0
+    ? { ok: true, summary: `the trial entry in ${verify.path} carries ${tokens.join(' ')}` }
+    : { ok: false, summary: `the trial entry in ${verify.path} lacks ${missing.join(' ')}` };
 }

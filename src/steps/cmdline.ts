@@ -15,6 +15,7 @@ import { decideCmdlineParams, type CmdlineDecision, type CmdlineInputs } from '.
 import type { CmdlineFiles } from './cmdline-files.js';
 
 export const CMDLINE_STEP_ID = 'cmdline';
+const TRIAL_COMMAND = ['vfio-wizard', 'apply', '--step', 'cmdline-trial'];
 
 
 export interface CmdlineChoices extends CmdlineInputs {
@@ -49,7 +50,7 @@ export type CmdlineStepResult =
       verify: CmdlineVerify;
       /** how to take the parameters out for one boot if the machine misbehaves */
       escapeHatch: string;
-      /** one-shot trial boot command, where the loader supports it */
+      /** the command that boots the parameters once first (a separate entry), where the loader can */
       trialBoot: string[] | null;
     }
   | { kind: 'nothing'; loader: BootloaderId; decision: CmdlineDecision; reason: string }
@@ -186,7 +187,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       return {
         kind: 'plan', ...base, tokens: added, replaced: remove, plan: mkPlan(changes), verify: { kind: 'grub-cfg', path: regen.cfg },
         escapeHatch: ESCAPE_GRUB,
-        trialBoot: null,
+        trialBoot: TRIAL_COMMAND,
       };
     }
     case 'grub-bls': {
@@ -230,7 +231,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
           kind: 'plan', ...base, tokens: edit.added, replaced: remove, plan: mkPlan(changes),
           verify: { kind: 'files', paths: files.loaderEntries.map((e) => e.path) },
           escapeHatch: ESCAPE_SDBOOT,
-          trialBoot: null,
+          trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
         };
       }
       if (loader === 'proxmox-boot-tool') return { kind: 'refuse', ...base, reason: 'proxmox-boot-tool is in use but /etc/kernel/cmdline does not exist; nothing was changed' };
@@ -250,7 +251,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       return {
         kind: 'plan', ...base, tokens: added, replaced: remove, plan: mkPlan(changes), verify: { kind: 'files', paths: edited },
         escapeHatch: ESCAPE_SDBOOT,
-        trialBoot: null,
+        trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
       };
     }
     case 'kernelstub': {

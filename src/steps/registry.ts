@@ -7,7 +7,8 @@ import type { Runner } from '../run/types.js';
 import { readCmdlineFiles } from './cmdline-files.js';
 import { planCmdline, type CmdlineStepResult } from './cmdline.js';
 import { describeCmdline } from './cmdline-report.js';
-import { verifyCmdline } from './cmdline-verify.js';
+import { verifyCmdline, verifyTrial } from './cmdline-verify.js';
+import { planCmdlineTrial, TRIAL_STEP_ID } from './cmdline-trial.js';
 import { existsSync } from 'node:fs';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { scanHost } from '../host/scan.js';
@@ -226,7 +227,25 @@ export const liveBindStep: StepDefinition = {
   },
 };
 
-export const STEPS: StepDefinition[] = [cmdlineStep, isolateStep, liveBindStep];
+export const cmdlineTrialStep: StepDefinition = {
+  id: TRIAL_STEP_ID,
+  title: 'Trial boot with the new kernel parameters (once)',
+  plan(facts, root, opts) {
+    const r = planCmdlineTrial(facts, readCmdlineFiles(root), { add: opts.params, skip: opts.noParams, loader: opts.loader, replaceConflicts: opts.replaceConflicts });
+    const base = { stepId: TRIAL_STEP_ID, title: cmdlineTrialStep.title };
+    if (r.kind !== 'plan') return { ...base, kind: r.kind, plan: null, explanation: [r.kind === 'nothing' ? `Nothing to try: ${r.reason}.` : `Cannot prepare a trial boot: ${r.reason}`], details: { reason: r.reason }, verify: null };
+    return {
+      ...base,
+      kind: 'plan',
+      plan: r.plan,
+      explanation: r.explanation,
+      details: { tokens: r.tokens, entry: r.entryTitle, verify: r.verify },
+      verify: async (rt) => verifyTrial(r.verify, r.tokens, rt),
+    };
+  },
+};
+
+export const STEPS: StepDefinition[] = [cmdlineStep, cmdlineTrialStep, isolateStep, liveBindStep];
 
 export function findStep(id: string): StepDefinition | undefined {
   return STEPS.find((s) => s.id === id);

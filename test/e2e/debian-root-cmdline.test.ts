@@ -67,4 +67,35 @@ describe('cmdline step on a real Debian root with the real update-grub', () => {
     const status = bin(['--root', dir, 'status']);
     expect(status.out).toMatch(/restored|rolled-back/);
   });
+
+  it('a trial boot adds a one-time entry with the parameters and leaves the default entry as it was', () => {
+    copy = copyDebianRoot();
+    const dir = copy.dir;
+    const cfgPath = path.join(dir, 'boot/grub/grub.cfg');
+    // the trial copies the generated default entry, so there must be a generated config first
+    const refused = bin(['--root', dir, 'apply', '--step', 'cmdline-trial', '--param', 'intel_iommu=on', '--yes']);
+    expect(refused.code).toBe(9);
+    expect(refused.out).toMatch(/does not exist yet: run update-grub once/);
+    const gen = spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" && mount --rbind /sys "$1/sys" && chroot "$1" update-grub', 'sh', dir], { encoding: 'utf8' });
+    expect(gen.status, gen.stderr).toBe(0);
+    const before = readFileSync(cfgPath, 'utf8');
+
+    const trial = bin(['--root', dir, 'apply', '--step', 'cmdline-trial', '--param', 'intel_iommu=on', '--yes']);
+    expect(trial.code, trial.err + trial.out).toBe(0);
+    expect(trial.out).toMatch(/verified: the trial entry/);
+    const cfg = readFileSync(cfgPath, 'utf8');
+    const entries = cfg.split('\n').filter((l) => /^menuentry /.test(l));
+    expect(entries[0]).not.toMatch(/vfio-wizard/); // the default (first) entry is still the original
+    const trialBlock = cfg.slice(cfg.indexOf("menuentry 'vfio-wizard trial:"));
+    expect(kernelLines(trialBlock)[0]).toMatch(/ intel_iommu=on$/);
+    for (const l of kernelLines(cfg.slice(0, cfg.indexOf("menuentry 'vfio-wizard trial:")))) expect(l).not.toContain('intel_iommu=on');
+    const env = spawnSync('chroot', [dir, 'grub-editenv', 'list'], { encoding: 'utf8' });
+    expect(env.stdout).toMatch(/^next_entry=vfio-wizard-trial$/m);
+
+    const rb = bin(['--root', dir, 'rollback', '--step', 'cmdline-trial', '--yes']);
+    expect(rb.code, rb.err + rb.out).toBe(0);
+    expect(readFileSync(cfgPath, 'utf8')).toBe(before);
+    expect(spawnSync('chroot', [dir, 'grub-editenv', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/next_entry=vfio/);
+    expect(mountsUnder(dir)).toEqual([]);
+  });
 });

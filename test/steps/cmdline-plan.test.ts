@@ -1,0 +1,169 @@
+// planCmdline per boot loader, on the corpus's real boot files: which file is edited, with which
+// bytes, which regeneration runs, and what is refused or left to the user.
+import { describe, expect, it } from 'vitest';
+import { planCmdline, verifyGrubCfg } from '../../src/steps/cmdline.js';
+import { firstMenuEntry, planCmdlineTrial, trialEntry } from '../../src/steps/cmdline-trial.js';
+import { CMDLINE_TOOLS, type CmdlineFiles, type CmdlineTool } from '../../src/steps/cmdline-files.js';
+import type { BootloaderId, HostFacts } from '../../src/host/types.js';
+import type { Change } from '../../src/plan/types.js';
+import { corpusBody } from '../edit/corpus.js';
+import { makeFacts } from '../support/facts.js';
+
+function files(over: Partial<CmdlineFiles> & { tools?: CmdlineTool[] } = {}): CmdlineFiles {
+  const bins = Object.fromEntries(CMDLINE_TOOLS.map((t) => [t, (over.tools ?? []).includes(t) ? `/usr/sbin/${t}` : null])) as CmdlineFiles['bins'];
+  return {
+    etcDefaultGrub: null,
+    grubDropins: [],
+    kernelCmdline: null,
+    loaderEntries: [],
+    kernelstubConfig: null,
+    refindLinuxConf: null,
+    grubCfgs: [],
+    installedKernels: ['6.1.0-13-amd64'],
+    ...over,
+    bins,
+  };
+}
+
+const intelOff = (loader: BootloaderId, distro: Partial<HostFacts['distro']> = {}) =>
+  makeFacts({ iommu: { enabled: false, firmware: true }, kernel: { cmdline: 'root=/dev/sda1 ro quiet', release: '6.1.0-13-amd64' }, boot: { bootloader: { id: loader, evidence: ['test'] } }, distro });
+
+const fileChange = (changes: Change[], path: string) => changes.find((c) => c.kind === 'file' && c.path === path) as Extract<Change, { kind: 'file' }> | undefined;
+const argvs = (changes: Change[]) => changes.flatMap((c) => (c.kind === 'command' ? [c.argv] : []));
+
+describe('planCmdline by loader', () => {
+  it('Proxmox ZFS: /etc/kernel/cmdline already has intel_iommu=on → nothing to do (corpus file)', () => {
+    const text = corpusBody('bootloader/proxmox-etc-kernel-cmdline-zfs-isolcpus.txt');
+    const r = planCmdline(intelOff('proxmox-boot-tool'), files({ kernelCmdline: text, tools: ['proxmox-boot-tool'] }));
+    expect(r.kind).toBe('nothing');
+  });
+
+  it('Proxmox: edits /etc/kernel/cmdline in place, then proxmox-boot-tool refresh (corpus btrfs file without its intel_iommu=on)', () => {
+    const real = corpusBody('bootloader/proxmox-etc-kernel-cmdline-btrfs-root-uuid.txt');
+    expect(planCmdline(intelOff('proxmox-boot-tool'), files({ kernelCmdline: real, tools: ['proxmox-boot-tool'] })).kind).toBe('nothing');
+    const text = real.replace(' intel_iommu=on', '');
+    const r = planCmdline(intelOff('proxmox-boot-tool'), files({ kernelCmdline: text, tools: ['proxmox-boot-tool'] }));
+    if (r.kind !== 'plan') throw new Error(`expected a plan, got ${r.kind}`);
+    const f = fileChange(r.plan.changes, '/etc/kernel/cmdline')!;
+    expect(f.before).toBe(text);
+    expect(f.after).toBe(text.replace(/\n$/, ' intel_iommu=on\n'));
+    expect(argvs(r.plan.changes)).toEqual([['proxmox-boot-tool', 'refresh']]);
+  });
+
+  it('systemd-boot with hand-written entries: the options line of each entry (corpus Arch entry)', () => {
+    const text = corpusBody('bootloader/systemd-boot-entry-arch-zen-amd-ucode-rw-and-ro.txt');
+    const r = planCmdline(intelOff('systemd-boot'), files({ loaderEntries: [{ path: '/boot/loader/entries/arch.conf', text }], tools: ['bootctl'] }));
+    if (r.kind !== 'plan') throw new Error(`expected a plan, got ${r.kind}: ${'reason' in r ? r.reason : ''}`);
+    const f = fileChange(r.plan.changes, '/boot/loader/entries/arch.conf')!;
+    // only the options line changes
+    const changed = f.after!.split('\n').filter((l, i) => l !== text.split('\n')[i]);
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatch(/^options .* intel_iommu=on$/);
+    expect(argvs(r.plan.changes)).toEqual([]);
+    expect(r.trialBoot).toEqual(['vfio-wizard', 'apply', '--step', 'cmdline-trial']);
+  });
+
+  it('systemd-boot with kernel-install: /etc/kernel/cmdline, then kernel-install for the running kernel first', () => {
+    const r = planCmdline(intelOff('systemd-boot'), files({ kernelCmdline: 'root=UUID=x rw\n', installedKernels: ['6.0.0-1', '6.1.0-13-amd64'], tools: ['kernel-install'] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(fileChange(r.plan.changes, '/etc/kernel/cmdline')!.after).toBe('root=UUID=x rw intel_iommu=on\n');
+    expect(argvs(r.plan.changes)).toEqual([
+      ['kernel-install', 'add', '6.1.0-13-amd64', '/usr/lib/modules/6.1.0-13-amd64/vmlinuz'],
+      ['kernel-install', 'add', '6.0.0-1', '/usr/lib/modules/6.0.0-1/vmlinuz'],
+    ]);
+  });
+
+  it('Fedora/RHEL BLS: grubby for every entry, with its exact undo; nothing when every entry has it (corpus Rocky entry)', () => {
+    const rocky = corpusBody('bootloader/rocky94-bls-entry-trailing-space-no-rhgb.txt').split('\n').slice(1).join('\n'); // line 1 is the pasted prompt
+    const r = planCmdline(intelOff('grub-bls'), files({ loaderEntries: [{ path: '/boot/loader/entries/r.conf', text: rocky }], tools: ['grubby'] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    const [cmd] = r.plan.changes;
+    expect(cmd).toMatchObject({ kind: 'command', argv: ['grubby', '--update-kernel=ALL', '--args=intel_iommu=on'], undo: { argv: ['grubby', '--update-kernel=ALL', '--remove-args=intel_iommu=on'] } });
+    const done = rocky.replace(/^options (.*)$/m, 'options $1 intel_iommu=on');
+    expect(planCmdline(intelOff('grub-bls'), files({ loaderEntries: [{ path: '/boot/loader/entries/r.conf', text: done }], tools: ['grubby'] })).kind).toBe('nothing');
+    expect(planCmdline(intelOff('grub-bls'), files({ loaderEntries: [{ path: '/e.conf', text: rocky }] })).kind).toBe('refuse');
+  });
+
+  it('Pop!_OS: kernelstub -a with kernelstub -d as undo (corpus configuration JSON)', () => {
+    const json = corpusBody('bootloader/popos-kernelstub-configuration-json.txt');
+    const r = planCmdline(intelOff('kernelstub'), files({ kernelstubConfig: json, tools: ['kernelstub'] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(r.plan.changes).toEqual([
+      expect.objectContaining({ kind: 'command', argv: ['kernelstub', '-a', 'intel_iommu=on'], undo: expect.objectContaining({ argv: ['kernelstub', '-d', 'intel_iommu=on'] }) }),
+    ]);
+  });
+
+  it('rEFInd: a new first line in refind_linux.conf, the original kept as the fallback', () => {
+    const conf = '"Boot with standard options"  "root=UUID=abc rw quiet"\n';
+    const r = planCmdline(intelOff('refind'), files({ refindLinuxConf: conf }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    const after = fileChange(r.plan.changes, '/boot/refind_linux.conf')!.after!;
+    expect(after.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(after).toContain(conf.trim());
+    expect(after.split('\n')[0]).toContain('intel_iommu=on');
+  });
+
+  it('rpm-ostree, NixOS and unknown loaders: exact instructions, no file change', () => {
+    const ostree = planCmdline(intelOff('rpm-ostree'), files());
+    expect(ostree).toMatchObject({ kind: 'manual' });
+    expect(ostree.kind === 'manual' && ostree.instructions.join('\n')).toMatch(/rpm-ostree kargs --append-if-missing=intel_iommu=on/);
+    const nix = planCmdline(intelOff('nixos'), files());
+    expect(nix.kind === 'manual' && nix.instructions.join('\n')).toMatch(/boot\.kernelParams = \[ "intel_iommu=on" \];/);
+    const unknown = planCmdline(intelOff('unknown'), files());
+    expect(unknown.kind === 'manual' && unknown.instructions.join('\n')).toMatch(/intel_iommu=on/);
+  });
+
+  it('RHEL-family GRUB on UEFI: a full config on the ESP is regenerated there, Fedora’s ESP stub never', () => {
+    const grub = 'GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX="rd.lvm.lv=rhel/root rhgb quiet"\n';
+    const rhel = { id: 'centos', idLike: ['rhel', 'fedora'] };
+    const full = { path: '/boot/efi/EFI/centos/grub.cfg', text: "menuentry 'CentOS' {\n linux /vmlinuz root=/dev/x\n}\n" };
+    const stub = { path: '/boot/efi/EFI/fedora/grub.cfg', text: 'search --no-floppy --fs-uuid --set=dev abc\nset prefix=($dev)/grub2\nconfigfile $prefix/grub.cfg\n' };
+    const uefi = (f: HostFacts) => ({ ...f, boot: { ...f.boot, uefi: true } });
+    const onEsp = planCmdline(uefi(intelOff('grub', rhel)), files({ etcDefaultGrub: grub, grubCfgs: [full], tools: ['grub2-mkconfig'] }));
+    const withStub = planCmdline(uefi(intelOff('grub', rhel)), files({ etcDefaultGrub: grub, grubCfgs: [stub], tools: ['grub2-mkconfig'] }));
+    if (onEsp.kind !== 'plan' || withStub.kind !== 'plan') throw new Error('expected plans');
+    expect(argvs(onEsp.plan.changes)).toEqual([['grub2-mkconfig', '-o', '/boot/efi/EFI/centos/grub.cfg']]);
+    expect(argvs(withStub.plan.changes)).toEqual([['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg']]);
+  });
+
+  it('AMD host with amd_iommu=off: removed only with consent, nothing added', () => {
+    const facts = makeFacts({ cpu: { vendor: 'amd', flag: 'svm' }, iommu: { enabled: false }, kernel: { cmdline: 'root=/dev/sda1 amd_iommu=off quiet' }, boot: { bootloader: { id: 'systemd-boot', evidence: [] } } });
+    const entry = { path: '/boot/loader/entries/a.conf', text: 'title A\nlinux /vmlinuz\noptions root=/dev/sda1 amd_iommu=off quiet\n' };
+    expect(planCmdline(facts, files({ loaderEntries: [entry] })).kind).toBe('nothing');
+    const r = planCmdline(facts, files({ loaderEntries: [entry] }), { replaceConflicts: true });
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(r.replaced).toEqual(['amd_iommu=off']);
+    expect(fileChange(r.plan.changes, entry.path)!.after).toBe('title A\nlinux /vmlinuz\noptions root=/dev/sda1 quiet\n');
+    expect(r.tokens).toEqual([]);
+    expect(JSON.stringify(r.plan)).not.toContain('amd_iommu=on');
+  });
+});
+
+describe('verifyGrubCfg', () => {
+  const cfg = "menuentry 'Debian' {\n\tlinux /vmlinuz root=/dev/vda ro quiet intel_iommu=on\n}\nmenuentry 'Debian (recovery mode)' {\n\tlinux /vmlinuz root=/dev/vda ro single\n}\n";
+  it('checks every normal entry and skips recovery entries', () => {
+    expect(verifyGrubCfg(cfg, ['intel_iommu=on']).ok).toBe(true);
+    expect(verifyGrubCfg(cfg, ['iommu=pt']).ok).toBe(false);
+    expect(verifyGrubCfg('', ['intel_iommu=on']).ok).toBe(false);
+  });
+});
+
+describe('trial boot', () => {
+  const cfg = "set default=0\nmenuentry 'Debian GNU/Linux' --class debian $menuentry_id_option 'gnulinux-simple-x' {\n\tload_video\n\tlinux\t/boot/vmlinuz root=/dev/vda ro quiet\n\tinitrd\t/boot/initrd.img\n}\nsubmenu 'Advanced' {\n}\n";
+  it('copies the first entry with its own title and id and the parameters on the linux line', () => {
+    const first = firstMenuEntry(cfg)!;
+    expect(first.title).toBe('Debian GNU/Linux');
+    const t = trialEntry(first.text, first.title, ['intel_iommu=on']);
+    expect(t.split('\n')[0]).toBe("menuentry 'vfio-wizard trial: Debian GNU/Linux' --class debian $menuentry_id_option 'vfio-wizard-trial' {");
+    expect(t).toContain('\tlinux\t/boot/vmlinuz root=/dev/vda ro quiet intel_iommu=on');
+    expect(t.endsWith('}')).toBe(true);
+  });
+  it('systemd-boot: a copied entry and bootctl set-oneshot; other loaders are refused with a reason', () => {
+    const entry = { path: '/boot/loader/entries/arch.conf', text: 'title Arch\nlinux /vmlinuz\noptions root=/dev/sda1 rw\n' };
+    const r = planCmdlineTrial(intelOff('systemd-boot'), files({ loaderEntries: [entry], tools: ['bootctl'] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(fileChange(r.plan.changes, '/boot/loader/entries/vfio-wizard-trial.conf')!.after).toBe('title vfio-wizard trial: Arch\nlinux /vmlinuz\noptions root=/dev/sda1 rw intel_iommu=on\n');
+    expect(argvs(r.plan.changes)).toEqual([['bootctl', 'set-oneshot', 'vfio-wizard-trial.conf']]);
+    expect(planCmdlineTrial(intelOff('kernelstub'), files()).kind).toBe('refuse');
+  });
+});
