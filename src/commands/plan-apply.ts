@@ -1,7 +1,6 @@
 // `vfio-wizard plan` and `vfio-wizard apply`: the same step, planned and explained; apply then
 // confirms, journals, runs the regeneration and checks the generated boot configuration — and
 // rolls the step back by itself when that check fails.
-import { createInterface } from 'node:readline/promises';
 import { applyPlan, type ApplyResult } from '../apply/apply.js';
 import type { EngineEvent } from '../apply/engine-types.js';
 import { rollback } from '../apply/rollback.js';
@@ -17,6 +16,7 @@ import { createRunner } from '../run/runner.js';
 import { LOADER_IDS } from '../steps/loader-ids.js';
 import { findStep, nextStepId, STEPS, type StepOptions, type StepOutcome } from '../steps/registry.js';
 import type { CommandContext } from './context.js';
+import { confirmed, interruptible } from './confirm.js';
 import { VERSION } from '../version.js';
 
 export interface StepFlags {
@@ -107,15 +107,6 @@ function engineLine(e: EngineEvent): string | null {
   }
 }
 
-async function askYes(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export function runPlan(ctx: CommandContext, flags: StepFlags): void {
   const g = ctx.globals();
   const root = systemRoot(g.root);
@@ -149,32 +140,23 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     ctx.setExit(ExitCode.needsOverride);
     return;
   }
-  if (!flags.yes && !flags.dryRun) {
-    const interactive = !g.json && ctx.io.stdinIsTTY && Boolean(ctx.io.stdout.isTTY);
-    if (!interactive) {
-      err('vfio-wizard: apply needs confirmation and there is no terminal to ask on.\n  Review the plan above, then pass --yes to apply it. Nothing was changed.\n');
-      ctx.setExit(ExitCode.usage);
-      return;
-    }
-    if (!(await askYes('Apply these changes? [y/N] '))) {
-      err('Not applied. Nothing was changed.\n');
-      ctx.setExit(ExitCode.failed);
-      return;
-    }
-  }
+  const go = await confirmed(ctx, {
+    yes: Boolean(flags.yes || flags.dryRun),
+    json: g.json,
+    action: 'apply',
+    question: 'Apply these changes? [y/N] ',
+    hint: 'Review the plan above, then pass --yes to apply it.',
+  });
+  if (!go) return;
   const runner = flags.dryRun ? createRecordingRunner() : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.on('SIGINT', onSigint);
-  let result: ApplyResult;
-  let verification: { ok: boolean; summary: string } | null = null;
-  try {
-    result = await applyPlan(outcome.plan, {
+  const applied = await interruptible(async (signal) => {
+    let verification: { ok: boolean; summary: string } | null = null;
+    let result: ApplyResult = await applyPlan(outcome.plan, {
       root,
       runner,
       commands: flags.commands,
       dryRun: Boolean(flags.dryRun),
-      signal: controller.signal,
+      signal,
       toolVersion: VERSION,
       onEvent: g.json
         ? undefined
@@ -188,7 +170,7 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
       verification = await outcome.verify(root, runner);
       if (!verification.ok) {
         if (!g.json) out(`check of the generated boot configuration failed: ${verification.summary}\n`);
-        const rb = await rollback({ stepId: outcome.stepId }, { root, runner, commands: flags.commands, signal: controller.signal });
+        const rb = await rollback({ stepId: outcome.stepId }, { root, runner, commands: flags.commands, signal });
         result = {
           ...result,
           status: 'rolled-back',
@@ -197,9 +179,9 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
         };
       }
     }
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+    return { result, verification };
+  });
+  const { result, verification } = applied;
   if (g.json) {
     out(`${JSON.stringify({ ...outcomeJson(outcome), result, verification }, null, 2)}\n`);
   } else {

@@ -1,7 +1,6 @@
 // `vfio-wizard rollback [--step ID | --all] [--yes] [--force]`: undo applied steps from the
 // journal under <root>/var/lib/vfio-wizard, newest first, without the UI. Works from a live
 // system on a mounted disk (--root /mnt); --commands skip only lists the regeneration commands.
-import { createInterface } from 'node:readline/promises';
 import { rollback, selectSteps, type RollbackResult } from '../apply/rollback.js';
 import type { EngineEvent } from '../apply/engine-types.js';
 import { ExitCode, UserError } from '../exit-codes.js';
@@ -9,6 +8,7 @@ import { systemRoot } from '../host/root.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { createRunner } from '../run/runner.js';
 import type { CommandContext } from './context.js';
+import { confirmed, interruptible } from './confirm.js';
 
 export interface RollbackFlags {
   step?: string;
@@ -41,15 +41,6 @@ function eventLine(e: EngineEvent): string | null {
   return null;
 }
 
-async function askYes(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Promise<void> {
   const g = ctx.globals();
   const out = (s: string) => void ctx.io.stdout.write(s);
@@ -67,40 +58,22 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
     return;
   }
   if (!g.json) out(preview(sel));
-  if (!flags.yes) {
-    const interactive = !g.json && ctx.io.stdinIsTTY && Boolean(ctx.io.stdout.isTTY);
-    if (!interactive) {
-      err('vfio-wizard: rollback needs confirmation and there is no terminal to ask on.\n  Pass --yes to roll back. Nothing was changed.\n');
-      ctx.setExit(ExitCode.usage);
-      return;
-    }
-    if (!(await askYes('Roll back? [y/N] '))) {
-      err('Not rolled back. Nothing was changed.\n');
-      ctx.setExit(ExitCode.failed);
-      return;
-    }
-  }
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  let result: RollbackResult;
-  try {
-    result = await rollback(req, {
+  if (!(await confirmed(ctx, { yes: Boolean(flags.yes), json: g.json, action: 'rollback', question: 'Roll back? [y/N] ', hint: 'Pass --yes to roll back.' }))) return;
+  const result: RollbackResult = await interruptible((signal) =>
+    rollback(req, {
       root,
       runner: createRunner({ logDir: root.at('/var/log/vfio-wizard') }),
       commands: flags.commands,
       force: Boolean(flags.force),
-      signal: controller.signal,
+      signal,
       onEvent: g.json
         ? undefined
         : (e) => {
             const line = eventLine(e);
             if (line) out(`${line}\n`);
           },
-    });
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+    }),
+  );
   if (g.json) out(`${JSON.stringify(result, null, 2)}\n`);
   else if (result.exitCode === ExitCode.ok) out(`${result.message}\n`);
   else err(`vfio-wizard: ${result.message}\n`);
