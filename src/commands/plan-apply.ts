@@ -148,10 +148,11 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     hint: 'Review the plan above, then pass --yes to apply it.',
   });
   if (!go) return;
+  const plan = outcome.plan;
   const runner = flags.dryRun ? createRecordingRunner() : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
   const applied = await interruptible(async (signal) => {
     let verification: { ok: boolean; summary: string } | null = null;
-    let result: ApplyResult = await applyPlan(outcome.plan, {
+    let result: ApplyResult = await applyPlan(plan, {
       root,
       runner,
       commands: flags.commands,
