@@ -55,6 +55,11 @@ const registerAll: RegisterCommand = (program: Command, ctx: CommandContext) => 
     .description('list the runs and steps vfio-wizard applied, their state, and what is pending (read-only)')
     .action(async () => (await import('./status.js')).runStatus(ctx));
   program
+    .command('verify')
+    .description('after the reboot a step asked for: check that it took effect (IOMMU, /proc/cmdline, drivers) and record it')
+    .option('--step <id>', 'check this step only')
+    .action(async (flags) => (await import('./verify.js')).runVerify(ctx, flags));
+  program
     .command('rollback')
     .description('undo applied steps (newest first): restore files, owners and modes, re-run the boot regeneration')
     .option('--step <id>', 'roll back this step only (the most recent run that applied it)')

@@ -1,0 +1,68 @@
+// The after-reboot checks (shared by `vfio-wizard verify` and the wizard's resume screen).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import { materializeRoot } from '../../src/demo/materialize.js';
+import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
+import { boundByWizard, cmdlineAfterReboot, isolateAfterReboot } from '../../src/steps/after-reboot.js';
+import { makeDevice, makeFacts } from '../support/facts.js';
+
+describe('cmdlineAfterReboot', () => {
+  it('passes when the IOMMU came up; fails while it is off or a conflict is still there', () => {
+    expect(cmdlineAfterReboot(makeFacts({ iommu: { enabled: true }, kernel: { cmdline: 'root=/dev/sda1 quiet intel_iommu=on' } })).ok).toBe(true);
+    const off = cmdlineAfterReboot(makeFacts({ iommu: { enabled: false, firmware: true }, kernel: { cmdline: 'root=/dev/sda1 quiet' } }));
+    expect(off).toMatchObject({ ok: false, summary: 'the IOMMU is still off after the reboot' });
+    expect(off.lines).toContain('not on the command line: intel_iommu=on');
+    expect(cmdlineAfterReboot(makeFacts({ iommu: { enabled: true }, kernel: { cmdline: 'intel_iommu=off intel_iommu=on' } })).ok).toBe(false);
+  });
+});
+
+describe('isolateAfterReboot', () => {
+  const gpu = (driver: string | null) => [
+    makeDevice({ address: '0000:00:02.0', class: '030000', vendor: '8086', device: '3e92', driver: 'i915', iommuGroup: 2, bootVga: true }),
+    makeDevice({ address: '0000:01:00.0', class: '030000', vendor: '10de', device: '1b81', driver, iommuGroup: 1 }),
+    makeDevice({ address: '0000:01:00.1', class: '040300', vendor: '10de', device: '10f0', driver, iommuGroup: 1 }),
+  ];
+  const vfioConf = 'softdep nouveau pre: vfio-pci\noptions vfio-pci ids=10de:1b81,10de:10f0\n';
+  it('finds the bound functions from the wizard’s own files and passes when they are on vfio-pci with /dev/vfio', () => {
+    const facts = makeFacts({ devices: gpu('vfio-pci') });
+    const selected = boundByWizard(facts, vfioConf, null);
+    expect(selected).toEqual(['0000:01:00.0', '0000:01:00.1']);
+    expect(isolateAfterReboot(facts, selected, (g) => g === 1).ok).toBe(true);
+    expect(isolateAfterReboot(facts, selected, () => false).ok).toBe(false);
+  });
+  it('fails when the native driver won, naming it', () => {
+    const facts = makeFacts({ devices: gpu('nouveau') });
+    const r = isolateAfterReboot(facts, boundByWizard(facts, vfioConf, null), () => true);
+    expect(r.ok).toBe(false);
+    expect(r.summary).toBe('0000:01:00.0 is on nouveau, not vfio-pci');
+  });
+  it('reads addresses from the by-address override script', () => {
+    const facts = makeFacts({ devices: gpu('vfio-pci') });
+    expect(boundByWizard(facts, null, 'for entry in 0000:01:00.0=0x10de:0x1b81 0000:01:00.1=0x10de:0x10f0; do')).toEqual(['0000:01:00.0', '0000:01:00.1']);
+  });
+});
+
+describe('vfio-wizard verify', () => {
+  it('before the reboot: says to reboot first and records nothing', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-verify-'));
+    try {
+      materializeRoot(SAMPLE_WORKSTATION, dir);
+      let out = '';
+      const io = { stdout: { write: (s: string) => (out += s), isTTY: false }, stderr: { write: () => true }, stdinIsTTY: false, env: {} };
+      expect(await main(['--root', dir, 'verify'], io)).toBe(0);
+      expect(out).toMatch(/Nothing to verify/);
+      expect(await main(['--root', dir, 'apply', '--step', 'cmdline', '--yes', '--commands', 'skip'], io)).toBe(0);
+      out = '';
+      expect(await main(['--root', dir, 'verify'], io)).toBe(0);
+      expect(out).toMatch(/cmdline: not yet — reboot first/);
+      out = '';
+      await main(['--root', dir, '--json', 'status'], io);
+      expect(JSON.parse(out).pending.verification).toContain('cmdline');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
