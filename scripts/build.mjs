@@ -26,7 +26,10 @@ await build({
     'process.env.DEV': '"false"',
     __VFIO_WIZARD_VERSION__: JSON.stringify(pkg.version),
   },
-  alias: { 'react-devtools-core': here('./react-devtools-core-stub.js') },
+  alias: {
+    'react-devtools-core': here('./react-devtools-core-stub.js'),
+    'is-in-ci': here('./is-in-ci-stub.js'),
+  },
   banner: {
     js: "import { createRequire as __vwCreateRequire } from 'node:module'; const require = __vwCreateRequire(import.meta.url);",
   },
