@@ -1,0 +1,41 @@
+#!/bin/sh
+# The whole chain, stage by stage, as init (PID 1) of an installed Debian system in a QEMU guest.
+# E2E_STAGE (from the kernel command line) says which boot this is:
+#   1: the wizard applies the kernel command line and the isolation of VGA + HDA, inside the system
+#      (the real update-grub and update-initramfs run here)
+#   2: after the reboot: record what the kernel did, `vfio-wizard verify`, then `rollback --all`
+#   3: after the second reboot: record that everything is back
+# Results go to /e2e/out-N on the disk, which the host reads back with debugfs.
+[ "$$" = 1 ] || { echo "refusing to run: this is the init of a throw-away guest" >&2; exit 97; }
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
+mount -t proc proc /proc 2>/dev/null
+mount -t sysfs sysfs /sys 2>/dev/null
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -o remount,rw /
+mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp
+/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
+udevadm trigger --action=add; udevadm settle --timeout=120
+out=/e2e/out-$E2E_STAGE; rm -rf "$out"; mkdir -p "$out"
+wizard() { node /opt/vfio-wizard/bin/vfio-wizard.js "$@"; }
+find_dev() { for p in /sys/bus/pci/devices/*; do [ "$(cat "$p/vendor"):$(cat "$p/device")" = "$1" ] && { echo "${p##*/}"; return; }; done; }
+drv() { d=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null); echo "${d##*/}"; }
+vga=$(find_dev 0x1234:0x1111); hda=$(find_dev 0x8086:0x293e); nic=$(find_dev 0x8086:0x10d3)
+cat /proc/cmdline > "$out/cmdline"
+echo "vga=$(drv "$vga") hda=$(drv "$hda") nic=$(drv "$nic")" > "$out/drivers"
+ls /sys/kernel/iommu_groups 2>/dev/null | wc -l > "$out/groups"
+ls /dev/vfio > "$out/dev-vfio" 2>&1
+case "$E2E_STAGE" in
+  1)
+    wizard apply --step cmdline --param intel_iommu=on --yes > "$out/apply-cmdline" 2>&1; echo $? > "$out/apply-cmdline.rc"
+    wizard apply --step isolate --device "$vga,$hda" --allow-boot-gpu --allow-no-host-gpu --yes > "$out/apply-isolate" 2>&1
+    echo $? > "$out/apply-isolate.rc"
+    ;;
+  2)
+    wizard verify > "$out/verify" 2>&1; echo $? > "$out/verify.rc"
+    wizard rollback --all --yes > "$out/rollback" 2>&1; echo $? > "$out/rollback.rc"
+    ;;
+esac
+sync
+echo "E2E-STAGE-END $E2E_STAGE" > /dev/ttyS0
+echo o > /proc/sysrq-trigger
+sleep 30
