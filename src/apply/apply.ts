@@ -25,7 +25,8 @@ export interface ApplyOptions extends EngineOptions {
 }
 
 export interface ApplyResult {
-  status: 'applied' | 'dry-run' | 'rolled-back' | 'interrupted' | 'rollback-blocked' | 'stale';
+  /** preflight-failed: the step's own read-only checks failed first, nothing was journaled (src/steps/apply-outcome.ts) */
+  status: 'applied' | 'dry-run' | 'rolled-back' | 'interrupted' | 'rollback-blocked' | 'stale' | 'preflight-failed';
   exitCode: ExitCodeValue;
   runId: string | null;
   /** what happened, in one or a few sentences (shown as is by the plain renderer) */
@@ -177,11 +178,12 @@ async function applyCommand(run: Run, step: StepRecord, c: CommandChange, opts: 
     seq: nextSeq(run),
     kind: 'command' as const,
     argv: c.argv,
-    ranAs: skip ? null : hostArgv(run.root, c.argv),
+    ranAs: skip ? null : hostArgv(run.root, c.argv, c.runsOn),
     phase: c.phase,
     why: c.why,
     undo: c.undo ?? null,
     regenerates: c.regenerates ?? null,
+    ...(c.runsOn === 'host' ? { runsOn: 'host' as const } : {}),
     state: (skip ? 'pending' : 'intent') as 'intent' | 'done' | 'failed' | 'pending' | 'undone',
     exitCode: null as number | null,
     tail: [] as string[],
@@ -355,7 +357,7 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
             return result('rollback-blocked', ExitCode.rollbackBlocked, `Step ${step.id} failed: ${why}\nIt was rolled back, but: ${left.join('; ')}.${earlier}`);
           }
           const status = failure.exitCode === ExitCode.interrupted ? 'interrupted' : 'rolled-back';
-          return result(status, failure.exitCode, `Step ${step.id} failed: ${why}\nIt was rolled back automatically; its files are as they were.${earlier}`);
+          return result(status, failure.exitCode, `Step ${step.id} failed: ${why}\nIt was rolled back automatically: what it had changed is as it was.${earlier}`);
         } catch (rbErr) {
           step.state = 'rollback-blocked';
           try {

@@ -37,9 +37,12 @@ export const CHROOT_SCRIPT = [
   'exec chroot "$r" "$@"',
 ].join('\n');
 
-/** argv as actually executed: inside the root (chroot, with /proc /sys /dev) when it is not "/". */
-export function hostArgv(root: SystemRoot, argv: string[]): string[] {
-  if (root.live) return argv;
+/**
+ * argv as actually executed: inside the root (chroot, with /proc /sys /dev) when it is not "/".
+ * A command about the running host's own services (runsOn 'host': virsh, virt-install) runs as is.
+ */
+export function hostArgv(root: SystemRoot, argv: string[], runsOn: 'root' | 'host' = 'root'): string[] {
+  if (root.live || runsOn === 'host') return argv;
   return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', CHROOT_SCRIPT, 'vfio-wizard-chroot', root.dir, ...argv];
 }
 

@@ -64,8 +64,10 @@ export interface CommandEntry {
   ranAs: string[] | null;
   phase: CommandPhase;
   why: string;
-  undo: { argv: string[]; why: string } | null;
+  undo: { argv: string[]; why: string; mayFail?: boolean } | null;
   regenerates: Regeneration | null;
+  /** CommandChange.runsOn; absent in journals written before it existed (= root) */
+  runsOn?: 'root' | 'host';
   /** pending: --commands skip, listed for the user to run */
   state: 'intent' | 'done' | 'failed' | 'pending' | 'undone';
   exitCode: number | null;

@@ -85,6 +85,20 @@ run_cmd() {
     unshare --mount --propagation private -- sh -c "$CHROOT_SCRIPT" vfio-wizard-chroot "$ROOT" "$@"
   else chroot "$ROOT" "$@"; fi || { echo "FAILED: $*" >&2; status=1; }
 }
+# A command about the running host's own services (libvirt): it means nothing inside a mounted
+# disk, so under another ROOT it is printed for the host to run once it is up again.
+run_host_cmd() {
+  if [ "$NO_COMMANDS" = 1 ]; then echo "not run (NO_COMMANDS=1): $*"; return; fi
+  if [ "$ROOT" != / ]; then echo "not run (it is about the running host, not $ROOT): $*"; return; fi
+  echo "running: $*"
+  "$@" || { echo "FAILED: $*" >&2; status=1; }
+}
+# The same, for an undo whose failure is expected at times (virsh destroy of a stopped domain).
+run_host_cmd_may_fail() {
+  if [ "$NO_COMMANDS" = 1 ] || [ "$ROOT" != / ]; then run_host_cmd "$@"; return; fi
+  echo "running: $*"
+  "$@" || echo "(failed, which is expected when there was nothing to undo: $*)"
+}
 `;
 
 /** The lines undoing one entry (empty when the entry never touched anything). */
@@ -109,7 +123,9 @@ function undoLines(e: JournalEntry): string[] {
     if (e.undo) return e.state === 'done' ? e.undo.map((w) => `sysfs ${q(w.path)} ${q(w.value)}`) : [];
     return e.previous !== null ? [`sysfs ${q(e.path)} ${q(e.previous)}`] : [];
   }
-  return mayHaveRun(e) && e.undo ? [`run_cmd ${shellJoin(e.undo.argv)}`] : [];
+  if (!mayHaveRun(e) || !e.undo) return [];
+  if (e.runsOn !== 'host') return [`run_cmd ${shellJoin(e.undo.argv)}`];
+  return [`${e.undo.mayFail ? 'run_host_cmd_may_fail' : 'run_host_cmd'} ${shellJoin(e.undo.argv)}`];
 }
 
 // A command that failed is not undone or regenerated: the tools involved (update-initramfs,

@@ -204,8 +204,9 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
       if (mayHaveRun(e) && e.undo) {
         if (mode === 'skip') out.pending.push(e.undo.argv);
         else {
-          const r = await opts.runner.run(hostArgv(run.root, e.undo.argv), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal });
-          if (!r.ok) out.problems.push(`undo command failed: ${shellJoin(e.undo.argv)} (${r.canceled ? 'interrupted' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`})`);
+          const r = await opts.runner.run(hostArgv(run.root, e.undo.argv, e.runsOn), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal });
+          if (!r.ok && e.undo.mayFail && !r.canceled) opts.onEvent?.({ type: 'output', stepId: step.id, line: `(${shellJoin(e.undo.argv)} failed, which is expected when there was nothing to undo)` });
+          else if (!r.ok) out.problems.push(`undo command failed: ${shellJoin(e.undo.argv)} (${r.canceled ? 'interrupted' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`})`);
         }
       }
     }

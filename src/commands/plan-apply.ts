@@ -1,9 +1,7 @@
 // `vfio-wizard plan` and `vfio-wizard apply`: the same step, planned and explained; apply then
 // confirms, journals, runs the regeneration and checks the generated boot configuration — and
 // rolls the step back by itself when that check fails.
-import { applyPlan, type ApplyResult } from '../apply/apply.js';
 import type { EngineEvent } from '../apply/engine-types.js';
-import { rollback } from '../apply/rollback.js';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
@@ -18,6 +16,7 @@ import { findStep, nextStepId, STEPS, type StepOptions, type StepOutcome } from 
 import type { CommandContext } from './context.js';
 import { confirmed, interruptible } from './confirm.js';
 import { VERSION } from '../version.js';
+import { applyOutcome } from '../steps/apply-outcome.js';
 
 export interface StepFlags {
   step?: string;
@@ -150,9 +149,8 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
   if (!go) return;
   const plan = outcome.plan;
   const runner = flags.dryRun ? createRecordingRunner() : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
-  const applied = await interruptible(async (signal) => {
-    let verification: { ok: boolean; summary: string } | null = null;
-    let result: ApplyResult = await applyPlan(plan, {
+  const applied = await interruptible((signal) =>
+    applyOutcome(outcome, {
       root,
       runner,
       commands: flags.commands,
@@ -165,23 +163,9 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
             const line = engineLine(e);
             if (line) out(`${line}\n`);
           },
-    });
-    const ran = result.status === 'applied' && result.pendingCommands.length === 0;
-    if (ran && outcome.verify) {
-      verification = await outcome.verify(root, runner);
-      if (!verification.ok) {
-        if (!g.json) out(`check of the generated boot configuration failed: ${verification.summary}\n`);
-        const rb = await rollback({ stepId: outcome.stepId }, { root, runner, commands: flags.commands, signal });
-        result = {
-          ...result,
-          status: 'rolled-back',
-          exitCode: rb.exitCode === ExitCode.ok ? ExitCode.failed : rb.exitCode,
-          message: `The parameters did not reach the generated boot configuration (${verification.summary}), so the step was rolled back: ${rb.message}`,
-        };
-      }
-    }
-    return { result, verification };
-  });
+      onCheck: (what, v) => void (!g.json && !v.ok && out(`${what === 'preflight' ? 'preflight' : 'check after applying'} failed: ${v.summary}\n`)),
+    }),
+  );
   const { result, verification } = applied;
   if (g.json) {
     out(`${JSON.stringify({ ...outcomeJson(outcome), result, verification }, null, 2)}\n`);

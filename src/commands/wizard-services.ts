@@ -4,7 +4,6 @@
 // command goes through a runner that also reports to one event hub, which feeds the output pane.
 // In the demo, commands are listed and never run (commands: 'skip'); its files live in its own
 // temporary root, so applying there shows the whole flow and harms nothing.
-import { applyPlan } from '../apply/apply.js';
 import { effectiveUid, type CommandMode } from '../apply/engine-types.js';
 import { rollback, type RollbackResult } from '../apply/rollback.js';
 import { markVerification, readStatus } from '../apply/status.js';
@@ -19,6 +18,7 @@ import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
 import { decideCmdlineParams } from '../steps/cmdline-params.js';
 import { findStep } from '../steps/registry.js';
+import { applyOutcome } from '../steps/apply-outcome.js';
 import { VERSION } from '../version.js';
 import type { WizardSession } from '../wizard.js';
 import type { ResumeCheck, StepApplyReport, StepServices } from '../wizard-step.js';
@@ -108,24 +108,13 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
 
     async applyStep(session, outcome, o): Promise<StepApplyReport> {
       if (outcome.kind !== 'plan' || !outcome.plan) throw new UserError(`${outcome.title}: there is nothing to apply`, ExitCode.cannotApply, 'Nothing was changed.');
+      if (outcome.blockers && outcome.blockers.length > 0) {
+        throw new UserError(`${outcome.title}: blocked by ${outcome.blockers.map((b) => b.id).join(', ')}`, ExitCode.needsOverride, 'Nothing was changed. Override each blocker on the step screen first.');
+      }
       const root = rootOf(session);
       const runner = eventRunner(baseRunner(session, root), hub, o.forceSignal);
-      const engine = { root, runner, commands: commandsOf(session), signal: o.signal, onEvent: o.onEvent, uid: uidOf(session) };
-      let result = await applyPlan(outcome.plan, { ...engine, toolVersion: VERSION, rerunHint: cfg.rerunHint });
-      let verification: StepApplyReport['verification'] = null;
-      if (result.status === 'applied' && result.pendingCommands.length === 0 && outcome.verify) {
-        verification = await outcome.verify(root, runner);
-        if (!verification.ok) {
-          const rb = await rollback({ stepId: outcome.stepId }, engine);
-          result = {
-            ...result,
-            status: 'rolled-back',
-            exitCode: rb.exitCode === ExitCode.ok ? ExitCode.failed : rb.exitCode,
-            message: `The parameters did not reach the generated boot configuration (${verification.summary}), so the step was rolled back: ${rb.message}`,
-          };
-        }
-      }
-      return { result, verification };
+      const r = await applyOutcome(outcome, { root, runner, commands: commandsOf(session), signal: o.signal, onEvent: o.onEvent, uid: uidOf(session), toolVersion: VERSION, rerunHint: cfg.rerunHint });
+      return { result: r.result, verification: r.verification ?? r.preflight };
     },
 
     async rollbackStep(session, target, o): Promise<RollbackResult> {

@@ -45,8 +45,18 @@ export interface CommandChange {
   argv: string[];
   why: string;
   phase: CommandPhase;
-  /** the command that reverses this one, when it has a direct inverse */
-  undo?: { argv: string[]; why: string } | null;
+  /**
+   * the command that reverses this one, when it has a direct inverse. mayFail: its failure is
+   * expected at times and harmless (`virsh destroy` of a domain that is not running), so rollback
+   * reports it without counting it as a problem.
+   */
+  undo?: { argv: string[]; why: string; mayFail?: boolean } | null;
+  /**
+   * root (default): the command works on the system under --root and runs inside it (chroot when
+   * the root is not "/"). host: it works on the running host's services (libvirt), so it runs as is
+   * whatever --root says; restore.sh leaves it to the running host when undoing under another root.
+   */
+  runsOn?: 'root' | 'host';
   /** this command regenerates boot artefacts from files: rollback re-runs it after restoring them */
   regenerates?: Regeneration;
 }

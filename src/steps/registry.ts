@@ -19,6 +19,8 @@ import { SysReader } from '../host/sysfs-read.js';
 import { modaliasOf, parsePciAliases } from '../isolate/modalias.js';
 import { checkLiveBind, LIVE_BIND_STEP_ID, planLiveBind } from '../isolate/live-bind.js';
 import { devicesInUse } from '../isolate/in-use.js';
+import type { VmSpec } from '../vm/vm-spec.js';
+import { vmStep } from './vm-step.js';
 
 export interface StepOptions {
   params: string[];
@@ -32,6 +34,8 @@ export interface StepOptions {
   /** isolate: --bind-by and --blacklist */
   bindBy?: BindBy;
   blacklist?: string[];
+  /** vm: the virtual machine to create (the VM form or `vm create` flags built it) */
+  vm?: VmSpec;
 }
 
 export interface StepVerification {
@@ -53,6 +57,11 @@ export interface StepOutcome {
   blockers?: Blocker[];
   /** checks the generated configuration once the plan's commands have run */
   verify: ((root: SystemRoot, runner: Runner) => Promise<StepVerification>) | null;
+  /**
+   * read-only checks that need a runner (libvirt reachable, the name free), run right before the
+   * apply; a failing one stops it with nothing changed (src/steps/apply-outcome.ts)
+   */
+  preflight?: (root: SystemRoot, runner: Runner) => Promise<StepVerification>;
 }
 
 export interface StepDefinition {
@@ -245,7 +254,7 @@ export const cmdlineTrialStep: StepDefinition = {
   },
 };
 
-export const STEPS: StepDefinition[] = [cmdlineStep, cmdlineTrialStep, isolateStep, liveBindStep];
+export const STEPS: StepDefinition[] = [cmdlineStep, cmdlineTrialStep, isolateStep, liveBindStep, vmStep];
 
 export function findStep(id: string): StepDefinition | undefined {
   return STEPS.find((s) => s.id === id);

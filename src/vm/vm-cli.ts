@@ -15,7 +15,11 @@ import { createPlainRenderer } from '../run/plain-renderer.js';
 import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
 import { EXPORT_FORMATS, exportVm, type ExportFormat } from './export.js';
-import { createVm, preflightVm, printDomainXml } from './create.js';
+import { interruptible } from '../commands/confirm.js';
+import { runWithEvents } from '../run/events.js';
+import { applyOutcome } from '../steps/apply-outcome.js';
+import { planVm, vmLibvirtFindings } from '../steps/vm-step.js';
+import { VERSION } from '../version.js';
 import { readHostResources, type HostResources } from './host-resources.js';
 import { findOvmf, pickOvmf } from './ovmf.js';
 import { blocking, type Finding } from './preflight.js';
@@ -135,6 +139,11 @@ export interface CreateDeps {
   uid?: number;
 }
 
+/**
+ * Preflight (facts, then read-only virsh probes), the domain virt-install would define
+ * (--print-xml), then — with --yes — the creation through the journaled engine (the VM step), so
+ * `vfio-wizard rollback --step vm` removes it again.
+ */
 export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: CreateDeps = {}): Promise<void> {
   const g = ctx.globals();
   const { root, facts, res } = load(ctx);
@@ -142,7 +151,9 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
   const out = (s: string) => void ctx.io.stdout.write(s);
   const json = g.json;
   const render = json ? createJsonRenderer(ctx.io.stdout) : createPlainRenderer(ctx.io.stdout);
-  const runner = deps.runner ?? createRunner({ logDir: root.at('/var/log/vfio-wizard') });
+  const base = deps.runner ?? createRunner({ logDir: root.at('/var/log/vfio-wizard') });
+  // every command (probes, virt-install, the undo) shows live, prefixed by its name (or as JSON events)
+  const runner: Runner = { run: (argv, o = {}) => runWithEvents(base, render, argv, o) };
 
   if (spec.install.kind === 'iso' && !existsFile(root.at(spec.install.path))) {
     throw new UserError(`--iso ${spec.install.path}: no such file`, ExitCode.badInput, 'Give the path of an installer ISO that exists on this host, or --import to boot an existing disk.');
@@ -151,7 +162,11 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
     throw new UserError(`--disk ${spec.disk.path}: no such file`, ExitCode.badInput, 'Give an existing disk image, or a size in GiB for a new one.');
   }
 
-  const findings = await preflightVm(root, facts, spec, runner);
+  const outcome = planVm(root, facts, spec);
+  const factFindings = (outcome.details.findings as Finding[]).filter((f) => f.id !== 'iso' && f.id !== 'disk');
+  // the probes are read-only and quiet; what they found is printed as findings below
+  const libvirt = blocking(factFindings).length > 0 ? null : await vmLibvirtFindings(base, spec);
+  const findings = [...factFindings, ...(libvirt?.findings ?? [])];
   const argv = virtInstallArgv(spec);
   const plan = vmCreatePlan(spec);
   if (!json) {
@@ -159,23 +174,21 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
   }
   const report = (extra: Record<string, unknown>) =>
     json && out(`${JSON.stringify({ schemaVersion: 1, type: 'vm-create', name: spec.name, connect: spec.connect, devices: spec.devices, preflight: findings, argv, undo: plan.changes.map((c) => (c.kind === 'command' ? (c.undo?.argv ?? null) : null)).reverse(), ...extra })}\n`);
-  if (blocking(findings).length > 0) {
+  if (findings.some((f) => f.id === 'print-xml' && f.status === 'fail')) {
+    report({ status: 'print-xml-failed' });
+    const x = libvirt?.printXml;
+    if (!json) out(`${x?.output ?? ''}virt-install --print-xml failed (exit ${x?.exitCode ?? x?.spawnError}); nothing was created.\n`);
+    ctx.setExit(ExitCode.failed);
+    return;
+  }
+  const domain = libvirt?.printXml?.ok ? libvirt.printXml.stdout : null;
+  if (blocking(findings).length > 0 || domain === null) {
     report({ status: 'preflight-failed' });
     if (!json) out('Nothing was created.\n');
     ctx.setExit(ExitCode.checkFailed);
     return;
   }
-
-  if (!json) out(`\nThe command:\n  ${shellJoin(argv)}\n\nThe domain it defines (virt-install --print-xml):\n`);
-  const printed = await printDomainXml(runner, spec);
-  if (!printed.ok) {
-    report({ status: 'print-xml-failed', output: printed.tail });
-    if (!json) out(`${printed.output}virt-install --print-xml failed (exit ${printed.exitCode ?? printed.spawnError}); nothing was created.\n`);
-    ctx.setExit(ExitCode.failed);
-    return;
-  }
-  const domain = printed.stdout;
-  if (!json) out(domain.endsWith('\n') ? domain : `${domain}\n`);
+  if (!json) out(`\nThe command:\n  ${shellJoin(argv)}\n\nThe domain it defines (virt-install --print-xml):\n${domain.endsWith('\n') ? domain : `${domain}\n`}`);
 
   if (!flags.yes) {
     report({ status: 'planned', domainXml: domain });
@@ -187,21 +200,32 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
     throw new UserError(`creating a VM on ${spec.connect} needs root`, ExitCode.needsRoot, 'Re-run the same command as root (sudo vfio-wizard vm create …), or use --connect qemu:///session for a VM of your own user (no PCI passthrough there).');
   }
 
-  const outcome = await createVm(runner, spec, render);
-  if (!outcome.ok) {
-    report({ status: 'failed', domainXml: domain });
-    if (!json) {
-      out(
-        outcome.stepsDone === 0
-          ? `Creating ${spec.name} failed; virt-install cleans up after itself, so nothing was created.\n`
-          : `Creating ${spec.name} failed after ${outcome.stepsDone} step${outcome.stepsDone === 1 ? '' : 's'}; those were undone (the undo commands are above).\n`,
-      );
-    }
-    ctx.setExit(ExitCode.failed);
+  const applied = await interruptible((signal) =>
+    applyOutcome(outcome, {
+      root,
+      runner,
+      uid,
+      signal,
+      preflightDone: true,
+      toolVersion: VERSION,
+      rerunHint: `sudo vfio-wizard vm create …`,
+      onCheck: (what, v) => void (!json && what === 'verification' && out(`${v.ok ? 'verified' : 'check failed'}: ${v.summary}\n`)),
+    }),
+  );
+  const { result } = applied;
+  if (result.status !== 'applied') {
+    report({ status: 'failed', domainXml: domain, result });
+    if (!json) out(`Creating ${spec.name} failed. ${result.message}\n`);
+    ctx.setExit(result.exitCode);
     return;
   }
-  report({ status: 'created', domainXml: domain, howToConnect: connectHints(spec) });
-  if (!json) out(`\n${spec.name} is defined and started. Connect with:\n${connectHints(spec).map((h) => `  ${h}`).join('\n')}\nTo remove it: virsh -c ${spec.connect} destroy ${spec.name}; virsh -c ${spec.connect} undefine ${spec.name} --nvram${spec.disk.kind === 'new' ? ' --storage vda' : ''}\n`);
+  report({ status: 'created', domainXml: domain, runId: result.runId, verification: applied.verification, howToConnect: connectHints(spec) });
+  if (!json) {
+    out(
+      `\n${spec.name} is defined and started. Connect with:\n${connectHints(spec).map((h) => `  ${h}`).join('\n')}\n` +
+        `To remove it: vfio-wizard rollback --step vm   (it runs: ${plan.changes.flatMap((c) => (c.kind === 'command' && c.undo ? [shellJoin(c.undo.argv)] : [])).reverse().join('; ')})\n`,
+    );
+  }
 }
 
 const existsFile = (p: string): boolean => {

@@ -122,7 +122,10 @@ describe('vm create through the test driver', () => {
     expect(lines[0]).toMatchObject({ type: 'command-start', name: 'virt-install' });
     expect(lines.some((l) => l.type === 'command-line' && l.line === 'Domain creation completed.')).toBe(true);
     expect(lines.at(-2)).toMatchObject({ type: 'command-end', status: 'ok', exitCode: 0 });
-    expect(lines.at(-1)).toMatchObject({ type: 'vm-create', status: 'created', devices: CARD, undo: [['virsh', '-c', fx.uri, 'destroy', 'gpu-vm'], ['virsh', '-c', fx.uri, 'undefine', 'gpu-vm', '--nvram', '--storage', 'vda']] });
+    // the test driver keeps no domain after virt-install exits: no domstate to confirm, nothing to destroy
+    expect(lines.at(-1)).toMatchObject({ type: 'vm-create', status: 'created', devices: CARD, undo: [['virsh', '-c', fx.uri, 'undefine', 'gpu-vm', '--nvram', '--storage', 'vda']] });
+    // journaled: `rollback --step vm` finds the run
+    expect(lines.at(-1)).toMatchObject({ runId: expect.stringMatching(/\d/) });
   });
 
   it('a missing ISO is refused before anything runs (exit 5)', async () => {
@@ -253,15 +256,34 @@ describe('vm create on qemu:///system (scripted runner: no libvirtd here)', () =
       'virsh -c qemu:///system undefine gpu-vm --nvram --storage vda',
     ]);
     expect(exit()).toBe(1);
-    expect(out()).toContain('Creating gpu-vm failed after 1 step; those were undone');
+    expect(out()).toContain('Creating gpu-vm failed. Step vm failed: virsh -c qemu:///system domstate gpu-vm exited with status 1');
+    expect(out()).toContain('It was rolled back automatically');
   });
 
-  it('as root, all well: created, with the connect hints', async () => {
-    const runner = createRecordingRunner(probes);
+  const hostdev = (a: string) => {
+    const [, bus, slot, fn] = /^0000:(\w\w):(\w\w)\.(\d)$/.exec(a)!;
+    return `<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x${bus}' slot='0x${slot}' function='0x${fn}'/></source></hostdev>`;
+  };
+  const dumpxml = (addresses: string[]): ScriptEntry => ({ match: /^virsh -c qemu:\/\/\/system dumpxml gpu-vm$/, lines: ['<domain type="kvm">', '<devices>', ...addresses.map(hostdev), '</devices>', '</domain>'] });
+
+  it('as root, all well: created, read back (every function a hostdev of the domain), with the connect hints', async () => {
+    const runner = createRecordingRunner([...probes, dumpxml(CARD)]);
     const { ctx, out, exit } = ctxFor();
     await runVmCreate(ctx, flags, { runner, uid: 0 });
     expect(exit()).toBe(0);
+    expect(out()).toContain('verified: libvirt holds gpu-vm with all 4 functions passed through');
     expect(out()).toContain('gpu-vm is defined and started.');
-    expect(runner.commandLines().at(-1)).toBe('virsh -c qemu:///system domstate gpu-vm');
+    expect(out()).toContain('To remove it: vfio-wizard rollback --step vm');
+    expect(runner.commandLines().slice(-2)).toEqual(['virsh -c qemu:///system domstate gpu-vm', 'virsh -c qemu:///system dumpxml gpu-vm']);
+  });
+
+  it('as root, a domain defined without one of the functions is found by the read-back and removed again', async () => {
+    const runner = createRecordingRunner([...probes, dumpxml(CARD.slice(0, 3))]);
+    const { ctx, out, exit } = ctxFor();
+    await runVmCreate(ctx, flags, { runner, uid: 0 });
+    expect(exit()).toBe(1);
+    expect(out()).toContain('check failed: gpu-vm was defined without 0000:01:00.3');
+    // newest first; destroy may fail harmlessly when the domain is not running
+    expect(runner.commandLines().slice(-2)).toEqual(['virsh -c qemu:///system destroy gpu-vm', 'virsh -c qemu:///system undefine gpu-vm --nvram --storage vda']);
   });
 });

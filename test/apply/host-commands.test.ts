@@ -1,0 +1,67 @@
+// Commands about the running host's own services (runsOn: 'host' — virt-install, virsh) run as
+// given whatever --root says, are journaled like any other, and are undone by rollback; an undo
+// marked mayFail (virsh destroy of a stopped domain) failing is no problem. restore.sh run on a
+// disk mounted elsewhere lists them for the host instead of running them inside the mount.
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applyPlan } from '../../src/apply/apply.js';
+import { rollback } from '../../src/apply/rollback.js';
+import { ExitCode } from '../../src/exit-codes.js';
+import { systemRoot } from '../../src/host/root.js';
+import type { Plan } from '../../src/plan/types.js';
+import { createRecordingRunner } from '../../src/run/recording-runner.js';
+import { makeRoot, removeRoot } from './support/tree.js';
+
+const roots: string[] = [];
+afterEach(() => {
+  while (roots.length) removeRoot(roots.pop() as string);
+});
+
+const plan: Plan = {
+  stepId: 'vm',
+  title: 'Create the virtual machine vm1',
+  needsReboot: false,
+  notes: [],
+  changes: [
+    { kind: 'command', argv: ['virt-install', '--name', 'vm1'], why: 'create', phase: 'other', runsOn: 'host', undo: { argv: ['virsh', 'undefine', 'vm1', '--nvram'], why: 'remove' } },
+    { kind: 'command', argv: ['virsh', 'domstate', 'vm1'], why: 'confirm', phase: 'other', runsOn: 'host', undo: { argv: ['virsh', 'destroy', 'vm1'], why: 'stop', mayFail: true } },
+  ],
+};
+
+describe('host commands', () => {
+  it('run without chroot under --root, and roll back newest first; a failing mayFail undo is not a problem', async () => {
+    const dir = makeRoot({ 'etc/hostname': 'h\n' });
+    roots.push(dir);
+    const runner = createRecordingRunner([{ match: /^virsh destroy vm1$/, exitCode: 1, lines: [{ line: 'error: domain is not running', stream: 'stderr' }] }]);
+    const root = systemRoot(dir);
+    const applied = await applyPlan(plan, { root, runner, uid: 0 });
+    expect(applied.status).toBe('applied');
+    const rb = await rollback({ stepId: 'vm' }, { root, runner, uid: 0 });
+    expect(rb.status, rb.message).toBe('rolled-back');
+    expect(rb.exitCode).toBe(ExitCode.ok);
+    expect(runner.commandLines()).toEqual(['virt-install --name vm1', 'virsh domstate vm1', 'virsh destroy vm1', 'virsh undefine vm1 --nvram']);
+  });
+
+  it('a failing undo without mayFail is a problem the rollback reports (negative control)', async () => {
+    const dir = makeRoot({ 'etc/hostname': 'h\n' });
+    roots.push(dir);
+    const runner = createRecordingRunner([{ match: /^virsh undefine vm1/, exitCode: 1 }]);
+    const root = systemRoot(dir);
+    await applyPlan(plan, { root, runner, uid: 0 });
+    const rb = await rollback({ stepId: 'vm' }, { root, runner, uid: 0 });
+    expect(rb.status).not.toBe('rolled-back');
+    expect(rb.message).toContain('undo command failed: virsh undefine vm1 --nvram');
+  });
+
+  it('restore.sh under another ROOT lists them for the running host and still finishes', async () => {
+    const dir = makeRoot({ 'etc/hostname': 'h\n' });
+    roots.push(dir);
+    const res = await applyPlan(plan, { root: systemRoot(dir), runner: createRecordingRunner(), uid: 0 });
+    const r = spawnSync('dash', [res.restoreScript as string, dir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`not run (it is about the running host, not ${dir}): virsh destroy vm1`);
+    expect(r.stdout).toContain(`not run (it is about the running host, not ${dir}): virsh undefine vm1 --nvram`);
+    expect(r.stdout.indexOf('virsh destroy')).toBeLessThan(r.stdout.indexOf('virsh undefine'));
+    expect(r.stdout).toContain('restore.sh: done');
+  });
+});
