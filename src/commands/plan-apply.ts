@@ -147,7 +147,6 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     hint: 'Review the plan above, then pass --yes to apply it.',
   });
   if (!go) return;
-  const plan = outcome.plan;
   const runner = flags.dryRun ? createRecordingRunner() : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
   const applied = await interruptible((signal) =>
     applyOutcome(outcome, {

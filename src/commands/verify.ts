@@ -1,27 +1,12 @@
 // `vfio-wizard verify [--step ID]`: after the reboot a step asked for, check that it took effect
 // (the same checks the wizard's resume screen runs) and record the outcome in the journal, so
 // `status` stops listing it as pending. Read-only apart from that record.
-import { existsSync } from 'node:fs';
 import { markVerification, readStatus } from '../apply/status.js';
 import { ExitCode } from '../exit-codes.js';
-import { systemRoot, type SystemRoot } from '../host/root.js';
+import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
-import { SysReader } from '../host/sysfs-read.js';
-import type { HostFacts } from '../host/types.js';
-import { VFIO_MODPROBE_FILE } from '../edit/modprobe-conf.js';
-import { OVERRIDE_SCRIPT } from '../isolate/bind-by-address.js';
-import { boundByWizard, cmdlineAfterReboot, isolateAfterReboot, type AfterRebootCheck } from '../steps/after-reboot.js';
+import { afterRebootCheck } from '../steps/after-reboot-checks.js';
 import type { CommandContext } from './context.js';
-
-const CHECKS: Record<string, (facts: HostFacts, root: SystemRoot) => AfterRebootCheck> = {
-  cmdline: (facts) => cmdlineAfterReboot(facts),
-  'cmdline-trial': (facts) => cmdlineAfterReboot(facts),
-  isolate: (facts, root) => {
-    const r = new SysReader();
-    const selected = boundByWizard(facts, r.optionalText(root.at(VFIO_MODPROBE_FILE)), r.optionalText(root.at(OVERRIDE_SCRIPT)));
-    return isolateAfterReboot(facts, selected, (g) => existsSync(root.at(`/dev/vfio/${g}`)));
-  },
-};
 
 export function runVerify(ctx: CommandContext, flags: { step?: string }): void {
   const g = ctx.globals();
@@ -32,10 +17,9 @@ export function runVerify(ctx: CommandContext, flags: { step?: string }): void {
     .filter((s) => s.state === 'applied' && s.verification === 'pending' && (flags.step === undefined || s.id === flags.step));
   const facts = due.length > 0 ? scanHost(root) : null;
   const results = due.map((s) => {
-    const check = CHECKS[s.id];
-    if (!check || !facts) return { runId: s.runId, step: s.id, state: 'no-check' as const, check: null };
     if (s.rebootPending) return { runId: s.runId, step: s.id, state: 'reboot-pending' as const, check: null };
-    const c = check(facts, root);
+    const c = facts ? afterRebootCheck(s.id, facts, root) : null;
+    if (!c) return { runId: s.runId, step: s.id, state: 'no-check' as const, check: null };
     markVerification(root, s.runId, s.id, c.ok ? 'passed' : 'failed');
     return { runId: s.runId, step: s.id, state: c.ok ? ('passed' as const) : ('failed' as const), check: c };
   });

@@ -8,20 +8,18 @@ import { effectiveUid, type CommandMode } from '../apply/engine-types.js';
 import { rollback, type RollbackResult } from '../apply/rollback.js';
 import { markVerification, readStatus } from '../apply/status.js';
 import { ExitCode, UserError } from '../exit-codes.js';
-import { hasParam } from '../edit/cmdline-tokens.js';
 import { systemRoot, type SystemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
-import type { HostFacts } from '../host/types.js';
 import { createEventHub, runWithEvents, type CommandEvent, type EventHub } from '../run/events.js';
 import { createRecordingRunner } from '../run/recording-runner.js';
 import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
-import { decideCmdlineParams } from '../steps/cmdline-params.js';
+import { afterRebootCheck } from '../steps/after-reboot-checks.js';
 import { findStep } from '../steps/registry.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
 import { VERSION } from '../version.js';
 import type { WizardSession } from '../wizard.js';
-import type { ResumeCheck, StepApplyReport, StepServices } from '../wizard-step.js';
+import type { StepApplyReport, StepServices } from '../wizard-step.js';
 
 export interface WizardServiceConfig {
   /** --root of the run: sessions without their own rootDir use it */
@@ -60,31 +58,6 @@ export function errorText(err: unknown): string {
   if (err instanceof UserError) return err.remedy ? `${err.message}. ${err.remedy}` : err.message;
   return err instanceof Error ? err.message : String(err);
 }
-
-/** After the reboot: the kernel command line step took effect when the IOMMU is on and every parameter this host needs is on /proc/cmdline. */
-export function cmdlineResumeCheck(facts: HostFacts): ResumeCheck {
-  const cmdline = facts.kernel.cmdline ?? '';
-  const decision = decideCmdlineParams(facts);
-  const missing = decision.params.filter((p) => p.selected && !hasParam(cmdline, p.token)).map((p) => p.token);
-  const conflicts = decision.conflicts.map((c) => c.token);
-  const iommu = facts.iommu.enabled;
-  const lines = [
-    `/proc/cmdline: ${cmdline || '(unreadable)'}`,
-    `IOMMU: ${iommu ? `on, ${facts.iommu.groupCount} group${facts.iommu.groupCount === 1 ? '' : 's'}` : 'off'}`,
-    `interrupt remapping: ${facts.iommu.interruptRemapping === null ? 'unknown' : facts.iommu.interruptRemapping ? 'on' : 'off'}`,
-  ];
-  if (missing.length > 0) lines.push(`not on the command line: ${missing.join(' ')}`);
-  if (conflicts.length > 0) lines.push(`still on the command line: ${conflicts.join(' ')}`);
-  const ok = iommu && missing.length === 0 && conflicts.length === 0;
-  const summary = ok
-    ? 'the kernel booted with the IOMMU on and every parameter this host needs'
-    : !iommu
-      ? 'the IOMMU is still off after the reboot'
-      : 'the kernel command line still lacks what this host needs';
-  return { ok, summary, lines };
-}
-
-const RESUME_CHECKS: Record<string, (facts: HostFacts) => ResumeCheck> = { cmdline: cmdlineResumeCheck };
 
 export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServices {
   const hub = cfg.hub ?? createEventHub<CommandEvent>();
@@ -134,9 +107,8 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
     status: (session) => readStatus(rootOf(session)),
 
     async verifyResume(session, stepId) {
-      const check = RESUME_CHECKS[stepId];
-      if (!check) return { ok: false, summary: `the wizard has no after-reboot check for step ${stepId}`, lines: [] };
-      return check(scanHost(rootOf(session)));
+      const root = rootOf(session);
+      return afterRebootCheck(stepId, scanHost(root), root) ?? { ok: false, summary: `the wizard has no after-reboot check for step ${stepId}`, lines: [] };
     },
 
     markVerification: (session, runId, stepId, outcome) => markVerification(rootOf(session), runId, stepId, outcome),

@@ -73,8 +73,6 @@ const ESCAPE_GRUB =
   'If the machine misbehaves after the reboot: in the GRUB menu (hold Shift or press Esc while booting) highlight the entry, press e, delete the new parameters from the line starting with "linux", and press Ctrl+X to boot once without them. Then run `vfio-wizard rollback --step cmdline`.';
 const ESCAPE_SDBOOT =
   'If the machine misbehaves after the reboot: in the systemd-boot menu highlight the entry, press e, delete the new parameters and press Enter to boot once without them. Then run `vfio-wizard rollback --step cmdline`.';
-const ESCAPE_GENERIC =
-  'If the machine misbehaves after the reboot, edit the kernel command line in the boot menu for one boot (or boot the previous entry), then run `vfio-wizard rollback --step cmdline`.';
 
 /**
  * GRUB_CMDLINE_LINUX_DEFAULT reaches the normal entries only (GRUB_CMDLINE_LINUX reaches the
