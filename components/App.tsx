@@ -26,8 +26,11 @@ import { NotReady } from './NotReady.js';
 import { truncate } from './text-layout.js';
 import { undoableAfter, undoableSteps } from '../src/wizard-step.js';
 import { cmdlineView } from '../src/wizard-cmdline.js';
+import { isolateView } from '../src/wizard-isolate.js';
 import { ChangeStep } from './ChangeStep.js';
 import { CmdlineStep } from './CmdlineStep.js';
+import { IsolateStep, TryNowStep } from './IsolateStep.js';
+import { VmStep } from './VmStep.js';
 import { ConfirmAction } from './ConfirmAction.js';
 import { Summary } from './Summary.js';
 import { UndoPanel } from './UndoPanel.js';
@@ -58,11 +61,30 @@ function changeHints(state: WizardState): KeyHint[] | null {
   const hints: KeyHint[] = [];
   switch (flow.phase) {
     case 'decide': {
+      if (flow.stepId === 'vm') {
+        const vm = state.vm;
+        if (vm.editing) return [['↑↓/Tab', 'field'], ['type', 'edit'], ['←→', 'choose'], ['⏎', 'check'], ['Esc', 'stop editing'], ['Ctrl+C', 'quit']];
+        if (vm.exportFormat !== null) {
+          hints.push(['PgUp/PgDn', 'scroll'], ['x', 'next format'], ['Esc', 'close']);
+          break;
+        }
+        if (vm.form) hints.push(['e', 'edit'], ['x', 'export']);
+        if (flow.outcome?.kind === 'plan') hints.push(['⏎', 'review']);
+        break;
+      }
+      if (flow.stepId === 'isolate') {
+        const n = flow.outcome ? isolateView(flow.outcome).blockers.length : 0;
+        if (n > 0) hints.push(['↑↓', 'move'], ['space', 'override/change']);
+        else if (flow.outcome) hints.push(['m', 'bind by']);
+        if (state.selection.length > 0) hints.push(['t', 'try it now']);
+        if (flow.outcome?.kind === 'plan' && (flow.outcome.blockers?.length ?? 0) === 0) hints.push(['⏎', 'review']);
+        break;
+      }
       const view = flow.outcome && flow.stepId === 'cmdline' ? cmdlineView(flow.outcome) : null;
       if (view && view.params.length > 0) hints.push(['↑↓', 'move'], ['space', 'toggle']);
       if (view && view.conflicts.length > 0) hints.push(['c', 'consent']);
       if (flow.stepId === 'cmdline') hints.push(['l', 'loader']);
-      if (flow.outcome?.kind === 'plan') hints.push(['⏎', 'review']);
+      if (flow.outcome?.kind === 'plan' && (flow.outcome.blockers?.length ?? 0) === 0) hints.push(['⏎', 'review']);
       break;
     }
     case 'review':
@@ -104,7 +126,7 @@ export function keyHints(state: WizardState): KeyHint[] {
       if (state.readiness.detailMax > 0 && state.readiness.expanded !== null) hints.push(['PgUp/PgDn', 'scroll']);
       break;
     case 'devices':
-      hints.push(['↑↓', 'move'], ['f', state.devices.filter === 'gpu' ? 'show everything' : 'GPUs only']);
+      hints.push(['↑↓', 'move'], ['space', 'choose card'], ['⏎', 'bind chosen'], ['f', state.devices.filter === 'gpu' ? 'show everything' : 'GPUs only']);
       break;
     case 'notReady':
       hints.push(...demo, ['v', 'devices anyway']);
@@ -233,6 +255,15 @@ export function App({ session, onExit }: AppProps) {
             {state.screen === 'readiness' ? <Readiness {...screenProps} onOverflow={onOverflow} /> : null}
             {state.screen === 'cmdline' && flow ? (
               <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<CmdlineStep {...screenProps} />} />
+            ) : null}
+            {state.screen === 'isolate' && flow ? (
+              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<IsolateStep {...screenProps} />} />
+            ) : null}
+            {state.screen === 'tryNow' && flow ? (
+              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TryNowStep {...screenProps} />} />
+            ) : null}
+            {state.screen === 'vm' && flow ? (
+              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<VmStep {...screenProps} />} />
             ) : null}
             {state.screen === 'devices' ? <DeviceBrowser {...screenProps} /> : null}
             {state.screen === 'summary' ? <Summary {...screenProps} /> : null}

@@ -23,6 +23,12 @@ export interface ChangeStepProps {
 /** The way out of a boot that misbehaves, when the step has one (the kernel command line does). */
 const escapeHatch = (flow: StepFlow): string | null => (flow.stepId === 'cmdline' && flow.outcome ? cmdlineView(flow.outcome).escapeHatch : null);
 
+/** What to do next once the step worked: how to connect to the VM. */
+const afterLines = (flow: StepFlow): string[] => {
+  const hints = flow.outcome?.details.howToConnect;
+  return flow.stepId === 'vm' && Array.isArray(hints) ? ['Connect with:', ...(hints as string[]).map((h) => `  ${h}`)] : [];
+};
+
 export function ChangeStep({ state, flow, decide, columns, height, onOverflow }: ChangeStepProps) {
   switch (flow.phase) {
     case 'decide':
@@ -47,7 +53,7 @@ export function ChangeStep({ state, flow, decide, columns, height, onOverflow }:
     case 'failed':
       return (
         <ScrollLines
-          lines={stepResultLines(flow, columns, { demo: state.session.demo, escapeHatch: escapeHatch(flow) })}
+          lines={stepResultLines(flow, columns, { demo: state.session.demo, escapeHatch: escapeHatch(flow), after: afterLines(flow) })}
           height={height}
           scroll={flow.scroll}
           onOverflow={onOverflow}

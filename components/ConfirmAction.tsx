@@ -22,6 +22,17 @@ function describeAction(state: WizardState, a: Action, columns: number): { title
       button: 'Apply',
     };
   }
+  if (a.kind === 'override') {
+    return {
+      title: 'Go ahead despite this guard?',
+      lines: [
+        ...para(a.message, columns, { color: 'yellow' }),
+        plain(''),
+        ...para(`This is what ${a.flag} does on the command line. Nothing changes yet: the plan is made again with the guard lifted, and you review it before anything is applied.`, columns),
+      ],
+      button: 'Override',
+    };
+  }
   const which = 'all' in a.target ? 'every step vfio-wizard applied' : `step ${a.target.stepId}`;
   if (a.force) {
     return {
@@ -42,7 +53,8 @@ export function confirmLines(state: WizardState, columns: number): Line[] {
   if (!c) return [];
   const d = describeAction(state, c.action, columns);
   const lines: Line[] = [plain(d.title, { bold: true, color: 'yellow' }), plain(''), ...d.lines, plain('')];
-  if (!state.canApply) {
+  // overriding a guard changes nothing on the system, so it needs no root
+  if (!state.canApply && c.action.kind !== 'override') {
     lines.push(...para(`This needs root, and the wizard never asks for a password. Nothing was changed. Re-run it as root: ${state.rerunHint}`, columns, { color: 'red' }));
     lines.push(plain(''));
     lines.push([{ text: '[ Back ]', inverse: true }]);

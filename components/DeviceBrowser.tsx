@@ -10,10 +10,12 @@ import {
   groupTitle,
   noGroupsNote,
   shortAddress,
+  slotOf,
   type DeviceRow,
   type GroupRow,
 } from '../src/iommu-view.js';
 import { capLines, truncate, viewport, width } from './text-layout.js';
+import { isSelectedCard } from '../src/wizard-isolate.js';
 import { Lines, plain, wrapped, type Line, type Segment } from './Lines.js';
 
 /** Below this width rows drop the class name and use short tags; the details pane has it all. */
@@ -61,10 +63,11 @@ export function rowName(d: DeviceRow['device']): string {
   return d.vendorName && d.deviceName ? `${shortVendor(d.vendorName)} ${d.deviceName}` : d.name;
 }
 
-export function deviceRow(row: DeviceRow, selected: boolean, columns: number): Line {
+export function deviceRow(row: DeviceRow, selected: boolean, columns: number, chosen = false): Line {
   const d = row.device;
   const wide = columns >= WIDE;
-  const marker = selected ? ' › ' : '   ';
+  // ✓ marks the cards chosen for passthrough, › the cursor
+  const marker = `${chosen ? '✓' : ' '}${selected ? '›' : ' '} `;
   const tags = flagTags(row.flags).map((t) => ({ text: `[${wide ? t : (TAG_STYLE[t]?.short ?? t)}]`, color: TAG_STYLE[t]?.color }));
   const driver = d.driver ?? '—';
   const right = [driver, ...tags.map((t) => t.text)].join(' ');
@@ -131,6 +134,9 @@ export function deviceBrowserLines(state: WizardState, columns: number, height: 
       ? `GPUs and accelerators: ${groupsText}${shown} of ${n(total, 'device')} (group mates dimmed)`
       : `Everything: ${groupsText}${n(total, 'device')}`;
   const head: Line[] = [plain(truncate(filterText, columns), { dim: true })];
+  if (state.selection.length > 0) {
+    head.push(plain(truncate(`Chosen: ${state.selection.map((a) => slotOf(shortAddress(a))).join(', ')} — Enter: bind them to vfio-pci`, columns), { color: 'green' }));
+  }
   const note = noGroupsNote(state.session.facts);
   if (note !== null) head.push(...wrapped(note, columns, { color: 'yellow' }));
   if (groups.length === 0) {
@@ -158,7 +164,7 @@ export function deviceBrowserLines(state: WizardState, columns: number, height: 
   const detailHeight = body - listHeight - 1;
   const { start, end } = viewport(entries.length, at, listHeight);
   const list = entries.slice(start, end).map((e, i) =>
-    e.kind === 'group' ? groupHeader(e.group, columns) : deviceRow(e.row, start + i === at, columns),
+    e.kind === 'group' ? groupHeader(e.group, columns) : deviceRow(e.row, start + i === at, columns, isSelectedCard(state.selection, e.row.device.address)),
   );
   const detailBlock = capLines(details, detailHeight, (n) => plain(`… ${n} more lines`, { dim: true }));
   return [...head, ...list, plain('─'.repeat(columns), { dim: true }), ...detailBlock];

@@ -7,7 +7,7 @@ import { undoableAfter } from '../src/wizard-step.js';
 import { plain, type Line } from './Lines.js';
 import { para } from './diff-lines.js';
 
-export function stepResultLines(flow: StepFlow, columns: number, o: { demo: boolean; escapeHatch: string | null }): Line[] {
+export function stepResultLines(flow: StepFlow, columns: number, o: { demo: boolean; escapeHatch: string | null; after?: string[] }): Line[] {
   const lines: Line[] = [];
   const r = flow.report?.result;
   if (flow.error !== null) {
@@ -27,6 +27,9 @@ export function stepResultLines(flow: StepFlow, columns: number, o: { demo: bool
     case 'rolled-back':
       lines.push(plain('✘ Failed and rolled back', { bold: true, color: 'red' }));
       break;
+    case 'preflight-failed':
+      lines.push(plain('✘ Not applied: the checks before it failed', { bold: true, color: 'red' }));
+      break;
     default:
       lines.push(plain(`✘ ${r.status}`, { bold: true, color: 'red' }));
   }
@@ -44,6 +47,7 @@ export function stepResultLines(flow: StepFlow, columns: number, o: { demo: bool
   if (r.status === 'applied') {
     if (r.needsReboot) lines.push(plain(''), ...para('Reboot for the change to take effect; vfio-wizard then opens at the check of this step.', columns, { bold: true }));
     if (o.escapeHatch) lines.push(plain(''), ...para(o.escapeHatch, columns));
+    if (o.after && o.after.length > 0 && r.pendingCommands.length === 0) lines.push(plain(''), ...o.after.flatMap((l) => para(l, columns)));
   }
   if (r.restoreScript && undoableAfter(flow)) {
     lines.push(plain(''), ...para(`Undo: u here, \`vfio-wizard rollback --step ${flow.stepId}\`, or without Node: sh ${r.restoreScript}`, columns, { dim: true }));

@@ -22,36 +22,32 @@ export function demoStatusLines(state: WizardState, columns: number): Line[] {
 }
 
 export function welcomeLines(state: WizardState, columns: number, height: number): Line[] {
-  const lines: Line[] = [
-    plain('Welcome to vfio-wizard', { bold: true }),
-    plain(''),
-    ...wrapped('This wizard takes a Linux host towards PCI passthrough with VFIO, one step at a time:', columns),
-    ...wrapped('1. Host readiness: CPU, firmware, IOMMU, kernel and virtualisation stack', columns, {}, '   '),
-    ...wrapped('2. Kernel command line: the parameters this host needs', columns, {}, '   '),
-    ...wrapped('3. Devices: IOMMU groups, and which GPU or accelerator can go to a VM', columns, {}, '   '),
-    plain(''),
-    ...wrapped('Nothing changes until you confirm it; all can be undone.', columns, { dim: true }),
-    plain(''),
-    ...wrapped(`${state.session.demo ? 'Sample host' : 'This host'}: ${hostSummary(state)}`, columns),
-  ];
+  const lines: Line[] = [plain('Welcome to vfio-wizard', { bold: true }), plain('')];
+  // what stops this host comes first: on a small terminal the step list gives way, not this
   if (state.blocking.length > 0) {
-    lines.push(plain(''));
-    lines.push(
-      ...wrapped(
-        `✘ This machine cannot do passthrough: ${state.blocking.map((c) => c.summary).join('; ')}.`,
-        columns,
-        { color: 'red' },
-        '  ',
-      ),
-    );
+    lines.push(...wrapped(`✘ This machine cannot do passthrough: ${state.blocking.map((c) => c.summary).join('; ')}.`, columns, { color: 'red' }, '  '));
     if (state.demoAvailable) {
       lines.push(...wrapped('Press d to walk the wizard on a sample workstation instead (nothing is run).', columns, {}, '  '));
     } else if (!state.session.demo) {
       lines.push(...wrapped('Run vfio-wizard --demo to walk the wizard on a sample workstation.', columns, {}, '  '));
     }
+    lines.push(plain(''));
   }
   lines.push(...demoStatusLines(state, columns));
-  lines.push(plain(''), plain('Press Enter to start.', { bold: true }));
+  lines.push(...wrapped(`${state.session.demo ? 'Sample host' : 'This host'}: ${hostSummary(state)}`, columns), plain(''));
+  const steps = [
+    ...wrapped('It takes a Linux host to PCI passthrough with VFIO, one step at a time:', columns),
+    ...wrapped('1. Host readiness: CPU, firmware, IOMMU, kernel, virtualisation stack', columns, {}, '   '),
+    ...wrapped('2. Kernel command line: the parameters this host needs', columns, {}, '   '),
+    ...wrapped('3. Devices by IOMMU group: a GPU, accelerator, NIC or USB controller', columns, {}, '   '),
+    ...wrapped('4. Bind to vfio-pci: host drivers kept off, checked in the initramfs', columns, {}, '   '),
+    ...wrapped('5. Virtual machine: libvirt, or exported for Vagrant or QEMU', columns, {}, '   '),
+    plain(''),
+  ];
+  const end = [...wrapped('Nothing changes until you confirm it; all can be undone.', columns, { dim: true }), plain(''), plain('Press Enter to start.', { bold: true })];
+  // a short terminal gets the steps in one line, so "Press Enter" stays on screen
+  const compact = [...wrapped('Steps: readiness → command line → devices → vfio-pci → VM.', columns), plain('')];
+  lines.push(...(lines.length + steps.length + end.length <= height ? steps : compact), ...end);
   return capLines(lines, height, (n) => plain(`… ${n} more lines (a taller terminal shows them)`, { dim: true }));
 }
 

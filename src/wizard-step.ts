@@ -10,6 +10,9 @@ import type { RollbackResult } from './apply/rollback.js';
 import type { Status, StepStatus } from './apply/status.js';
 import type { CancelStage } from './run/cancellation.js';
 import { shellJoin } from './plan/shell-quote.js';
+import type { ExportFormat } from './vm/export.js';
+import type { HostResources } from './vm/host-resources.js';
+import type { VmSpec } from './vm/vm-spec.js';
 import type { StepOptions, StepOutcome, StepVerification } from './steps/registry.js';
 
 export type StepPhase = 'decide' | 'review' | 'applying' | 'done' | 'failed';
@@ -63,7 +66,14 @@ export interface UndoState {
   scrollMax: number;
 }
 
-export type ConfirmAction = { kind: 'apply'; stepId: string } | { kind: 'undo'; target: UndoTarget; force: boolean };
+/**
+ * apply and undo change the system; override lets a guarded selection through (an explicit
+ * insistence, asked separately for each blocker; nothing changes until the step is applied).
+ */
+export type ConfirmAction =
+  | { kind: 'apply'; stepId: string }
+  | { kind: 'undo'; target: UndoTarget; force: boolean }
+  | { kind: 'override'; flag: string; message: string };
 
 export interface ConfirmState {
   action: ConfirmAction;
@@ -123,6 +133,10 @@ export interface StepServices<S> {
   /** after the reboot: scan again and check that the step took effect */
   verifyResume(session: S, stepId: string): Promise<ResumeCheck>;
   markVerification(session: S, runId: string, stepId: string, outcome: 'passed' | 'failed'): void;
+  /** the VM form's starting values for the chosen cards (memory and CPUs from the host); throws on a bad selection */
+  vmDefaults(session: S, selection: string[]): { base: VmSpec; resources: HostResources };
+  /** the VM as one of the export formats (OVMF files from the host) */
+  vmExport(session: S, spec: VmSpec, format: ExportFormat): string;
 }
 
 export function initStepFlow(stepId: string): StepFlow {

@@ -25,6 +25,13 @@ import {
   type VerifyState,
 } from './wizard-step.js';
 import { cmdlineRowCount, cmdlineView, initCmdlineChoices, nextLoader, type CmdlineChoiceState } from './wizard-cmdline.js';
+import { initIsolateChoices, isolateRowCount, isolateView, nextBindBy, toggleCard, type IsolateChoiceState } from './wizard-isolate.js';
+import { initVmScreen, nextExportFormat, type VmScreenState } from './wizard-vm.js';
+import { initialFormState, vmFormReducer, type VmFormEvent } from './vm/vm-form.js';
+import type { HostResources } from './vm/host-resources.js';
+import type { VmSpec } from './vm/vm-spec.js';
+import type { ExportFormat } from './vm/export.js';
+import { LIVE_BIND_STEP_ID } from './isolate/live-bind.js';
 
 /** What the wizard works on: one scan of a host (or of the demo workstation) and its checks. */
 export interface WizardSession {
@@ -42,28 +49,31 @@ export const DEMO_BANNER = 'DEMO — sample workstation, nothing is run';
 /**
  * The steps in order. `next` and `back` walk this list, so a new step only needs its screen
  * state and its key map; a step that changes the system also gets a StepFlow (CHANGE_STEPS).
- * Isolation and the VM come between devices and summary.
  */
-export const STEPS = ['welcome', 'readiness', 'cmdline', 'devices', 'summary'] as const;
+export const STEPS = ['welcome', 'readiness', 'cmdline', 'devices', 'isolate', 'vm', 'summary'] as const;
 export type StepScreen = (typeof STEPS)[number];
 /**
  * notReady is a side branch: the host cannot do passthrough, so the wizard explains and offers
- * the demo. verify is where the wizard opens after a reboot a step asked for.
+ * the demo. verify is where the wizard opens after a reboot a step asked for. tryNow is the live
+ * bind, reached from the isolation screen and leading back to it.
  */
-export type Screen = StepScreen | 'notReady' | 'verify';
+export type Screen = StepScreen | 'notReady' | 'verify' | 'tryNow';
 
 export const STEP_TITLES: Record<Screen, string> = {
   welcome: 'Welcome',
   readiness: 'Host readiness',
   cmdline: 'Kernel command line',
   devices: 'Devices and IOMMU groups',
+  isolate: 'Bind to vfio-pci',
+  vm: 'Virtual machine',
+  tryNow: 'Try it now (no reboot)',
   summary: 'Summary',
   notReady: 'This host cannot do passthrough',
   verify: 'After the reboot',
 };
 
 /** Screens that plan and apply a step, and the step id each one drives. */
-export const CHANGE_STEPS: Partial<Record<Screen, string>> = { cmdline: 'cmdline' };
+export const CHANGE_STEPS: Partial<Record<Screen, string>> = { cmdline: 'cmdline', isolate: 'isolate', tryNow: LIVE_BIND_STEP_ID, vm: 'vm' };
 /** The screen of a step id (for resume and undo). */
 export const screenOfStep = (stepId: string): Screen | null =>
   (Object.entries(CHANGE_STEPS).find(([, id]) => id === stepId)?.[0] as Screen | undefined) ?? null;
@@ -107,6 +117,12 @@ export interface WizardState {
   demo: DemoRequest;
   /** the kernel command line step's choices */
   cmdline: CmdlineChoiceState;
+  /** the cards chosen in the device browser (one address per card; the steps expand them) */
+  selection: string[];
+  /** the isolation step's choices (guards overridden, bind by) */
+  isolate: IsolateChoiceState;
+  /** the VM step's form and export view */
+  vm: VmScreenState;
   /** the change path of each step that changes the system, by step id */
   flows: Record<string, StepFlow>;
   /** an explicit confirm before apply or undo; drawn over the current screen */
@@ -121,6 +137,8 @@ export interface WizardState {
   rerunHint: string;
   /** work in progress that quitting would interrupt (set by later steps); null when idle */
   pending: string | null;
+  /** undos started in this session (each one's token) */
+  undoRuns: number;
   /** asking "quit anyway?"; holds the exit code the quit would use */
   confirmQuit: number | null;
   /** set once: the UI's exit owner unmounts and returns this code */
@@ -194,7 +212,19 @@ export type WizardEvent =
   | { type: 'verified'; check: ResumeCheck }
   | { type: 'verifyFailed'; message: string }
   | { type: 'verificationRecorded' }
-  | { type: 'recheck' };
+  | { type: 'recheck' }
+  // choosing devices, isolation and the VM
+  | { type: 'toggleCard' }
+  | { type: 'chooseCards' }
+  | { type: 'toggleOverride' }
+  | { type: 'cycleBindBy' }
+  | { type: 'vmDefaults'; base: VmSpec; resources: HostResources }
+  | { type: 'vmDefaultsFailed'; message: string }
+  | { type: 'vmForm'; event: VmFormEvent }
+  | { type: 'vmEditing'; on: boolean }
+  | { type: 'vmExport'; close?: boolean }
+  | { type: 'vmExportText'; format: ExportFormat; text: string }
+  | { type: 'vmExportScroll'; delta: number };
 
 /** How far PgUp/PgDn move a cursor. */
 export const PAGE = 8;
@@ -228,6 +258,9 @@ export function initWizard(session: WizardSession, opts: InitOptions = {}): Wiza
     demoAvailable: Boolean(opts.demoAvailable) && !session.demo,
     demo: { state: 'idle' },
     cmdline: initCmdlineChoices(),
+    selection: [],
+    isolate: initIsolateChoices(),
+    vm: initVmScreen(),
     flows: Object.fromEntries(Object.values(CHANGE_STEPS).map((id) => [id, initStepFlow(id)])),
     confirm: null,
     undo: null,
@@ -238,6 +271,7 @@ export function initWizard(session: WizardSession, opts: InitOptions = {}): Wiza
     canApply: session.demo || Boolean(opts.canApply),
     rerunHint: opts.rerunHint ?? 'sudo vfio-wizard',
     pending: null,
+    undoRuns: 0,
     confirmQuit: null,
     exit: null,
   };
@@ -267,6 +301,7 @@ export function nextScreen(state: WizardState): Screen | null {
     return i >= 0 ? (STEPS[i + 1] ?? null) : 'welcome';
   }
   if (state.screen === 'readiness' && state.blocking.length > 0) return 'notReady';
+  if (state.screen === 'tryNow') return 'isolate';
   const i = STEPS.indexOf(state.screen);
   return STEPS[i + 1] ?? null;
 }
@@ -275,6 +310,7 @@ export function nextScreen(state: WizardState): Screen | null {
 export function previousScreen(state: WizardState): Screen | null {
   if (busy(state) || state.screen === 'verify') return null;
   if (state.screen === 'notReady') return 'readiness';
+  if (state.screen === 'tryNow') return 'isolate';
   const i = STEPS.indexOf(state.screen as StepScreen);
   return i > 0 ? (STEPS[i - 1] ?? null) : null;
 }
@@ -308,18 +344,61 @@ function undoKey(state: WizardState, key: KeyPress): WizardEvent | null {
   return null;
 }
 
+/**
+ * Keys of a step's own decide screen, before the shared ones; undefined: not this step's key.
+ * The VM form, while typed in, takes every printable key (q and n are letters of a name there).
+ */
+function decideKey(state: WizardState, flow: StepFlow, key: KeyPress): WizardEvent | null | undefined {
+  const ch = key.input;
+  switch (flow.stepId) {
+    case 'cmdline':
+      if (ch === ' ') return { type: 'toggleParam' };
+      if (ch === 'c') return { type: 'toggleConsent' };
+      if (ch === 'l') return { type: 'cycleLoader' };
+      return undefined;
+    case 'isolate':
+      if (ch === ' ') return { type: 'toggleOverride' };
+      if (ch === 'm') return { type: 'cycleBindBy' };
+      if (ch === 't' && state.selection.length > 0) return { type: 'goto', screen: 'tryNow' };
+      return undefined;
+    case 'vm': {
+      const vm = state.vm;
+      if (vm.editing) {
+        if (key.escape) return { type: 'vmEditing', on: false };
+        if (key.return) return { type: 'vmForm', event: { type: 'submit' } };
+        if (key.upArrow) return { type: 'vmForm', event: { type: 'focus', delta: -1 } };
+        if (key.downArrow || key.tab) return { type: 'vmForm', event: { type: 'focus', delta: 1 } };
+        if (key.backspace || key.delete) return { type: 'vmForm', event: { type: 'backspace' } };
+        if (key.leftArrow || key.rightArrow) return { type: 'vmForm', event: { type: 'toggle' } };
+        if (ch && !key.ctrl) return { type: 'vmForm', event: { type: 'type', text: ch } };
+        return null;
+      }
+      if (vm.exportFormat !== null) {
+        if (key.escape) return { type: 'vmExport', close: true };
+        if (key.pageUp || key.upArrow) return { type: 'vmExportScroll', delta: key.pageUp ? -PAGE : -1 };
+        if (key.pageDown || key.downArrow || ch === ' ') return { type: 'vmExportScroll', delta: key.pageDown || ch === ' ' ? PAGE : 1 };
+      }
+      if (ch === 'x' && vm.form) return { type: 'vmExport' };
+      if (ch === 'e' && vm.form) return { type: 'vmEditing', on: true };
+      if (key.return && vm.form && flow.outcome?.kind !== 'plan') return { type: 'vmEditing', on: true };
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 function changeStepKey(state: WizardState, flow: StepFlow, key: KeyPress): WizardEvent | null {
   const ch = key.input;
   const up = key.upArrow || ch === 'k';
   const down = key.downArrow || ch === 'j';
   switch (flow.phase) {
     case 'decide': {
+      const own = decideKey(state, flow, key);
+      if (own !== undefined) return own;
       if (up) return { type: 'move', delta: -1 };
       if (down) return { type: 'move', delta: 1 };
-      if (ch === ' ') return { type: 'toggleParam' };
-      if (ch === 'c') return { type: 'toggleConsent' };
-      if (ch === 'l') return { type: 'cycleLoader' };
-      if (key.return && flow.outcome?.kind === 'plan') return { type: 'openReview' };
+      if (key.return && flow.outcome?.kind === 'plan') return (flow.outcome.blockers?.length ?? 0) > 0 ? null : { type: 'openReview' };
       if (ch === 'u' && hasApplied(state, flow.stepId)) return { type: 'requestConfirm', action: { kind: 'undo', target: { stepId: flow.stepId }, force: false } };
       if (key.return || key.tab || ch === 'n') return { type: 'next' };
       if (key.leftArrow || key.escape || key.backspace || ch === 'b') return { type: 'back' };
@@ -377,6 +456,8 @@ export function keyToEvent(state: WizardState, key: KeyPress): WizardEvent | nul
   }
   if (key.ctrl && ch === 'c') return { type: 'quit', code: INTERRUPT_CODE };
   if (key.ctrl) return null;
+  // typing in the VM form: every printable key is text (Esc leaves the form, Ctrl+C still quits)
+  if (flow?.stepId === 'vm' && flow.phase === 'decide' && state.vm.editing) return changeStepKey(state, flow, key);
   if (ch === 'q') return { type: 'quit', code: QUIT_CODE };
   if (ch === 'd' && state.demoAvailable && (state.screen === 'welcome' || state.screen === 'notReady')) {
     return { type: 'requestDemo' };
@@ -415,6 +496,8 @@ export function keyToEvent(state: WizardState, key: KeyPress): WizardEvent | nul
       if (key.home) return { type: 'moveTo', where: 'first' };
       if (key.end) return { type: 'moveTo', where: 'last' };
       if (ch === 'f') return { type: 'toggleFilter' };
+      if (ch === ' ') return { type: 'toggleCard' };
+      if (key.return) return { type: 'chooseCards' };
       if (key.leftArrow || back) return { type: 'back' };
       if (next) return { type: 'next' };
       return null;
@@ -510,6 +593,12 @@ function moveCursor(state: WizardState, to: (index: number, last: number) => num
     if (rows === 0) return state;
     return { ...state, cmdline: { ...state.cmdline, cursor: clamp(to(state.cmdline.cursor, rows - 1), 0, rows - 1) } };
   }
+  if (state.screen === 'isolate') {
+    const flow = state.flows.isolate;
+    const rows = isolateRowCount(flow?.outcome ? isolateView(flow.outcome) : null);
+    if (rows === 0) return state;
+    return { ...state, isolate: { ...state.isolate, cursor: clamp(to(state.isolate.cursor, rows - 1), 0, rows - 1) } };
+  }
   if (state.screen === 'summary') {
     const n = undoableSteps(state.summary.status).length;
     if (n === 0) return state;
@@ -518,7 +607,7 @@ function moveCursor(state: WizardState, to: (index: number, last: number) => num
   return move(state, to);
 }
 
-const pendingLabel = (a: ConfirmAction): string => (a.kind === 'apply' ? `Applying step ${a.stepId}` : 'Rolling back');
+const pendingLabel = (a: ConfirmAction): string => (a.kind === 'apply' ? `Applying step ${a.stepId}` : a.kind === 'undo' ? 'Rolling back' : 'Deciding');
 
 function accept(state: WizardState): WizardState {
   const c = state.confirm;
@@ -526,7 +615,8 @@ function accept(state: WizardState): WizardState {
   const a = c.action;
   if (a.kind === 'apply') {
     const flow = state.flows[a.stepId];
-    if (!flow || !state.canApply || flow.outcome?.kind !== 'plan') return { ...state, confirm: null };
+    // a guard the user has not overridden keeps the step from being applied at all
+    if (!flow || !state.canApply || flow.outcome?.kind !== 'plan' || (flow.outcome.blockers?.length ?? 0) > 0) return { ...state, confirm: null };
     return setFlow({ ...state, confirm: null, pending: pendingLabel(a) }, a.stepId, (f) => ({
       ...f,
       phase: 'applying',
@@ -540,11 +630,16 @@ function accept(state: WizardState): WizardState {
       runToken: f.runToken + 1,
     }));
   }
+  if (a.kind === 'override') {
+    const overrides = state.isolate.overrides.includes(a.flag) ? state.isolate.overrides : [...state.isolate.overrides, a.flag];
+    return replanSelectionSteps({ ...state, confirm: null, isolate: { ...state.isolate, overrides } });
+  }
   if (!state.canApply) return { ...state, confirm: null };
   return {
     ...state,
     confirm: null,
     pending: pendingLabel(a),
+    undoRuns: state.undoRuns + 1,
     undo: {
       target: a.target,
       force: a.force,
@@ -554,7 +649,9 @@ function accept(state: WizardState): WizardState {
       log: [],
       cancelStage: 'running',
       cancelRequests: 0,
-      token: (state.undo?.token ?? 0) + 1,
+      // never reused in a session: the runner hook starts one rollback per token (the undo state
+      // itself is dropped when its panel closes, so it cannot carry the count)
+      token: state.undoRuns + 1,
       scroll: 0,
       scrollMax: 0,
     },
@@ -614,9 +711,67 @@ function scrollOverflow(state: WizardState, max: number): WizardState {
 }
 
 function goTo(state: WizardState, screen: Screen): WizardState {
-  const next = { ...state, screen };
+  let next = { ...state, screen };
+  // the VM form starts from the host's defaults for the chosen devices (the UI's hook reads them)
+  if (screen === 'vm' && !next.vm.form && next.selection.length > 0) next = { ...next, vm: { ...next.vm, request: next.vm.request + 1, error: null } };
   // the summary reads the journal each time it is shown
   return screen === 'summary' ? { ...next, summary: { ...next.summary, request: next.summary.request + 1 } } : next;
+}
+
+
+/** A flow back to its decide phase, planned again from the current choices. */
+const freshFlow = (f: StepFlow): StepFlow => ({ ...initStepFlow(f.stepId), planRequest: f.planRequest + 1, runToken: f.runToken });
+
+/** The steps that work on the selection plan again (isolation, the live bind, the VM); the VM form starts over. */
+function replanSelectionSteps(state: WizardState): WizardState {
+  let next = state;
+  for (const id of ['isolate', LIVE_BIND_STEP_ID]) next = setFlow(next, id, freshFlow);
+  return next;
+}
+
+function setSelection(state: WizardState, selection: string[]): WizardState {
+  if (busy(state)) return state;
+  const next: WizardState = {
+    ...state,
+    selection,
+    // an override was given for the devices the user saw; a new selection asks again
+    isolate: { ...state.isolate, cursor: 0, overrides: [] },
+    vm: { ...initVmScreen(), request: state.vm.request },
+  };
+  return setFlow(replanSelectionSteps(next), 'vm', freshFlow);
+}
+
+/** Space on the isolation screen: a blocker row asks before overriding (and lifts an override at once); the last row cycles the binding. */
+function toggleOverride(state: WizardState): WizardState {
+  const flow = state.flows.isolate;
+  if (state.screen !== 'isolate' || flow?.phase !== 'decide' || !flow.outcome) return state;
+  const view = isolateView(flow.outcome);
+  const b = view.blockers[state.isolate.cursor];
+  if (!b) return state.isolate.cursor === view.blockers.length ? cycleBindBy(state) : state;
+  if (state.isolate.overrides.includes(b.override)) {
+    return replanSelectionSteps({ ...state, isolate: { ...state.isolate, overrides: state.isolate.overrides.filter((o) => o !== b.override) } });
+  }
+  return { ...state, confirm: { action: { kind: 'override', flag: b.override, message: b.message }, focus: 'cancel' } };
+}
+
+function cycleBindBy(state: WizardState): WizardState {
+  if (state.screen !== 'isolate' || state.flows.isolate?.phase !== 'decide') return state;
+  return setFlow({ ...state, isolate: { ...state.isolate, bindBy: nextBindBy(state.isolate.bindBy) } }, 'isolate', replan);
+}
+
+/** The VM form changed: a form that became valid is planned; one taken back to editing drops its plan. */
+function changeVmForm(state: WizardState, e: VmFormEvent): WizardState {
+  const form = state.vm.form;
+  if (!form || state.flows.vm?.phase !== 'decide') return state;
+  const next = vmFormReducer(form, e);
+  if (next === form) return state;
+  const vm = { ...state.vm, form: next, editing: next.phase === 'edit' ? state.vm.editing : false };
+  return form.phase !== next.phase ? setFlow({ ...state, vm }, 'vm', freshFlow) : { ...state, vm };
+}
+
+function vmExport(state: WizardState, close: boolean): WizardState {
+  if (state.screen !== 'vm' || !state.vm.form || state.vm.editing) return state;
+  return { ...state, vm: { ...state.vm, exportFormat: close ? null : nextExportFormat(state.vm.exportFormat), exportText: null, exportScroll: 0 } };
 }
 
 export function wizardReducer(state: WizardState, event: WizardEvent): WizardState {
@@ -702,6 +857,8 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
     case 'openReview': {
       const flow = currentFlow(state);
       if (!flow || flow.phase !== 'decide' || flow.outcome?.kind !== 'plan') return state;
+      // with a guard not overridden there is nothing to review yet: the decide screen says which
+      if ((flow.outcome.blockers?.length ?? 0) > 0) return state;
       return setFlow(state, flow.stepId, (f) => ({ ...f, phase: 'review', scroll: 0, scrollMax: 0 }));
     }
     case 'closeReview': {
@@ -764,6 +921,37 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
       return state.verify ? { ...state, verify: { ...state.verify, phase: 'done', error: event.message } } : state;
     case 'verificationRecorded':
       return state.verify ? { ...state, verify: { ...state.verify, recorded: true } } : state;
+    case 'toggleCard': {
+      if (state.screen !== 'devices' || state.devices.cursor === null) return state;
+      return setSelection(state, toggleCard(state.selection, state.devices.cursor));
+    }
+    case 'chooseCards': {
+      if (state.screen !== 'devices' || busy(state)) return state;
+      const chosen = state.selection.length === 0 && state.devices.cursor !== null ? setSelection(state, [state.devices.cursor]) : state;
+      return goTo(chosen, 'isolate');
+    }
+    case 'toggleOverride':
+      return toggleOverride(state);
+    case 'cycleBindBy':
+      return cycleBindBy(state);
+    case 'vmDefaults':
+      return state.vm.form ? state : { ...state, vm: { ...state.vm, form: initialFormState(event.base, event.resources), error: null } };
+    case 'vmDefaultsFailed':
+      return { ...state, vm: { ...state.vm, error: event.message } };
+    case 'vmForm':
+      return changeVmForm(state, event.event);
+    case 'vmEditing': {
+      const form = state.vm.form;
+      if (!form || state.screen !== 'vm' || state.flows.vm?.phase !== 'decide') return state;
+      const editing = { ...state, vm: { ...state.vm, editing: event.on, exportFormat: null, exportText: null } };
+      return event.on && form.phase === 'done' ? changeVmForm(editing, { type: 'edit' }) : editing;
+    }
+    case 'vmExport':
+      return vmExport(state, event.close === true);
+    case 'vmExportText':
+      return state.vm.exportFormat === event.format ? { ...state, vm: { ...state.vm, exportText: event.text } } : state;
+    case 'vmExportScroll':
+      return { ...state, vm: { ...state.vm, exportScroll: Math.max(0, state.vm.exportScroll + event.delta) } };
     case 'recheck':
       return state.verify ? { ...state, verify: { ...state.verify, phase: 'checking', check: null, error: null, recorded: false, request: state.verify.request + 1 } } : state;
   }

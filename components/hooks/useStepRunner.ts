@@ -7,21 +7,30 @@ import { createCancellation, type Cancellation } from '../../src/run/cancellatio
 import { UserError } from '../../src/exit-codes.js';
 import { CHANGE_STEPS, type WizardEvent, type WizardSession, type WizardState } from '../../src/wizard.js';
 import { cmdlineOptions, cmdlineView } from '../../src/wizard-cmdline.js';
+import { isolateOptions } from '../../src/wizard-isolate.js';
+import { vmOptions } from '../../src/wizard-vm.js';
+import { LIVE_BIND_STEP_ID } from '../../src/isolate/live-bind.js';
 import { engineEventLine, resumeTarget } from '../../src/wizard-step.js';
 import type { EngineEvent } from '../../src/apply/engine-types.js';
 import type { StepOptions } from '../../src/steps/registry.js';
 import type { Status } from '../../src/apply/status.js';
 import { useServices } from '../services.js';
 
-const NO_OPTIONS: StepOptions = { params: [], noParams: [], replaceConflicts: false };
-
-/** The options a step is planned with, from the state of its screen. */
-export function stepOptions(state: WizardState, stepId: string): StepOptions {
-  if (stepId === 'cmdline') {
-    const outcome = state.flows.cmdline?.outcome;
-    return cmdlineOptions(state.cmdline, outcome ? cmdlineView(outcome).params : []);
+/** The options a step is planned with, from the state of its screen; null while there is nothing to plan (no card chosen, no valid VM). */
+export function stepOptions(state: WizardState, stepId: string): StepOptions | null {
+  switch (stepId) {
+    case 'cmdline': {
+      const outcome = state.flows.cmdline?.outcome;
+      return cmdlineOptions(state.cmdline, outcome ? cmdlineView(outcome).params : []);
+    }
+    case 'isolate':
+    case LIVE_BIND_STEP_ID:
+      return isolateOptions(state.selection, state.isolate);
+    case 'vm':
+      return vmOptions(state.vm);
+    default:
+      return { params: [], noParams: [], replaceConflicts: false };
   }
-  return NO_OPTIONS;
 }
 
 /** An error as one message that keeps its remedy. */
@@ -82,9 +91,11 @@ export function useStepRunner(state: WizardState, dispatch: Dispatch<WizardEvent
     if (!steps || !screenStep || planRequest === 0) return;
     const last = planned.current.get(screenStep);
     if (last && last.session === session && last.request === planRequest) return;
+    const opts = stepOptions(state, screenStep);
+    if (opts === null) return;
     planned.current.set(screenStep, { session, request: planRequest });
     try {
-      const outcome = steps.planStep(session, screenStep, stepOptions(state, screenStep));
+      const outcome = steps.planStep(session, screenStep, opts);
       send({ type: 'planned', stepId: screenStep, outcome });
     } catch (err) {
       send({ type: 'planFailed', stepId: screenStep, message: errorMessage(err) });
@@ -163,6 +174,28 @@ export function useStepRunner(state: WizardState, dispatch: Dispatch<WizardEvent
       send({ type: 'statusFailed', message: errorMessage(err) });
     }
   }, [steps, session, statusRequest]);
+
+  // The VM form's defaults for the chosen cards, and the export text the VM screen shows.
+  const vmRequest = state.screen === 'vm' && !state.vm.form ? state.vm.request : 0;
+  useEffect(() => {
+    if (!steps || vmRequest === 0 || state.selection.length === 0) return;
+    try {
+      const { base, resources } = steps.vmDefaults(session, state.selection);
+      send({ type: 'vmDefaults', base, resources });
+    } catch (err) {
+      send({ type: 'vmDefaultsFailed', message: errorMessage(err) });
+    }
+  }, [steps, session, vmRequest]);
+  const exportFormat = state.vm.exportText === null ? state.vm.exportFormat : null;
+  const exportSpec = state.vm.form?.spec ?? state.vm.form?.base ?? null;
+  useEffect(() => {
+    if (!steps || exportFormat === null || !exportSpec) return;
+    try {
+      send({ type: 'vmExportText', format: exportFormat, text: steps.vmExport(session, exportSpec, exportFormat) });
+    } catch (err) {
+      send({ type: 'vmExportText', format: exportFormat, text: `The export failed: ${errorMessage(err)}` });
+    }
+  }, [steps, session, exportFormat, exportSpec]);
 
   // After a reboot: check the step, then record the outcome in its journal.
   const v = state.verify;

@@ -18,6 +18,11 @@ import { afterRebootCheck } from '../steps/after-reboot-checks.js';
 import { findStep } from '../steps/registry.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
 import { VERSION } from '../version.js';
+import { expandSelection } from '../isolate/selection.js';
+import { exportVm } from '../vm/export.js';
+import { readHostResources } from '../vm/host-resources.js';
+import { ovmfForSpec } from '../vm/ovmf.js';
+import { defaultVmSpec } from '../vm/vm-spec.js';
 import type { WizardSession } from '../wizard.js';
 import type { StepApplyReport, StepServices } from '../wizard-step.js';
 
@@ -34,6 +39,8 @@ export interface WizardServiceConfig {
   runner?: (root: SystemRoot) => Runner;
   /** where command events go; default: a new hub */
   hub?: EventHub<CommandEvent>;
+  /** the libvirt URI the VM form starts with (default qemu:///system; tests use libvirt's test driver) */
+  vmConnect?: string;
 }
 
 export interface WizardChangeServices extends StepServices<WizardSession> {
@@ -112,5 +119,15 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
     },
 
     markVerification: (session, runId, stepId, outcome) => markVerification(rootOf(session), runId, stepId, outcome),
+
+    vmDefaults(session, selection) {
+      const sel = expandSelection(session.facts, selection);
+      if (!sel.ok) throw new UserError(sel.error.message, ExitCode.badInput, sel.error.remedy);
+      const resources = readHostResources(rootOf(session), session.facts);
+      const base = defaultVmSpec(session.facts, resources, sel.devices, 'vfio-vm');
+      return { base: cfg.vmConnect ? { ...base, connect: cfg.vmConnect } : base, resources };
+    },
+
+    vmExport: (session, spec, format) => exportVm(spec, format, { ovmf: ovmfForSpec(rootOf(session), spec) }),
   };
 }

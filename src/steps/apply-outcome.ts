@@ -37,7 +37,8 @@ const notApplied = (message: string): ApplyResult => ({
 export async function applyOutcome(outcome: StepOutcome, opts: ApplyOutcomeOptions): Promise<OutcomeReport> {
   if (outcome.kind !== 'plan' || !outcome.plan) throw new Error(`${outcome.title}: there is no plan to apply`);
   let preflight: StepVerification | null = null;
-  if (outcome.preflight && !opts.dryRun && !opts.preflightDone) {
+  // the preflight runs commands: with commands only listed (--commands skip, the demo) it cannot
+  if (outcome.preflight && !opts.dryRun && !opts.preflightDone && (opts.commands ?? 'chroot') !== 'skip') {
     preflight = await outcome.preflight(opts.root, opts.runner);
     opts.onCheck?.('preflight', preflight);
     if (!preflight.ok) return { result: notApplied(`${outcome.title}: the preflight failed (${preflight.summary}). Nothing was changed.`), verification: null, preflight };

@@ -3,6 +3,7 @@
 // <os firmware='efi'>, so the wizard passes no paths. The explicit code/vars pairs are for the
 // QEMU command line and Vagrant, and for users who ask for a specific file. Reads under --root.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type { VmSpec } from './vm-spec.js';
 import type { SystemRoot } from '../host/root.js';
 
 export interface OvmfPair {
@@ -148,4 +149,10 @@ export function findOvmf(root: SystemRoot): OvmfFindings {
 export function pickOvmf(f: OvmfFindings, secureBoot: boolean): OvmfPair | null {
   const fit = f.pairs.filter((p) => p.secureBoot === secureBoot && (!secureBoot || p.enrolledKeys || p.vars !== null));
   return fit.find((p) => p.vars !== null) ?? fit[0] ?? null;
+}
+
+/** The OVMF pair an export names: the one the user gave (--loader), else the best found under the root. */
+export function ovmfForSpec(root: SystemRoot, spec: Pick<VmSpec, 'firmware'>): OvmfPair | null {
+  const l = spec.firmware.loader;
+  return l ? { ...l, secureBoot: spec.firmware.secureBoot, enrolledKeys: false, descriptor: null } : pickOvmf(findOvmf(root), spec.firmware.secureBoot);
 }

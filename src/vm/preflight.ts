@@ -31,7 +31,7 @@ export function groupFindings(facts: Pick<HostFacts, 'devices'>, devices: readon
       id: 'no-iommu-group',
       status: 'fail',
       message: `${noGroup.map((d) => d.address).join(', ')} ${noGroup.length === 1 ? 'has' : 'have'} no IOMMU group: the IOMMU is off`,
-      remedy: 'Apply the kernel command line step (intel_iommu=on / amd_iommu=on), reboot, then come back.',
+      remedy: 'Apply the kernel command line step (on Intel it adds intel_iommu=on; AMD needs no parameter), check that the IOMMU is on in the firmware, reboot, then come back.',
     });
   }
   const groups = [...new Set(chosen.map((d) => d.iommuGroup).filter((g): g is number => g !== null))].sort((a, b) => a - b);

@@ -21,7 +21,7 @@ import { applyOutcome } from '../steps/apply-outcome.js';
 import { planVm, vmLibvirtFindings } from '../steps/vm-step.js';
 import { VERSION } from '../version.js';
 import { readHostResources, type HostResources } from './host-resources.js';
-import { findOvmf, pickOvmf } from './ovmf.js';
+import { ovmfForSpec } from './ovmf.js';
 import { blocking, type Finding } from './preflight.js';
 import { virtInstallArgv } from './virt-install-args.js';
 import { connectHints, vmCreatePlan } from './vm-plan.js';
@@ -115,8 +115,7 @@ export async function runVmExport(ctx: CommandContext, flags: VmFlags): Promise<
   if (!EXPORT_FORMATS.includes(format)) throw usage(`--format ${flags.format}: unknown`, `--format takes one of: ${EXPORT_FORMATS.join(', ')}.`);
   const { root, facts, res } = load(ctx);
   const spec = specFromFlags(flags, facts, res);
-  const ovmf = spec.firmware.loader ? { ...spec.firmware.loader, secureBoot: spec.firmware.secureBoot, enrolledKeys: false, descriptor: null } : pickOvmf(findOvmf(root), spec.firmware.secureBoot);
-  const text = exportVm(spec, format, { ovmf, box: flags.box });
+  const text = exportVm(spec, format, { ovmf: ovmfForSpec(root, spec), box: flags.box });
   if (flags.output) {
     try {
       writeFileSync(flags.output, text, { mode: 0o644 });
@@ -223,10 +222,15 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
   if (!json) {
     out(
       `\n${spec.name} is defined and started. Connect with:\n${connectHints(spec).map((h) => `  ${h}`).join('\n')}\n` +
-        `To remove it: vfio-wizard rollback --step vm   (it runs: ${plan.changes.flatMap((c) => (c.kind === 'command' && c.undo ? [shellJoin(c.undo.argv)] : [])).reverse().join('; ')})\n`,
+        `To remove it: vfio-wizard rollback --step vm   (${undoText(plan)})\n`,
     );
   }
 }
+
+const undoText = (plan: ReturnType<typeof vmCreatePlan>): string => {
+  const undo = plan.changes.flatMap((c) => (c.kind === 'command' && c.undo ? [shellJoin(c.undo.argv)] : [])).reverse();
+  return undo.length > 0 ? `it runs: ${undo.join('; ')}` : 'nothing to run: this libvirt keeps no domain';
+};
 
 const existsFile = (p: string): boolean => {
   try {
@@ -235,3 +239,4 @@ const existsFile = (p: string): boolean => {
     return false;
   }
 };
+

@@ -1,7 +1,7 @@
 // The VM form as a pure reducer: fields as the user typed them, which one has the focus, the
-// validation message of each, and the phase (editing → checking the ISO → confirm). The ISO's
-// existence is a fact of the host: the component asks a service and feeds the answer back as an
-// event, so this file stays pure and the component touches no file system.
+// validation message of each, and the phase (editing → done, with the built spec). Whether the
+// ISO or the disk image exists is a fact of the host: the VM step's plan checks it (vmFactFindings)
+// and the wizard shows it with the other findings, so this file stays pure.
 import type { HostResources } from './host-resources.js';
 import { memoryProblem, nameProblem, parseMemoryMiB, specProblems, vcpusProblem, type VmDisplay, type VmSpec } from './vm-spec.js';
 
@@ -27,9 +27,9 @@ export interface VmFormState {
   values: { name: string; memory: string; vcpus: string; disk: string; iso: string; display: VmDisplay; kvmHidden: boolean; secureBoot: boolean };
   focus: number;
   errors: Partial<Record<FormField, string>>;
-  /** done: the user confirmed (spec is final); canceled: the user left the form */
-  phase: 'edit' | 'checking' | 'confirm' | 'done' | 'canceled';
-  /** the built spec, in phase checking/confirm */
+  /** done: the values make a valid VM (spec); edit: the user is changing them */
+  phase: 'edit' | 'done';
+  /** the built spec, in phase done */
   spec: VmSpec | null;
 }
 
@@ -40,10 +40,8 @@ export type VmFormEvent =
   /** space on a choice field: cycle the display, flip a toggle */
   | { type: 'toggle' }
   | { type: 'submit' }
-  /** the service's answer to "does the ISO exist on the host?" */
-  | { type: 'iso-checked'; path: string; exists: boolean }
-  /** Esc: from the confirm step back to the form; from the form, leave it */
-  | { type: 'back' };
+  /** change the values of a done form again */
+  | { type: 'edit' };
 
 const DISPLAYS: VmDisplay[] = ['none', 'vnc', 'spice'];
 
@@ -113,19 +111,25 @@ const focusedFieldFor = (problem: string): FormField => {
 };
 
 export function vmFormReducer(s: VmFormState, e: VmFormEvent): VmFormState {
-  if (s.phase === 'done' || s.phase === 'canceled') return s;
-  if (s.phase === 'checking' && e.type !== 'iso-checked') return s;
-  if (s.phase === 'confirm') return e.type === 'back' ? { ...s, phase: 'edit', spec: null } : e.type === 'submit' ? { ...s, phase: 'done' } : s;
+  if (e.type === 'edit') return s.phase === 'done' ? { ...s, phase: 'edit', spec: null } : s;
+  if (s.phase === 'done') return s;
   const field = focusedField(s);
   switch (e.type) {
     case 'focus':
       return { ...s, focus: (s.focus + e.delta + FORM_FIELDS.length) % FORM_FIELDS.length };
     case 'type': {
       if (!TEXT_FIELDS.has(field)) return e.text === ' ' ? vmFormReducer(s, { type: 'toggle' }) : s;
-      const clean = e.text.replace(/[\r\n\t]/g, '');
-      if (clean === '') return s;
+      // A terminal can deliver several keys as one chunk (fast typing, a paste): a DEL or BS in it
+      // erases, other control characters are dropped, the rest is text.
+      let value = [...s.values[field as 'name']];
+      for (const c of e.text) {
+        if (c === '\u007f' || c === '\b') value = value.slice(0, -1);
+        else if (c >= ' ' && c !== '\u007f') value.push(c);
+      }
+      const next = value.join('');
+      if (next === s.values[field as 'name']) return s;
       const { [field]: _, ...errors } = s.errors;
-      return { ...s, values: { ...s.values, [field]: `${s.values[field as 'name']}${clean}` }, errors };
+      return { ...s, values: { ...s.values, [field]: next }, errors };
     }
     case 'backspace': {
       if (!TEXT_FIELDS.has(field)) return s;
@@ -142,14 +146,7 @@ export function vmFormReducer(s: VmFormState, e: VmFormEvent): VmFormState {
         const first = FORM_FIELDS.findIndex((f) => errors[f] !== undefined);
         return { ...s, errors, focus: first >= 0 ? first : s.focus };
       }
-      return { ...s, errors: {}, spec, phase: spec.install.kind === 'iso' ? 'checking' : 'confirm' };
+      return { ...s, errors: {}, spec, phase: 'done' };
     }
-    case 'iso-checked': {
-      if (s.phase !== 'checking' || s.spec?.install.kind !== 'iso' || s.spec.install.path !== e.path) return s;
-      if (e.exists) return { ...s, phase: 'confirm' };
-      return { ...s, phase: 'edit', spec: null, focus: FORM_FIELDS.indexOf('iso'), errors: { iso: `No such file on this host: ${e.path}` } };
-    }
-    case 'back':
-      return { ...s, phase: 'canceled' };
   }
 }

@@ -10,6 +10,7 @@ export function vmCreatePlan(spec: VmSpec): Plan {
   const undefine = [...virsh, 'undefine', spec.name, '--nvram'];
   // bus=virtio puts the created disk at vda; --storage vda deletes that volume and nothing else.
   if (spec.disk.kind === 'new') undefine.push('--storage', 'vda');
+  const test = spec.connect.startsWith('test:');
   const changes: Plan['changes'] = [
     {
       kind: 'command',
@@ -17,12 +18,12 @@ export function vmCreatePlan(spec: VmSpec): Plan {
       why: `define and start ${spec.name} with ${spec.devices.length} passed-through function${spec.devices.length === 1 ? '' : 's'}${spec.disk.kind === 'new' ? ` and a new ${spec.disk.sizeGiB} GiB disk in pool ${spec.disk.pool}` : ''}`,
       phase: 'other',
       runsOn: 'host',
-      undo: { argv: undefine, why: `remove ${spec.name}, its UEFI variables${spec.disk.kind === 'new' ? ' and the disk created for it' : ''}` },
+      // libvirt's test driver keeps nothing once virt-install has exited: there is nothing to remove
+      undo: test ? null : { argv: undefine, why: `remove ${spec.name}, its UEFI variables${spec.disk.kind === 'new' ? ' and the disk created for it' : ''}` },
     },
   ];
-  // libvirt's test driver forgets every domain when its process ends, so `virsh domstate` after
-  // virt-install could only fail there: the confirmation is left out for test:/// URIs alone.
-  if (!spec.connect.startsWith('test:')) {
+  // …and `virsh domstate` after virt-install could only fail there: left out for test:/// URIs alone
+  if (!test) {
     changes.push({
       kind: 'command',
       argv: [...virsh, 'domstate', spec.name],

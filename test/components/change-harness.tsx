@@ -47,7 +47,7 @@ export function startScenario(
 ): ChangeScenario {
   const dir = typeof spec === 'string' ? spec : fixtureRoot(spec);
   const session = scan(dir, o.demo ?? false);
-  const services = createWizardServices({ rootDir: dir, commands: o.commands ?? 'skip', rerunHint: o.rerunHint ?? 'sudo vfio-wizard', uid: o.uid ?? 0, ...(o.runner ? { runner: o.runner } : {}) });
+  const services = createWizardServices({ rootDir: dir, commands: o.commands ?? 'skip', rerunHint: o.rerunHint ?? 'sudo vfio-wizard', uid: o.uid ?? 0, ...(o.runner ? { runner: o.runner } : {}), ...(o.vmConnect ? { vmConnect: o.vmConnect } : {}) });
   const exits: number[] = [];
   const screen = renderSized(
     <ServicesProvider services={{ steps: services, commandFeed: services.commandFeed }}>

@@ -34,6 +34,16 @@ async function toCmdline(s: ChangeScenario): Promise<string> {
   return waitForText(s.screen, 'Enter shows exactly what changes');
 }
 
+/** from the command line screen past devices, isolation and the VM to the summary */
+async function cmdlineToSummary(s: ChangeScenario): Promise<string> {
+  for (const screen of ['Devices and IOMMU groups', 'Bind to vfio-pci', 'Virtual machine']) {
+    await press(s.screen, 'n');
+    await waitForText(s.screen, screen);
+  }
+  await press(s.screen, 'n');
+  return waitForText(s.screen, 'Summary');
+}
+
 /** …then the review and the confirm, and press y */
 async function applyFromDecide(s: ChangeScenario): Promise<string> {
   await press(s.screen, KEY.enter);
@@ -48,7 +58,7 @@ describe('the kernel command line step', () => {
   it('shows each parameter with its reason, toggles offered ones, and re-plans', async () => {
     const s = startScenario(SAMPLE_WORKSTATION);
     let f = await toCmdline(s);
-    expect(f).toContain('3/5 Kernel command line');
+    expect(f).toContain('3/7 Kernel command line');
     expect(f).toContain('Boot loader: grub (detected)');
     expect(f).toContain('/etc/default/grub exists'); // the evidence of the detection
     expect(f).toMatch(/› \[x\] intel_iommu=on/);
@@ -165,8 +175,7 @@ describe('apply', () => {
     expect(existsSync(path.join(s.dir, DROPIN))).toBe(false);
     // the pane keeps its history mounted: moving on after commands ran still draws (regression:
     // unmounting Ink's <Static> ran the next frame out of memory)
-    await press(s.screen, 'n');
-    await press(s.screen, 'n');
+    await cmdlineToSummary(s);
     await waitForText(s.screen, 'Nothing applied by vfio-wizard is in effect');
   });
 
@@ -221,10 +230,9 @@ describe('undo', () => {
     const s = startScenario(SAMPLE_WORKSTATION, { rows: 40 });
     await toCmdline(s);
     await applyFromDecide(s);
-    await press(s.screen, 'n');
-    let f = await press(s.screen, 'n');
-    f = await waitForText(s.screen, 'Applied by vfio-wizard (newest first):');
-    expect(f).toContain('5/5 Summary');
+    await cmdlineToSummary(s);
+    let f = await waitForText(s.screen, 'Applied by vfio-wizard (newest first):');
+    expect(f).toContain('7/7 Summary');
     expect(f).toMatch(/› Kernel command line {2}cmdline · run \S+ · reboot pending/);
     expect(f).toContain(DROPIN);
     f = await press(s.screen, 'a');
@@ -242,8 +250,7 @@ describe('undo', () => {
     await applyFromDecide(s);
     const file = path.join(s.dir, DROPIN);
     writeFileSync(file, `${readFileSync(file, 'utf8')}# edited by hand\n`);
-    await press(s.screen, 'n');
-    await press(s.screen, 'n');
+    await cmdlineToSummary(s);
     await waitForText(s.screen, 'Applied by vfio-wizard');
     await press(s.screen, 'a');
     await press(s.screen, 'y');
@@ -330,7 +337,7 @@ describe('resume after the reboot', () => {
       assertFits(f, 80, 24);
       expect(readStatus(root).runs[0]?.steps[0]?.verification).toBe('passed');
       f = await press(screen, KEY.enter);
-      expect(f).toContain('4/5 Devices and IOMMU groups'); // on with the step after the verified one
+      expect(f).toContain('4/7 Devices and IOMMU groups'); // on with the step after the verified one
     } finally {
       screen.unmount();
     }
@@ -367,7 +374,10 @@ describe('layout of the change screens', () => {
       assertFits(await press(s.screen, KEY.enter), columns, rows);
       await press(s.screen, 'y');
       assertFits(await waitForText(s.screen, '✔ Applied'), columns, rows);
-      await press(s.screen, 'n');
+      for (const screen of ['Devices and IOMMU groups', 'Bind to vfio-pci', 'Virtual machine']) {
+        await press(s.screen, 'n');
+        assertFits(await waitForText(s.screen, screen), columns, rows);
+      }
       await press(s.screen, 'n');
       assertFits(await waitForText(s.screen, 'Applied by vfio-wizard'), columns, rows);
       assertFits(await press(s.screen, 'a'), columns, rows);

@@ -45,16 +45,16 @@ describe.each([
     const { t, tmp } = demo(columns, rows);
     assertInPlace(await t.waitFor('Press Enter to start'), rows);
     t.keys('Enter');
-    assertInPlace(await t.waitFor('2/5 Host readiness'), rows);
+    assertInPlace(await t.waitFor('2/7 Host readiness'), rows);
     t.keys('Down', 'Down', 'Enter');
     let screen = await t.waitFor('Fix: Add intel_iommu=on');
     assertInPlace(screen, rows);
     expect(screen).toMatch(/› ✘ IOMMU enabled by kernel/);
     t.keys('n');
-    screen = await t.waitFor('3/5 Kernel command line');
+    screen = await t.waitFor('3/7 Kernel command line');
     assertInPlace(screen, rows);
     t.keys('n');
-    screen = await t.waitFor('4/5 Devices and IOMMU groups');
+    screen = await t.waitFor('4/7 Devices and IOMMU groups');
     assertInPlace(screen, rows);
     expect(screen).toMatch(/01:00\.0 \[10de:1f02\]/);
     expect(screen).not.toMatch(/04:00\.0 \[8086:125c\]/); // the NIC is no GPU
@@ -83,9 +83,9 @@ describe('resizing', () => {
     const { t } = demo(80, 24);
     await t.waitFor('Press Enter to start');
     t.keys('Enter');
-    await t.waitFor('2/5 Host readiness');
+    await t.waitFor('2/7 Host readiness');
     t.keys('n');
-    await t.waitFor('3/5 Kernel command line');
+    await t.waitFor('3/7 Kernel command line');
     t.keys('n');
     await t.waitFor('VGA: NVIDIA TU106');
     t.resize(60, 20);

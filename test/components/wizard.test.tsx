@@ -34,7 +34,7 @@ describe('the wizard in a terminal', () => {
     expect(screen.lastFrame()).toContain('⏎ start');
 
     let f = await press(screen, KEY.enter);
-    expect(f).toContain('2/5 Host readiness');
+    expect(f).toContain('2/7 Host readiness');
     expect(f).toContain(`› ✔ ${ready.checks[0]?.title}`);
     expect(f).not.toContain('Evidence:');
 
@@ -49,9 +49,9 @@ describe('the wizard in a terminal', () => {
     expect(f).not.toContain('Evidence:');
 
     f = await press(screen, 'n');
-    expect(f).toContain('3/5 Kernel command line'); // issue 5's step sits between readiness and devices
+    expect(f).toContain('3/7 Kernel command line'); // issue 5's step sits between readiness and devices
     f = await press(screen, 'n');
-    expect(f).toContain('4/5 Devices and IOMMU groups');
+    expect(f).toContain('4/7 Devices and IOMMU groups');
     expect(f).toContain('GPUs and accelerators: 2 groups, 4 of 7 devices (group mates dimmed)');
     expect(f).toContain('IOMMU group 1 (3 devices)');
     expect(f).toContain('[boot GPU]');
@@ -75,7 +75,7 @@ describe('the wizard in a terminal', () => {
 
     await press(screen, 'b');
     f = await press(screen, 'b');
-    expect(f).toContain('2/5 Host readiness');
+    expect(f).toContain('2/7 Host readiness');
   });
 
   it('applies Down Down Enter written back-to-back to the latest state', async () => {

@@ -129,6 +129,10 @@ describe('the change path', () => {
     expect(s.flows.cmdline?.phase).toBe('decide');
     expect(s.flows.cmdline?.outcome).toBeNull();
     expect(s.summary.request).toBe(request + 1);
+    // a second undo in the same session gets a token of its own (the runner starts one rollback
+    // per token; reusing 1 left "Undoing…" on screen for ever)
+    s = run(s, { type: 'planned', stepId: 'cmdline', outcome: outcome() }, ENTER, ENTER, k('y'), { type: 'applied', stepId: 'cmdline', report: report('applied') }, k('u'), k('y'));
+    expect(s.undo).toMatchObject({ phase: 'running', token: 2 });
   });
 
   it('blocked undo offers force only behind a second confirm', () => {

@@ -37,9 +37,9 @@ const CTRL_C = k('c', { ctrl: true });
 const run = (s: WizardState, ...events: WizardEvent[]): WizardState => events.reduce(wizardReducer, s);
 
 describe('wizard steps', () => {
-  // The kernel command line step (issue 5) sits between readiness and devices, and the summary
-  // closes the list: these walks gained those two screens.
-  it('walks welcome → readiness → cmdline → devices → summary and back', () => {
+  // The kernel command line step sits between readiness and devices; isolation and the VM follow
+  // the devices, and the summary closes the list.
+  it('walks welcome → readiness → cmdline → devices → isolate → vm → summary and back', () => {
     let s = initWizard(session());
     expect(s.screen).toBe('welcome');
     s = run(s, ENTER);
@@ -49,12 +49,16 @@ describe('wizard steps', () => {
     s = run(s, k('n'));
     expect(s.screen).toBe('devices');
     s = run(s, k('n'));
+    expect(s.screen).toBe('isolate');
+    s = run(s, k('n'));
+    expect(s.screen).toBe('vm');
+    s = run(s, k('n'));
     expect(s.screen).toBe('summary');
     s = run(s, k('n'));
     expect(s.screen).toBe('summary'); // last step: next does nothing
-    s = run(s, k('b'), k('b'), k('b'), ESC);
+    s = run(s, k('b'), k('b'), k('b'), k('b'), k('b'), ESC);
     expect(s.screen).toBe('welcome');
-    expect(STEPS).toEqual(['welcome', 'readiness', 'cmdline', 'devices', 'summary']);
+    expect(STEPS).toEqual(['welcome', 'readiness', 'cmdline', 'devices', 'isolate', 'vm', 'summary']);
   });
 
   it('a failing IOMMU-kernel check does not block: the next step fixes the command line', () => {
