@@ -18,8 +18,12 @@ function stepOptions(cmd: Command): Command {
   noParam.negate = false;
   noParam.attributeName = () => 'noParam';
   return cmd
-    .option('--step <id>', 'the step: cmdline, cmdline-trial (boot the parameters once), isolate, live-bind (default: the next pending one)')
-    .option('--device <addr[,addr…]>', 'isolate, live-bind: the devices (a function 01:00.0 or a whole slot 01:00; repeatable)', collect, [])
+    .option('--step <id>', 'the step: cmdline, cmdline-trial (boot the parameters once), isolate, live-bind, sriov, mdev, vgpu-type (default: the next pending one)')
+    .option('--device <addr[,addr…]>', 'isolate, live-bind: the devices (a function 01:00.0 or a whole slot 01:00; repeatable); sriov, vgpu-type: the function; mdev: the parent (a function, or a name such as mtty)', collect, [])
+    .option('--vfs <n>', 'sriov: how many virtual functions (0 removes them)')
+    .option('--type <id>', 'mdev: the mdev type (vfio-wizard share lists them); vgpu-type: the vGPU type number')
+    .option('--count <n>', 'mdev: how many instances (default 1)')
+    .option('--uuid <uuid[,uuid…]>', 'mdev: the UUIDs to use (default: new random ones; repeatable)', collect, [])
     .option('--bind-by <how>', 'isolate: auto (default), id or address')
     .option('--blacklist <module>', 'isolate: also blacklist this driver — only when the host never needs it (repeatable)', collect, [])
     .option('--allow-boot-gpu', 'pass the boot GPU anyway (the console loses its display)')
@@ -50,6 +54,11 @@ const registerAll: RegisterCommand = (program: Command, ctx: CommandContext) => 
     .option('--dry-run', 'walk the whole apply path with a recording runner; write nothing, run nothing')
     .addOption(commandsOption())
     .action(async (flags) => (await import('./plan-apply.js')).runApply(ctx, flags));
+  program
+    .command('share')
+    .description('which devices can be shared instead of passed whole (mdev types, SR-IOV, NVIDIA vGPU on VFs, MIG), and why others cannot; read-only')
+    .option('--device <addr|parent>', 'only this device')
+    .action(async (flags) => (await import('./share.js')).runShare(ctx, flags));
   program
     .command('status')
     .description('list the runs and steps vfio-wizard applied, their state, and what is pending (read-only)')

@@ -32,6 +32,10 @@ export interface StepFlags {
   bindBy?: string;
   blacklist: string[];
   replaceConflicts?: boolean;
+  vfs?: string;
+  type?: string;
+  count?: string;
+  uuid: string[];
   yes?: boolean;
   dryRun?: boolean;
   commands: 'chroot' | 'skip';
@@ -51,7 +55,14 @@ function stepOptions(flags: StepFlags): StepOptions {
   if (flags.loader !== undefined && !LOADER_IDS.includes(flags.loader as BootloaderId)) {
     throw new UserError(`unknown boot loader "${flags.loader}"`, ExitCode.usage, `--loader takes one of: ${LOADER_IDS.join(', ')}.`);
   }
+  const int = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UserError(`${flag} ${v}: not a whole number`, ExitCode.usage, `For example ${flag} 2.`);
+    return Number(v);
+  };
+  const share = { vfs: int('--vfs', flags.vfs), count: int('--count', flags.count), type: flags.type, uuids: (flags.uuid ?? []).flatMap((u) => u.split(',')).filter(Boolean) };
   return {
+    share,
     params: flags.param,
     noParams: flags.noParam,
     loader: flags.loader as BootloaderId | undefined,

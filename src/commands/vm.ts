@@ -8,6 +8,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 function vmOptions(cmd: Command): Command {
   return cmd
     .option('--device <addr[,addr…]>', 'the devices to pass (a function 01:00.0 takes its whole slot; repeatable)', collect, [])
+    .option('--mdev <uuid[,uuid…]>', 'mediated devices to give the VM (made with apply --step mdev; repeatable)', collect, [])
     .requiredOption('--name <name>', 'the domain name (letters, digits, _ . + -; at most 64)')
     .option('--memory <size>', 'memory: MiB (8192) or with a unit (8G); default min(8 GiB, half the host RAM)')
     .option('--vcpus <n>', 'virtual CPUs; default min(4, host threads − 1)')

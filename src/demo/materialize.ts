@@ -207,6 +207,24 @@ export function materializeRoot(spec: RootSpec, dir: string): void {
       write(path.join(td, 'available_instances'), `${t.availableInstances}\n`);
       write(path.join(td, 'device_api'), `${t.deviceApi ?? 'vfio-pci'}\n`);
       mkdirSync(path.join(td, 'devices'), { recursive: true });
+      // an instance: <parent>/<uuid> with its mdev_type, listed by the type and by the mdev bus
+      for (const uuid of t.instances ?? []) {
+        const md = path.join(d.dir, uuid);
+        mkdirSync(md, { recursive: true });
+        link(td, path.join(md, 'mdev_type'));
+        link(md, path.join(td, 'devices', uuid));
+        mkdirSync(path.join(sys, 'bus/mdev/devices'), { recursive: true });
+        link(md, path.join(sys, 'bus/mdev/devices', uuid));
+      }
+    }
+    if (s.mdevTypes && s.mdevTypes.length > 0) {
+      mkdirSync(path.join(sys, 'class/mdev_bus'), { recursive: true });
+      link(d.dir, path.join(sys, 'class/mdev_bus', d.addr));
+    }
+    if (s.nvidiaVgpu) {
+      const rows = s.nvidiaVgpu.creatable.map((c) => `${String(c.id).padEnd(5)} : ${c.name}\n`).join('');
+      f('nvidia/creatable_vgpu_types', `ID    : vGPU Name\n${rows}`);
+      f('nvidia/current_vgpu_type', `${s.nvidiaVgpu.current}\n`);
     }
     for (const ifname of s.net ?? []) {
       const nd = path.join(d.dir, 'net', ifname);

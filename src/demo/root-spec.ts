@@ -20,7 +20,10 @@ export interface DeviceSpec {
   sriovTotalVfs?: number;
   sriovNumVfs?: number;
   physfn?: string;
-  mdevTypes?: { id: string; name: string; description?: string; availableInstances: number; deviceApi?: string }[];
+  /** mediated device types (the device becomes an mdev parent under sys/class/mdev_bus); instances: UUIDs that exist */
+  mdevTypes?: { id: string; name: string; description?: string; availableInstances: number; deviceApi?: string; instances?: string[] }[];
+  /** NVIDIA's vGPU interface on an SR-IOV VF (driver 17+): nvidia/creatable_vgpu_types as ID/name rows, current_vgpu_type */
+  nvidiaVgpu?: { creatable: { id: number; name: string }[]; current: number };
   /** BARs as [start, end, flags] hex strings, lines of the sysfs `resource` file */
   resources?: [string, string, string][];
   net?: string[];

@@ -315,3 +315,131 @@ export const SYNTHETIC_HOSTS: RootSpec[] = [
   LEGACY_BIOS,
   NO_INTERRUPT_REMAPPING,
 ];
+
+// Hosts for sharing a device (mdev, SR-IOV, NVIDIA vGPU on VFs). Device IDs are real parts; the
+// mdev type ids and names follow NVIDIA's and Intel's drivers; UUIDs are fixed so tests can name them.
+
+/** A Xeon server whose BMC (ASPEED) is the host's display, so the data-centre GPUs are free. */
+const xeonServer = (id: string, source: string, devices: DeviceSpec[], files: Record<string, string> = {}): RootSpec => {
+  const base = debianSystem('intel_iommu=on', true);
+  return {
+    ...base,
+    id,
+    source,
+    cpu: { vendor: 'GenuineIntel', flags: INTEL_FLAGS, model: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz', threads: 64 },
+    secureBoot: false,
+    acpiTables: ['APIC', 'DMAR', 'DSDT', 'FACP', 'MCFG'],
+    iommuUnits: ['dmar0', 'dmar1'],
+    dmesg: DMAR_ON_DMESG,
+    devices: [
+      dev('0000:00:00.0', '8086', '09a2', '060000', null, 0, { revision: '04' }),
+      dev('0000:02:00.0', '1a03', '1150', '060400', null, 19, { revision: '06' }),
+      dev('0000:03:00.0', '1a03', '2000', '030000', 'ast', 20, { revision: '52', bootVga: true, parents: ['0000:02:00.0'] }),
+      ...devices,
+    ],
+    files: { ...(base.files ?? {}), ...files },
+  };
+};
+
+export const T4_IN_USE = '5d6a5f1e-3c0b-4b8e-9f3a-2c1d7e8b4a10';
+export const T4_FULL = 'a3f0c2d4-9b1e-4c6a-8d2f-7e5b1a0c3d92';
+
+/** Two Tesla T4 under NVIDIA's vGPU host driver: one with a time-sliced 1B instance and room for more, one carved up whole. */
+export const VGPU_T4_HOST: RootSpec = xeonServer(
+  'synthetic-vgpu-two-t4',
+  'synthetic after seeds/004 (NVIDIA vGPU: time-sliced mediated devices): two Tesla T4 10de:1eb8 on the vGPU host driver (nvidia), mdev types nvidia-222 (GRID T4-1B) … nvidia-230 (GRID T4-16Q); 3b:00.0 runs one 1B instance and can take 15 more, 5e:00.0 is fully used by one 16Q instance; mdevctl installed with the 1B instance defined',
+  [
+    dev('0000:3b:00.0', '10de', '1eb8', '030200', 'nvidia', 30, {
+      revision: 'a1',
+      mdevTypes: [
+        { id: 'nvidia-222', name: 'GRID T4-1B', description: 'num_heads=4, frl_config=45, framebuffer=1024M, max_resolution=5120x2880, max_instance=16', availableInstances: 15, instances: [T4_IN_USE] },
+        { id: 'nvidia-223', name: 'GRID T4-2B', description: 'num_heads=4, frl_config=45, framebuffer=2048M, max_resolution=5120x2880, max_instance=8', availableInstances: 0 },
+        { id: 'nvidia-230', name: 'GRID T4-16Q', description: 'num_heads=4, frl_config=60, framebuffer=16384M, max_resolution=7680x4320, max_instance=1', availableInstances: 0 },
+      ],
+    }),
+    dev('0000:5e:00.0', '10de', '1eb8', '030200', 'nvidia', 31, {
+      revision: 'a1',
+      mdevTypes: [
+        { id: 'nvidia-222', name: 'GRID T4-1B', availableInstances: 0 },
+        { id: 'nvidia-230', name: 'GRID T4-16Q', availableInstances: 0, instances: [T4_FULL] },
+      ],
+    }),
+  ],
+  {
+    'usr/sbin/mdevctl': '#!/bin/sh\nexit 0\n',
+    [`etc/mdevctl.d/0000:3b:00.0/${T4_IN_USE}`]: '{\n  "mdev_type": "nvidia-222",\n  "start": "auto",\n  "attrs": []\n}\n',
+  },
+);
+
+/** An 8th-gen Core desktop with GVT-g on: the iGPU drives the host's display and offers mediated slices; no mdevctl. */
+export const GVTG_HOST: RootSpec = {
+  ...debianSystem('intel_iommu=on i915.enable_gvt=1', true),
+  id: 'synthetic-gvtg-uhd630',
+  source: 'synthetic: Core i7-8700 with UHD Graphics 630 8086:3e92 on i915 with enable_gvt=1 and kvmgt: mdev types i915-GVTg_V5_4 and _V5_8 (the names the i915 driver uses); mdevctl not installed',
+  cpu: { vendor: 'GenuineIntel', flags: INTEL_FLAGS, model: 'Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz', threads: 12 },
+  secureBoot: false,
+  acpiTables: ['APIC', 'DMAR', 'DSDT', 'FACP', 'MCFG'],
+  iommuUnits: ['dmar0', 'dmar1'],
+  dmesg: DMAR_ON_DMESG,
+  devices: [
+    ...intelChipset(true),
+    dev('0000:00:02.0', '8086', '3e92', '030000', 'i915', 2, {
+      revision: '00',
+      bootVga: true,
+      mdevTypes: [
+        { id: 'i915-GVTg_V5_4', name: 'GVTg_V5_4', description: 'low_gm_size: 128MB\nhigh_gm_size: 512MB\nfence: 4\nresolution: 1920x1200\nweight: 4', availableInstances: 2 },
+        { id: 'i915-GVTg_V5_8', name: 'GVTg_V5_8', description: 'low_gm_size: 64MB\nhigh_gm_size: 384MB\nfence: 4\nresolution: 1024x768\nweight: 2', availableInstances: 4 },
+      ],
+    }),
+  ],
+};
+
+const i350Vf = (address: string, pf: string, group: number): DeviceSpec =>
+  dev(address, '8086', '1520', '020000', null, group, { revision: '01', subsystemVendor: '8086', subsystemDevice: '00a2', physfn: pf, parents: ['0000:00:1c.0'] });
+
+/**
+ * SR-IOV NICs: the dual-port I350 of corpus lspci-iommu/mint20-i350-sriov-vfs-lspci-nnk.txt (igb
+ * max_vfs=4: VFs 06:10.0/.4, 06:11.0/.4 on port 0 and 06:10.1/.5, 06:11.1/.5 on port 1, igbvf
+ * blacklisted so they stay unbound, as in corpus modprobe/mint20-i350-igb-max-vfs.txt), an X550
+ * with no VFs yet, and a consumer NVIDIA card (nothing to share).
+ */
+export const SRIOV_NICS_HOST: RootSpec = {
+  ...debianSystem('intel_iommu=on iommu=pt', true),
+  id: 'synthetic-sriov-i350-x550',
+  source: 'synthetic after corpus lspci-iommu/mint20-i350-sriov-vfs-lspci-nnk.txt (I350 8086:1521 PFs with 4 VFs 8086:1520 each, unbound) plus an X550-T2 8086:1563 (ixgbe, 63 VFs possible, none enabled) and a GTX 1660 SUPER on nouveau',
+  cpu: { vendor: 'GenuineIntel', flags: INTEL_FLAGS, model: 'Intel(R) Core(TM) i7-6700K CPU @ 4.00GHz', threads: 8 },
+  secureBoot: false,
+  acpiTables: ['APIC', 'DMAR', 'DSDT', 'FACP', 'MCFG'],
+  iommuUnits: ['dmar0', 'dmar1'],
+  dmesg: DMAR_ON_DMESG,
+  devices: [
+    ...intelChipset(true),
+    intelIgpu(2),
+    ...tu116('01', 12, '0000:00:01.0', ['nouveau', 'snd_hda_intel', 'xhci_hcd', 'nvidia-gpu']),
+    dev('0000:00:1c.0', '8086', 'a110', '060400', 'pcieport', 8, { revision: 'f1' }),
+    dev('0000:02:00.0', '8086', '1563', '020000', 'ixgbe', 14, { revision: '01', sriovTotalVfs: 63, sriovNumVfs: 0, net: ['enp2s0f0'] }),
+    dev('0000:06:00.0', '8086', '1521', '020000', 'igb', 15, { revision: '01', sriovTotalVfs: 7, sriovNumVfs: 4, parents: ['0000:00:1c.0'], net: ['enp6s0f0'] }),
+    dev('0000:06:00.1', '8086', '1521', '020000', 'igb', 16, { revision: '01', sriovTotalVfs: 7, sriovNumVfs: 4, parents: ['0000:00:1c.0'], net: ['enp6s0f1'] }),
+    i350Vf('0000:06:10.0', '0000:06:00.0', 40),
+    i350Vf('0000:06:10.4', '0000:06:00.0', 41),
+    i350Vf('0000:06:11.0', '0000:06:00.0', 42),
+    i350Vf('0000:06:11.4', '0000:06:00.0', 43),
+    i350Vf('0000:06:10.1', '0000:06:00.1', 44),
+    i350Vf('0000:06:10.5', '0000:06:00.1', 45),
+    i350Vf('0000:06:11.1', '0000:06:00.1', 46),
+    i350Vf('0000:06:11.5', '0000:06:00.1', 47),
+  ],
+};
+
+/** An A100 on the vGPU host driver 17: SR-IOV with two VFs, NVIDIA's sysfs vGPU types on each (one VF already has a type). */
+export const A100_VF_HOST: RootSpec = xeonServer(
+  'synthetic-a100-sriov-vgpu',
+  'synthetic after seeds/004 (Ampere vGPU needs SR-IOV): A100 PCIe 40GB 10de:20f1 on nvidia, 16 VFs possible, 2 enabled (3b:00.4, 3b:00.5); each VF has nvidia/creatable_vgpu_types; 3b:00.5 already carries type 699 (A100-4C)',
+  [
+    dev('0000:3b:00.0', '10de', '20f1', '030200', 'nvidia', 30, { revision: 'a1', sriovTotalVfs: 16, sriovNumVfs: 2 }),
+    dev('0000:3b:00.4', '10de', '20f1', '030200', 'nvidia', 32, { revision: 'a1', physfn: '0000:3b:00.0', nvidiaVgpu: { creatable: [{ id: 699, name: 'NVIDIA A100-4C' }, { id: 700, name: 'NVIDIA A100-5C' }, { id: 701, name: 'NVIDIA A100-8C' }], current: 0 } }),
+    dev('0000:3b:00.5', '10de', '20f1', '030200', 'nvidia', 33, { revision: 'a1', physfn: '0000:3b:00.0', nvidiaVgpu: { creatable: [], current: 699 } }),
+  ],
+);
+
+export const SHARE_HOSTS: RootSpec[] = [VGPU_T4_HOST, GVTG_HOST, SRIOV_NICS_HOST, A100_VF_HOST];

@@ -21,6 +21,7 @@ import { checkLiveBind, LIVE_BIND_STEP_ID, planLiveBind } from '../isolate/live-
 import { devicesInUse } from '../isolate/in-use.js';
 import type { VmSpec } from '../vm/vm-spec.js';
 import { vmStep } from './vm-step.js';
+import { mdevStep, sriovStep, vgpuTypeStep } from './share-steps.js';
 
 export interface StepOptions {
   params: string[];
@@ -36,6 +37,8 @@ export interface StepOptions {
   blacklist?: string[];
   /** vm: the virtual machine to create (the VM form or `vm create` flags built it) */
   vm?: VmSpec;
+  /** sriov, mdev, vgpu-type: --vfs, --type, --count, --uuid */
+  share?: { vfs?: number; type?: string; count?: number; uuids?: string[] };
 }
 
 export interface StepVerification {
@@ -254,7 +257,7 @@ export const cmdlineTrialStep: StepDefinition = {
   },
 };
 
-export const STEPS: StepDefinition[] = [cmdlineStep, cmdlineTrialStep, isolateStep, liveBindStep, vmStep];
+export const STEPS: StepDefinition[] = [cmdlineStep, cmdlineTrialStep, isolateStep, liveBindStep, vmStep, sriovStep, mdevStep, vgpuTypeStep];
 
 export function findStep(id: string): StepDefinition | undefined {
   return STEPS.find((s) => s.id === id);

@@ -14,6 +14,7 @@ import { printDomainXml } from '../vm/create.js';
 import { listBridges } from '../vm/host-resources.js';
 import { listOsVariants, similarVariants } from '../vm/os-variants.js';
 import { findOvmf } from '../vm/ovmf.js';
+import { readShareFacts } from '../share/share-facts.js';
 import { blocking, bridgeFinding, groupFindings, osVariantFinding, ovmfFinding, probeFindings, type Finding } from '../vm/preflight.js';
 import { virtInstallArgv } from '../vm/virt-install-args.js';
 import { connectHints, vmCreatePlan } from '../vm/vm-plan.js';
@@ -37,6 +38,19 @@ export function vmFactFindings(root: SystemRoot, facts: HostFacts, spec: VmSpec)
   if (bridge) out.push(bridge);
   if (spec.install.kind === 'iso' && !isFile(root.at(spec.install.path))) {
     out.push({ id: 'iso', status: 'fail', message: `no such file on this host: ${spec.install.path}`, remedy: 'Give the path of an installer ISO that exists, or leave it empty to boot the disk.' });
+  }
+  if (spec.mdevs.length > 0) {
+    const share = readShareFacts(root, facts);
+    for (const m of spec.mdevs) {
+      const live = share.mdevs.find((x) => x.uuid === m.uuid);
+      out.push(
+        live
+          ? { id: 'mdev', status: 'ok', message: `mdev ${m.uuid} (${live.type ?? 'type ?'}) exists on ${live.parent ?? m.parent}` }
+          : share.mdevctl.defined.some((d) => d.uuid === m.uuid)
+            ? { id: 'mdev', status: 'fail', message: `mdev ${m.uuid} is defined but not started`, remedy: `Start it: mdevctl start --uuid ${m.uuid}` }
+            : { id: 'mdev', status: 'fail', message: `no mdev ${m.uuid} on this host`, remedy: 'Create it first: vfio-wizard apply --step mdev --device PARENT --type TYPE (vfio-wizard share lists them).' },
+      );
+    }
   }
   if (spec.disk.kind === 'existing' && !isFile(root.at(spec.disk.path))) {
     out.push({ id: 'disk', status: 'fail', message: `no such disk image: ${spec.disk.path}`, remedy: 'Give an existing image, or a size in GiB for a new one.' });
@@ -89,7 +103,8 @@ export function planVm(root: SystemRoot, facts: HostFacts, spec: VmSpec): StepOu
   const argv = virtInstallArgv(spec);
   const explanation = [
     `${spec.name}: ${spec.memoryMiB} MiB, ${spec.vcpus} vCPUs, q35 with UEFI${spec.firmware.secureBoot ? ' (Secure Boot)' : ''}, on ${spec.connect}`,
-    `Passed through (managed by libvirt): ${spec.devices.join(', ')}`,
+    ...(spec.devices.length > 0 ? [`Passed through (managed by libvirt): ${spec.devices.join(', ')}`] : []),
+    ...(spec.mdevs.length > 0 ? [`Mediated devices: ${spec.mdevs.map((m) => `${m.uuid} on ${m.parent}`).join(', ')}`] : []),
     ...findingLines(findings),
     `The command: ${shellJoin(argv)}`,
   ];
@@ -111,9 +126,10 @@ export function planVm(root: SystemRoot, facts: HostFacts, spec: VmSpec): StepOu
       : async (_root, runner) => {
           const r = await runner.run([...virsh, 'dumpxml', spec.name], { name: 'virsh', timeoutMs: 60_000 });
           if (!r.ok) return { ok: false, summary: `could not read the domain back (virsh dumpxml ${spec.name}: exit ${r.exitCode ?? r.spawnError})` };
-          const missing = hostdevsMissing(r.stdout, spec.devices);
+          const missing = [...hostdevsMissing(r.stdout, spec.devices), ...spec.mdevs.filter((m) => !new RegExp(`<address\\b[^>]*uuid=['"]${m.uuid}['"]`, 'i').test(r.stdout)).map((m) => `mdev ${m.uuid}`)];
+          const n = spec.devices.length + spec.mdevs.length;
           return missing.length === 0
-            ? { ok: true, summary: `libvirt holds ${spec.name} with all ${spec.devices.length} function${spec.devices.length === 1 ? '' : 's'} passed through` }
+            ? { ok: true, summary: `libvirt holds ${spec.name} with all ${n} device${n === 1 ? '' : 's'} passed through` }
             : { ok: false, summary: `${spec.name} was defined without ${missing.join(', ')}` };
         },
   };

@@ -68,6 +68,11 @@ export function domainXml(spec: VmSpec, o: DomainXmlOptions = {}): string {
     L.push(`      <source>`, `        <address domain='${hex(p.domain, 4)}' bus='${hex(p.bus, 2)}' slot='${hex(p.slot, 2)}' function='${hex(p.fn, 1)}'/>`, `      </source>`);
     L.push(`    </hostdev>`);
   }
+  // a mediated device is the VM's own slice of a parent the host keeps; display off: the guest
+  // driver (vGPU, GVT-g) brings its own output
+  for (const m of spec.mdevs) {
+    L.push(`    <hostdev mode='subsystem' type='mdev' model='vfio-pci' display='off'>`, `      <source>`, `        <address uuid='${m.uuid}'/>`, `      </source>`, `    </hostdev>`);
+  }
   L.push(`    <memballoon model='none'/>`);
   L.push(`  </devices>`);
   L.push(`</domain>`);

@@ -45,6 +45,7 @@ export function qemuArgv(spec: VmSpec, o: QemuOptions = {}): string[] {
       a.push('-device', `vfio-pci,host=${d},bus=${port},addr=00.${fn}${multi}`);
     }
   });
+  for (const m of spec.mdevs) a.push('-device', `vfio-pci,sysfsdev=/sys/bus/mdev/devices/${m.uuid}`);
   if (spec.display === 'none') a.push('-display', 'none', '-vga', 'none', '-serial', 'mon:stdio');
   else if (spec.display === 'vnc') a.push('-display', 'vnc=127.0.0.1:0', '-vga', 'virtio');
   else a.push('-vga', 'qxl', '-spice', 'addr=127.0.0.1,port=5930,disable-ticketing=on');

@@ -3,12 +3,14 @@
 // Used by the tests and by `--demo`-style dry runs; pure.
 import type { HostFacts } from '../host/types.js';
 import { xmlEscape } from './domain-xml.js';
-import { addressParts, nodeDeviceName } from './vm-spec.js';
+import { addressParts, mdevNodeDeviceName, nodeDeviceName } from './vm-spec.js';
 
 export interface TestHostOptions {
   /** a directory pool named "default" at this path, so `--disk pool=default,size=N` works */
   poolPath?: string;
   memoryKiB?: number;
+  /** mediated devices that exist (UUID, parent, type), as mdev node devices */
+  mdevs?: { uuid: string; parent: string; type: string | null }[];
 }
 
 export function testHostXml(facts: Pick<HostFacts, 'devices'>, o: TestHostOptions = {}): string {
@@ -32,6 +34,12 @@ export function testHostXml(facts: Pick<HostFacts, 'devices'>, o: TestHostOption
       L.push('      </iommuGroup>');
     }
     L.push('    </capability>', '  </device>');
+  }
+  for (const m of o.mdevs ?? []) {
+    const parentNode = facts.devices.some((d) => d.address === m.parent) ? nodeDeviceName(m.parent) : 'computer';
+    L.push('  <device>', `    <name>${mdevNodeDeviceName(m)}</name>`, `    <parent>${parentNode}</parent>`, "    <capability type='mdev'>");
+    if (m.type) L.push(`      <type id='${e(m.type)}'/>`);
+    L.push(`      <uuid>${e(m.uuid)}</uuid>`, '    </capability>', '  </device>');
   }
   // libvirt's NAT network, as a stock install defines it
   L.push("  <network>", '    <name>default</name>', "    <bridge name='virbr0'/>", "    <forward mode='nat'/>", "    <ip address='192.168.122.1' netmask='255.255.255.0'/>", '  </network>');

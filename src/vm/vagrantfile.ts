@@ -50,6 +50,8 @@ export function vagrantfile(spec: VmSpec, o: VagrantOptions = {}): string {
     const p = addressParts(d);
     L.push(`      libvirt.pci :domain => ${hex(p.domain, 4)}, :bus => ${hex(p.bus, 2)}, :slot => ${hex(p.slot, 2)}, :function => ${hex(p.fn, 1)}`);
   }
+  // vagrant-libvirt has no setting for mediated devices: QEMU gets the vfio-pci device directly
+  for (const m of spec.mdevs) L.push(`      libvirt.qemuargs :value => '-device'`, `      libvirt.qemuargs :value => ${rubyString(`vfio-pci,sysfsdev=/sys/bus/mdev/devices/${m.uuid}`)}`);
   L.push('    end', '  end', 'end');
   return `${L.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@
 // 000's CentOS 8 host has an old one): --os-variant rather than 4.x's --osinfo alias,
 // --boot firmware=efi rather than --boot uefi (the latter needs domain capabilities that libvirt's
 // test driver and older hosts lack; both ask libvirt to pick OVMF from the firmware descriptors).
-import { newVolumeName, nodeDeviceName, type VmSpec } from './vm-spec.js';
+import { mdevNodeDeviceName, newVolumeName, nodeDeviceName, type VmSpec } from './vm-spec.js';
 
 export interface VirtInstallOptions {
   /** print the domain XML instead of creating it */
@@ -63,6 +63,7 @@ export function virtInstallArgv(spec: VmSpec, o: VirtInstallOptions = {}): strin
   }
   a.push('--graphics', spec.display);
   for (const d of spec.devices) a.push('--host-device', nodeDeviceName(d));
+  for (const m of spec.mdevs) a.push('--host-device', mdevNodeDeviceName(m));
   if (spec.kvmHidden) a.push('--features', 'kvm.hidden.state=on');
   // virt-install has no --features key for vendor_id; its XPath edit writes the same element.
   if (spec.hypervVendorId !== null) a.push('--xml', './features/hyperv/vendor_id/@state=on', '--xml', `./features/hyperv/vendor_id/@value=${spec.hypervVendorId}`);

@@ -9,6 +9,7 @@ import { systemRoot, type SystemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
 import type { HostFacts } from '../host/types.js';
 import { expandSelection } from '../isolate/selection.js';
+import { isUuid, readShareFacts, type ShareFacts } from '../share/share-facts.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { createJsonRenderer } from '../run/json-renderer.js';
 import { createPlainRenderer } from '../run/plain-renderer.js';
@@ -25,10 +26,11 @@ import { ovmfForSpec } from './ovmf.js';
 import { blocking, type Finding } from './preflight.js';
 import { virtInstallArgv } from './virt-install-args.js';
 import { connectHints, vmCreatePlan } from './vm-plan.js';
-import { defaultVmSpec, DEFAULT_URI, memoryProblem, nameProblem, parseMemoryMiB, specProblems, vcpusProblem, type VmDisplay, type VmSpec } from './vm-spec.js';
+import { defaultVmSpec, DEFAULT_URI, memoryProblem, nameProblem, parseMemoryMiB, specProblems, vcpusProblem, type VmDisplay, type VmMdev, type VmSpec } from './vm-spec.js';
 
 export interface VmFlags {
   device: string[];
+  mdev?: string[];
   name: string;
   memory?: string;
   vcpus?: string;
@@ -53,10 +55,11 @@ export interface VmFlags {
 const usage = (message: string, remedy: string) => new UserError(message, ExitCode.usage, remedy);
 
 /** Flags → VmSpec. Malformed values are usage errors (2); devices not on the host are bad input (5). */
-export function specFromFlags(flags: VmFlags, facts: HostFacts, res: HostResources): VmSpec {
-  const sel = expandSelection(facts, flags.device);
+export function specFromFlags(flags: VmFlags, facts: HostFacts, res: HostResources, share: ShareFacts): VmSpec {
+  const mdevs = mdevsFromFlags(flags.mdev ?? [], share);
+  const sel = mdevs.length > 0 && flags.device.length === 0 ? { ok: true as const, devices: [] as string[] } : expandSelection(facts, flags.device);
   if (!sel.ok) throw new UserError(sel.error.message, sel.error.kind === 'usage' ? ExitCode.usage : ExitCode.badInput, sel.error.remedy);
-  const spec = defaultVmSpec(facts, res, sel.devices, flags.name);
+  const spec = { ...defaultVmSpec(facts, res, sel.devices, flags.name), mdevs };
   const np = nameProblem(flags.name);
   if (np) throw usage(`--name ${JSON.stringify(flags.name)}: ${np}`, 'For example --name win11-gpu.');
   if (flags.memory !== undefined) {
@@ -104,17 +107,28 @@ export function specFromFlags(flags: VmFlags, facts: HostFacts, res: HostResourc
   return spec;
 }
 
-function load(ctx: CommandContext): { root: SystemRoot; facts: HostFacts; res: HostResources } {
+/** --mdev UUID[,UUID…]: each must exist (or be defined in mdevctl), which names its parent. */
+function mdevsFromFlags(values: string[], share: ShareFacts): VmMdev[] {
+  const uuids = values.flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean);
+  return uuids.map((uuid) => {
+    if (!isUuid(uuid)) throw usage(`--mdev ${uuid}: not a UUID`, 'Give the UUID of a mediated device (vfio-wizard share lists them).');
+    const parent = share.mdevs.find((m) => m.uuid === uuid)?.parent ?? share.mdevctl.defined.find((d) => d.uuid === uuid)?.parent ?? null;
+    if (parent === null) throw new UserError(`no mediated device ${uuid} on this host`, ExitCode.badInput, 'Create it first (vfio-wizard apply --step mdev …); vfio-wizard share lists the ones that exist.');
+    return { uuid, parent };
+  });
+}
+
+function load(ctx: CommandContext): { root: SystemRoot; facts: HostFacts; res: HostResources; share: ShareFacts } {
   const root = systemRoot(ctx.globals().root);
   const facts = scanHost(root);
-  return { root, facts, res: readHostResources(root, facts) };
+  return { root, facts, res: readHostResources(root, facts), share: readShareFacts(root, facts) };
 }
 
 export async function runVmExport(ctx: CommandContext, flags: VmFlags): Promise<void> {
   const format = (flags.format ?? 'xml') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw usage(`--format ${flags.format}: unknown`, `--format takes one of: ${EXPORT_FORMATS.join(', ')}.`);
-  const { root, facts, res } = load(ctx);
-  const spec = specFromFlags(flags, facts, res);
+  const { root, facts, res, share } = load(ctx);
+  const spec = specFromFlags(flags, facts, res, share);
   const text = exportVm(spec, format, { ovmf: ovmfForSpec(root, spec), box: flags.box });
   if (flags.output) {
     try {
@@ -145,8 +159,8 @@ export interface CreateDeps {
  */
 export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: CreateDeps = {}): Promise<void> {
   const g = ctx.globals();
-  const { root, facts, res } = load(ctx);
-  const spec = specFromFlags(flags, facts, res);
+  const { root, facts, res, share } = load(ctx);
+  const spec = specFromFlags(flags, facts, res, share);
   const out = (s: string) => void ctx.io.stdout.write(s);
   const json = g.json;
   const render = json ? createJsonRenderer(ctx.io.stdout) : createPlainRenderer(ctx.io.stdout);

@@ -7,7 +7,8 @@ import { DEFAULT_URI, type VmSpec } from './vm-spec.js';
  * specFromFlags(vmFlagsFor(spec)) gives the same spec back (test/vm/cli.test.ts).
  */
 export function vmFlagsFor(spec: VmSpec): string[] {
-  const f = ['--device', spec.devices.join(','), '--name', spec.name, '--memory', `${spec.memoryMiB}`, '--vcpus', `${spec.vcpus}`];
+  const f = [...(spec.devices.length > 0 ? ['--device', spec.devices.join(',')] : []), ...(spec.mdevs.length > 0 ? ['--mdev', spec.mdevs.map((m) => m.uuid).join(',')] : [])];
+  f.push('--name', spec.name, '--memory', `${spec.memoryMiB}`, '--vcpus', `${spec.vcpus}`);
   if (spec.disk.kind === 'new') f.push('--disk', `${spec.disk.sizeGiB}`, ...(spec.disk.pool !== 'default' ? ['--pool', spec.disk.pool] : []));
   else f.push('--disk', spec.disk.kind === 'existing' ? spec.disk.path : 'none');
   if (spec.install.kind === 'iso') f.push('--iso', spec.install.path);

@@ -15,7 +15,7 @@ export function vmCreatePlan(spec: VmSpec): Plan {
     {
       kind: 'command',
       argv: virtInstallArgv(spec),
-      why: `define and start ${spec.name} with ${spec.devices.length} passed-through function${spec.devices.length === 1 ? '' : 's'}${spec.disk.kind === 'new' ? ` and a new ${spec.disk.sizeGiB} GiB disk in pool ${spec.disk.pool}` : ''}`,
+      why: `define and start ${spec.name} with ${spec.devices.length} passed-through function${spec.devices.length === 1 ? '' : 's'}${spec.mdevs.length > 0 ? ` and ${spec.mdevs.length} mediated device${spec.mdevs.length === 1 ? '' : 's'}` : ''}${spec.disk.kind === 'new' ? ` and a new ${spec.disk.sizeGiB} GiB disk in pool ${spec.disk.pool}` : ''}`,
       phase: 'other',
       runsOn: 'host',
       // libvirt's test driver keeps nothing once virt-install has exited: there is nothing to remove

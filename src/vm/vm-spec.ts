@@ -15,6 +15,11 @@ export type VmDisk =
 export type VmInstall = { kind: 'iso'; path: string } | { kind: 'import' };
 export type VmNetwork = { kind: 'nat'; network: string } | { kind: 'bridge'; bridge: string } | { kind: 'none' };
 export type VmDisplay = 'none' | 'vnc' | 'spice';
+export interface VmMdev {
+  uuid: string;
+  /** the parent under sys/class/mdev_bus: a PCI address or a name (mtty) */
+  parent: string;
+}
 
 export interface VmFirmware {
   /** ask for a Secure Boot capable OVMF with Microsoft keys enrolled */
@@ -39,6 +44,8 @@ export interface VmSpec {
   display: VmDisplay;
   /** full PCI addresses of every function passed through, sorted */
   devices: string[];
+  /** mediated devices given to the VM (their parent stays with the host): UUID and parent name */
+  mdevs: VmMdev[];
   /** hide the KVM signature from the guest (old NVIDIA drivers refuse to start in a VM: "error 43") */
   kvmHidden: boolean;
   /** Hyper-V vendor_id (≤ 12 characters) for old NVIDIA drivers in Windows guests; null: not set */
@@ -121,6 +128,7 @@ export function defaultVmSpec(facts: Pick<HostFacts, 'devices'>, resources: Host
     firmware: { secureBoot: false, loader: null },
     display: defaultDisplay(facts, devices),
     devices: [...devices],
+    mdevs: [],
     kvmHidden: false,
     hypervVendorId: null,
     connect: DEFAULT_URI,
@@ -139,7 +147,7 @@ export function specProblems(spec: VmSpec, r: HostResources = { memTotalKiB: nul
   add('name', nameProblem(spec.name));
   add('memory', memoryProblem(spec.memoryMiB, r.memTotalKiB));
   add('vcpus', vcpusProblem(spec.vcpus, r.threads));
-  if (spec.devices.length === 0) out.push('devices: no device to pass through.');
+  if (spec.devices.length === 0 && spec.mdevs.length === 0) out.push('devices: no device or mediated device to pass through.');
   if (spec.disk.kind === 'new' && (!Number.isInteger(spec.disk.sizeGiB) || spec.disk.sizeGiB < 1)) out.push('disk: the new disk needs a whole number of GiB, at least 1.');
   if (spec.disk.kind === 'new' && nameProblem(spec.disk.pool) !== null) out.push('disk: not a storage pool name.');
   if (spec.disk.kind === 'existing' && !spec.disk.path.startsWith('/')) out.push('disk: give the image as an absolute path.');
@@ -164,6 +172,9 @@ export function addressParts(address: string): { domain: number; bus: number; sl
 
 /** libvirt's node device name: pci_0000_01_00_0. */
 export const nodeDeviceName = (address: string): string => `pci_${address.replace(/[:.]/g, '_')}`;
+
+/** libvirt's node device name of a mediated device: mdev_<uuid>_<parent>, dashes, colons and dots as _. */
+export const mdevNodeDeviceName = (m: VmMdev): string => `mdev_${m.uuid.replace(/-/g, '_')}_${m.parent.replace(/[:.-]/g, '_')}`;
 
 /** The volume virt-install creates for a new disk. */
 export const newVolumeName = (spec: Pick<VmSpec, 'name'>): string => `${spec.name}.qcow2`;

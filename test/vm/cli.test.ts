@@ -293,7 +293,7 @@ describe('vm create on qemu:///system (scripted runner: no libvirtd here)', () =
     const { ctx, out, exit } = ctxFor();
     await runVmCreate(ctx, flags, { runner, uid: 0 });
     expect(exit()).toBe(0);
-    expect(out()).toContain('verified: libvirt holds gpu-vm with all 4 functions passed through');
+    expect(out()).toContain('verified: libvirt holds gpu-vm with all 4 devices passed through');
     expect(out()).toContain('gpu-vm is defined and started.');
     expect(out()).toContain('To remove it: vfio-wizard rollback --step vm');
     expect(runner.commandLines().slice(-2)).toEqual(['virsh -c qemu:///system domstate gpu-vm', 'virsh -c qemu:///system dumpxml gpu-vm']);

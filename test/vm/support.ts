@@ -12,6 +12,7 @@ import { systemRoot } from '../../src/host/root.js';
 import { scanHost } from '../../src/host/scan.js';
 import type { HostFacts } from '../../src/host/types.js';
 import { testHostXml } from '../../src/vm/test-host-xml.js';
+import { readShareFacts } from '../../src/share/share-facts.js';
 
 export interface VmFixture {
   dir: string;
@@ -34,7 +35,8 @@ export function vmFixture(spec: RootSpec, o: { ovmf?: boolean } = {}): VmFixture
   materializeRoot({ ...spec, files }, dir);
   const facts = scanHost(systemRoot(dir));
   const hostXml = path.join(dir, 'libvirt-host.xml');
-  writeFileSync(hostXml, testHostXml(facts, { poolPath: path.join(dir, 'pool') }));
+  const mdevs = readShareFacts(systemRoot(dir), facts).mdevs.map((m) => ({ uuid: m.uuid, parent: m.parent ?? 'computer', type: m.type }));
+  writeFileSync(hostXml, testHostXml(facts, { poolPath: path.join(dir, 'pool'), mdevs }));
   return { dir, facts, uri: `test://${hostXml}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
