@@ -30,6 +30,12 @@ export const REQUIRED = [
   // vm export --format vagrant is checked by `vagrant validate` with the libvirt provider
   ['vagrant', 'vagrant'],
   ['/usr/share/vagrant-plugins/plugins.d/vagrant-libvirt.json', 'vagrant-libvirt'],
+  // the mdev step's commands run for real (test/share/mdevctl-oracle.test.ts and the mtty guest)
+  ['mdevctl', 'mdevctl'],
+  // the guest tier builds the kernel's sample mdev driver (mtty) against the guest kernel's headers
+  ['make', 'make'],
+  ['gcc', 'gcc'],
+  ['xz', 'xz-utils'],
 ];
 
 function onPath(bin) {

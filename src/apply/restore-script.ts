@@ -73,6 +73,8 @@ removedir() { rmdir "$(at "$1")" 2>/dev/null && echo "removed directory: $1"; re
 
 sysfs() {
   if [ "$ROOT" != / ]; then echo "skipped (live setting, only meaningful on the running system): $1"; return; fi
+  # the object is gone already (an mdev removed, a device unplugged): nothing left to undo
+  if [ ! -e "$1" ] && [ ! -d "\${1%/*}" ]; then echo "gone already, nothing to undo: $1"; return; fi
   printf '%s' "$2" > "$1" && echo "restored: $1" || { echo "FAILED: could not write $1" >&2; status=1; }
 }
 

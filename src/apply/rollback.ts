@@ -197,6 +197,11 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
         try {
           writeFileSync(run.root.at(w.path), w.value);
         } catch (err) {
+          // the object is gone already (an mdev removed, a device unplugged): nothing left to undo
+          if (errnoCode(err) === 'ENOENT') {
+            opts.onEvent?.({ type: 'output', stepId: step.id, line: `${w.path} no longer exists: nothing to undo there` });
+            continue;
+          }
           out.problems.push(`could not write ${JSON.stringify(w.value)} to ${w.path}: ${(err as Error).message}`);
         }
       }
