@@ -4,6 +4,7 @@
 // reducer cannot be stale. The Ink UI draws this state; nothing here knows how.
 import type { Check, CheckId } from './checks/types.js';
 import type { HostFacts } from './host/types.js';
+import type { ShareFacts } from './share/share-facts.js';
 import { buildGroups, visibleAddresses, type DeviceFilter, type GroupRow } from './iommu-view.js';
 import type { EngineEvent } from './apply/engine-types.js';
 import type { RollbackResult } from './apply/rollback.js';
@@ -41,6 +42,8 @@ export interface WizardSession {
   demo: boolean;
   /** the root directory the session was scanned from (the demo's temp root); default: the --root of the run */
   rootDir?: string;
+  /** mdev parents, mdevs, NVIDIA's VF interface (absent: nothing read, nothing to share) */
+  share?: ShareFacts;
 }
 
 /** Shown on every demo screen and output, so nobody mistakes the sample for their machine. */

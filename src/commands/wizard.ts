@@ -15,6 +15,7 @@ import { SAMPLE_WORKSTATION } from '../demo/sample-workstation.js';
 import { ExitCode } from '../exit-codes.js';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
+import { readShareFacts } from '../share/share-facts.js';
 import { buildGroups, deviceLine, flagExplanations, groupTitle, noGroupsNote } from '../iommu-view.js';
 import { blockingChecks, DEMO_BANNER, type WizardSession } from '../wizard.js';
 import { outputMode, type GlobalOptions } from './context.js';
@@ -78,8 +79,9 @@ class DemoRoots {
 }
 
 function scanSession(rootDir: string, demo: boolean): WizardSession {
-  const facts = scanHost(systemRoot(rootDir));
-  return { facts, checks: runChecks(facts), demo, rootDir };
+  const root = systemRoot(rootDir);
+  const facts = scanHost(root);
+  return { facts, checks: runChecks(facts), demo, rootDir, share: readShareFacts(root, facts) };
 }
 
 const SYMBOL: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', unknown: '?' };

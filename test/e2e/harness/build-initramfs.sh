@@ -7,7 +7,7 @@
 # Usage: build-initramfs.sh KROOT KVER OUT.cpio
 set -euo pipefail
 kroot=$(realpath "$1"); kver=$2; out=$(realpath -m "$3")
-mods="kvm kvm_amd vfio vfio_iommu_type1 vfio-pci e1000e snd-hda-intel bochs 9p 9pnet_virtio virtio_pci overlay"
+mods="kvm kvm_amd vfio vfio_iommu_type1 vfio-pci mdev e1000e snd-hda-intel bochs nvme 9p 9pnet_virtio virtio_pci overlay"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"/usr/{bin,sbin,lib/x86_64-linux-gnu,lib64,share/misc} "$work"/{etc/modprobe.d,proc,sys,dev,tmp,run,root,mnt,e2e}
 for d in bin sbin lib lib64; do ln -s "usr/$d" "$work/$d"; done

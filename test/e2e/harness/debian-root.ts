@@ -4,9 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { projectDir } from './guest.js';
+import { cacheDir } from './guest.js';
 
-const cacheDir = process.env.VFIO_WIZARD_E2E_CACHE ?? path.join(projectDir, '.cache', 'e2e');
 const MIRROR = 'http://deb.debian.org/debian';
 export const DEBIAN_ROOT_PACKAGES = ['linux-image-amd64', 'initramfs-tools', 'grub2-common', 'grub-pc-bin', 'kmod', 'pciutils', 'zstd', 'udev'];
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const projectDir = path.resolve(here, '../../..');
-const cacheDir = process.env.VFIO_WIZARD_E2E_CACHE ?? path.join(projectDir, '.cache', 'e2e');
+export const cacheDir = process.env.VFIO_WIZARD_E2E_CACHE ?? path.join(projectDir, '.cache', 'e2e');
 
 function sh(argv: string[], opts: { cwd?: string; timeoutMs?: number } = {}): string {
   const r = spawnSync(argv[0]!, argv.slice(1), {
@@ -83,7 +83,9 @@ export interface GuestOptions {
   /** shell script run inside the guest (as /tmp/test.sh in the host-userspace chroot) */
   script: string;
   /** extra files for the guest's /tmp (name → contents) */
-  files?: Record<string, string>;
+  files?: Record<string, string | Buffer>;
+  /** more QEMU arguments (extra emulated devices) */
+  qemuExtra?: string[];
   /** extra kernel command line; KEY=VALUE words without a dot reach the script's environment */
   append?: string;
   firmware?: 'bios' | 'uefi';
@@ -140,6 +142,7 @@ export function bootGuest(opts: GuestOptions): GuestResult {
     ...iommuDev,
     '-device', 'e1000e,netdev=n0', '-netdev', 'user,id=n0,restrict=on',
     '-device', 'VGA', '-device', 'ich9-intel-hda',
+    ...(opts.qemuExtra ?? []),
     ...fw,
     '-virtfs', 'local,path=/,mount_tag=rootfs,security_model=none,readonly=on,multidevs=remap',
     '-virtfs', `local,path=${share},mount_tag=share,security_model=none,multidevs=remap`,
