@@ -27,10 +27,12 @@ import { truncate } from './text-layout.js';
 import { undoableAfter, undoableSteps } from '../src/wizard-step.js';
 import { cmdlineView } from '../src/wizard-cmdline.js';
 import { isolateView } from '../src/wizard-isolate.js';
+import { openShare } from '../src/wizard-share.js';
 import { ChangeStep } from './ChangeStep.js';
 import { CmdlineStep } from './CmdlineStep.js';
 import { IsolateStep, TryNowStep } from './IsolateStep.js';
 import { VmStep } from './VmStep.js';
+import { ShareStep } from './ShareStep.js';
 import { ConfirmAction } from './ConfirmAction.js';
 import { Summary } from './Summary.js';
 import { UndoPanel } from './UndoPanel.js';
@@ -69,6 +71,12 @@ function changeHints(state: WizardState): KeyHint[] | null {
           break;
         }
         if (vm.form) hints.push(['e', 'edit'], ['x', 'export']);
+        if (flow.outcome?.kind === 'plan') hints.push(['⏎', 'review']);
+        break;
+      }
+      if (flow.stepId === 'sriov' || flow.stepId === 'mdev' || flow.stepId === 'vgpu-type') {
+        if (flow.stepId !== 'sriov') hints.push(['↑↓', 'type']);
+        if (flow.stepId !== 'vgpu-type') hints.push(['←→', 'count']);
         if (flow.outcome?.kind === 'plan') hints.push(['⏎', 'review']);
         break;
       }
@@ -126,7 +134,9 @@ export function keyHints(state: WizardState): KeyHint[] {
       if (state.readiness.detailMax > 0 && state.readiness.expanded !== null) hints.push(['PgUp/PgDn', 'scroll']);
       break;
     case 'devices':
-      hints.push(['↑↓', 'move'], ['space', 'choose card'], ['⏎', 'bind chosen'], ['f', state.devices.filter === 'gpu' ? 'show everything' : 'GPUs only']);
+      hints.push(['↑↓', 'move'], ['space', 'choose card'], ['⏎', 'bind chosen']);
+      if (state.devices.cursor !== null && openShare(state.session.facts, state.session.share, state.devices.cursor)) hints.push(['s', 'share']);
+      hints.push(['f', state.devices.filter === 'gpu' ? 'show everything' : 'GPUs only']);
       break;
     case 'notReady':
       hints.push(...demo, ['v', 'devices anyway']);
@@ -261,6 +271,9 @@ export function App({ session, onExit }: AppProps) {
             ) : null}
             {state.screen === 'tryNow' && flow ? (
               <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TryNowStep {...screenProps} />} />
+            ) : null}
+            {(state.screen === 'shareSriov' || state.screen === 'shareMdev' || state.screen === 'shareVgpu') && flow ? (
+              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<ShareStep {...screenProps} screen={state.screen} />} />
             ) : null}
             {state.screen === 'vm' && flow ? (
               <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<VmStep {...screenProps} />} />

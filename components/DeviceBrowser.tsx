@@ -16,6 +16,8 @@ import {
 } from '../src/iommu-view.js';
 import { capLines, truncate, viewport, width } from './text-layout.js';
 import { isSelectedCard } from '../src/wizard-isolate.js';
+import { verdictFor } from '../src/wizard-share.js';
+import type { ShareVerdict } from '../src/share/capability.js';
 import { Lines, plain, wrapped, type Line, type Segment } from './Lines.js';
 
 /** Below this width rows drop the class name and use short tags; the details pane has it all. */
@@ -99,7 +101,7 @@ function groupHeader(g: GroupRow, columns: number): Line {
   ];
 }
 
-export function deviceDetailLines(row: DeviceRow, group: GroupRow, columns: number): Line[] {
+export function deviceDetailLines(row: DeviceRow, group: GroupRow, columns: number, share: ShareVerdict | null = null): Line[] {
   const d = row.device;
   const lines: Line[] = [];
   lines.push(...wrapped(`${d.address} · ${d.className ?? 'unknown class'} (${d.class}) · [${d.vendor}:${d.device}]`, columns, { bold: true }, '  '));
@@ -116,6 +118,11 @@ export function deviceDetailLines(row: DeviceRow, group: GroupRow, columns: numb
   ].filter((x): x is string => x !== null);
   lines.push(...wrapped(facts.join(' · '), columns, { dim: true }, '  '));
   for (const e of flagExplanations(row, group)) lines.push(...wrapped(e, columns, { color: 'yellow' }, '  '));
+  if (share) {
+    const first = share.options[0];
+    if (first) lines.push(...wrapped(`Can be shared (s): ${first.summary}`, columns, { color: 'green' }, '  '));
+    else if (share.reason) lines.push(...wrapped(`Cannot be shared: ${share.reason}`, columns, { dim: true }, '  '));
+  }
   return lines;
 }
 
@@ -156,7 +163,7 @@ export function deviceBrowserLines(state: WizardState, columns: number, height: 
   ]);
   const at = Math.max(0, entries.findIndex((e) => e.kind === 'device' && e.row.device.address === cursor));
   const current = entries[at];
-  const details = current?.kind === 'device' ? deviceDetailLines(current.row, current.group, columns) : [];
+  const details = current?.kind === 'device' ? deviceDetailLines(current.row, current.group, columns, state.session.share ? verdictFor(state.session.facts, state.session.share, current.row.device.address) : null) : [];
   const body = height - head.length;
   // The details keep at least ~40% of the body; a short list gives them the rest.
   const minDetails = Math.min(details.length, Math.max(3, Math.floor(body * 0.4)));

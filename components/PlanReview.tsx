@@ -15,7 +15,7 @@ export function planReviewLines(plan: Plan, columns: number, opts: { canApply: b
   const files = ordered.flatMap((c) => (c.kind === 'file' ? [c] : []));
   const sysfs = ordered.flatMap((c) => (c.kind === 'sysfs' ? [c] : []));
   const commands = ordered.flatMap((c) => (c.kind === 'command' ? [c] : []));
-  lines.push(plain(`Files (${files.length}):`, { bold: true }));
+  if (files.length > 0) lines.push(plain(`Files (${files.length}):`, { bold: true }));
   for (const f of files) {
     const mode = f.mode !== undefined ? `, mode ${f.mode.toString(8).padStart(4, '0')}` : '';
     lines.push(...para(`${f.action} ${f.path}${mode}`, columns, { bold: true }, '  '));
@@ -23,10 +23,11 @@ export function planReviewLines(plan: Plan, columns: number, opts: { canApply: b
     lines.push(...diffLines(fileDiff(f), columns, '  '));
   }
   if (sysfs.length > 0) {
-    lines.push(plain(''), plain('Live settings (sysfs):', { bold: true }));
+    if (files.length > 0) lines.push(plain(''));
+    lines.push(plain('Live settings (sysfs):', { bold: true }));
     for (const s of sysfs) lines.push(...para(`write ${JSON.stringify(s.value)} to ${s.path} — ${s.why}`, columns, {}, '  '));
   }
-  lines.push(plain(''));
+  if (files.length > 0 || sysfs.length > 0) lines.push(plain(''));
   if (commands.length > 0) {
     lines.push(plain(`Commands, in the order they will run${opts.demo ? ' (the demo lists them, runs nothing)' : ' (as root)'}:`, { bold: true }));
     commands.forEach((c, i) => {

@@ -11,7 +11,8 @@ export function summaryLines(state: WizardState, columns: number): { lines: Line
   const s = state.summary;
   const lines: Line[] = [];
   if (s.error) return { lines: para(`The journal could not be read: ${s.error}`, columns, { color: 'red' }), cursorLine: 0 };
-  if (!s.status) return { lines: [plain('Reading the journal…', { dim: true })], cursorLine: 0 };
+  // an answer to an older request would show steps as they were before the last apply or undo
+  if (!s.status || s.loaded !== s.request) return { lines: [plain('Reading the journal…', { dim: true })], cursorLine: 0 };
   const steps = undoableSteps(s.status);
   if (steps.length === 0) {
     lines.push(...para('Nothing applied by vfio-wizard is in effect on this system: there is nothing to undo.', columns));

@@ -50,12 +50,13 @@ function exportLines(state: WizardState, columns: number, height: number): Line[
 export function vmDecideLines(state: WizardState, columns: number, height: number): Line[] {
   const vm = state.vm;
   const flow = state.flows.vm;
-  if (state.selection.length === 0) return para('No card is chosen yet: choose one on the devices screen, and the VM gets every function of it.', columns);
+  if (state.selection.length === 0 && state.share.created.length === 0) return para('No card is chosen yet: choose one on the devices screen, and the VM gets every function of it (or make a mediated device there with s).', columns);
   if (vm.error) return para(`The VM form could not start: ${vm.error}`, columns, { color: 'red' });
   if (!vm.form) return [plain('Reading the host’s memory and CPUs…', { dim: true })];
   if (vm.exportFormat !== null) return exportLines(state, columns, height);
   const lines: Line[] = [
-    plain(truncate(`Passed through (libvirt detaches and reattaches them, managed='yes'): ${vm.form.base.devices.join(', ')}`, columns), { dim: true }),
+    ...(vm.form.base.devices.length > 0 ? [plain(truncate(`Passed through (libvirt detaches and reattaches them, managed='yes'): ${vm.form.base.devices.join(', ')}`, columns), { dim: true })] : []),
+    ...(vm.form.base.mdevs.length > 0 ? para(`Mediated devices: ${vm.form.base.mdevs.map((m) => `${m.uuid} on ${m.parent}`).join(', ')}`, columns, { dim: true }) : []),
     ...vmFormLines(state, columns),
     plain(''),
   ];

@@ -12,7 +12,7 @@ import type { CancelStage } from './run/cancellation.js';
 import { shellJoin } from './plan/shell-quote.js';
 import type { ExportFormat } from './vm/export.js';
 import type { HostResources } from './vm/host-resources.js';
-import type { VmSpec } from './vm/vm-spec.js';
+import type { VmMdev, VmSpec } from './vm/vm-spec.js';
 import type { StepOptions, StepOutcome, StepVerification } from './steps/registry.js';
 
 export type StepPhase = 'decide' | 'review' | 'applying' | 'done' | 'failed';
@@ -87,6 +87,8 @@ export interface SummaryState {
   error: string | null;
   /** bumped to (re)read the status */
   request: number;
+  /** the request the status answers: until it equals request, what is shown may be stale */
+  loaded: number;
 }
 
 /** After a reboot a step asked for: the check the wizard opens on. */
@@ -133,8 +135,8 @@ export interface StepServices<S> {
   /** after the reboot: scan again and check that the step took effect */
   verifyResume(session: S, stepId: string): Promise<ResumeCheck>;
   markVerification(session: S, runId: string, stepId: string, outcome: 'passed' | 'failed'): void;
-  /** the VM form's starting values for the chosen cards (memory and CPUs from the host); throws on a bad selection */
-  vmDefaults(session: S, selection: string[]): { base: VmSpec; resources: HostResources };
+  /** the VM form's starting values for the chosen cards and mediated devices (memory and CPUs from the host); throws on a bad selection */
+  vmDefaults(session: S, selection: string[], mdevs: VmMdev[]): { base: VmSpec; resources: HostResources };
   /** the VM as one of the export formats (OVMF files from the host) */
   vmExport(session: S, spec: VmSpec, format: ExportFormat): string;
 }
@@ -196,7 +198,8 @@ export function resumeTarget(st: Status): StepStatus | null {
   const steps = st.runs.flatMap((r) => r.steps);
   // newest first: the step applied last is the one whose reboot just happened
   for (const s of [...steps].reverse()) {
-    if (s.state === 'applied' && s.verification === 'pending' && !s.rebootPending && s.pendingCommands.length === 0) return s;
+    // only a step that asked for a reboot has an after-reboot check to open on
+    if (s.state === 'applied' && s.needsReboot && s.verification === 'pending' && !s.rebootPending && s.pendingCommands.length === 0) return s;
   }
   return null;
 }

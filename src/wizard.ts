@@ -33,6 +33,7 @@ import type { HostResources } from './vm/host-resources.js';
 import type { VmSpec } from './vm/vm-spec.js';
 import type { ExportFormat } from './vm/export.js';
 import { LIVE_BIND_STEP_ID } from './isolate/live-bind.js';
+import { createdMdevs, initShareChoices, openShare, SHARE_STEP_IDS, shareBounds, type ShareChoiceState, type ShareScreen } from './wizard-share.js';
 
 /** What the wizard works on: one scan of a host (or of the demo workstation) and its checks. */
 export interface WizardSession {
@@ -60,7 +61,7 @@ export type StepScreen = (typeof STEPS)[number];
  * the demo. verify is where the wizard opens after a reboot a step asked for. tryNow is the live
  * bind, reached from the isolation screen and leading back to it.
  */
-export type Screen = StepScreen | 'notReady' | 'verify' | 'tryNow';
+export type Screen = StepScreen | 'notReady' | 'verify' | 'tryNow' | ShareScreen;
 
 export const STEP_TITLES: Record<Screen, string> = {
   welcome: 'Welcome',
@@ -70,13 +71,16 @@ export const STEP_TITLES: Record<Screen, string> = {
   isolate: 'Bind to vfio-pci',
   vm: 'Virtual machine',
   tryNow: 'Try it now (no reboot)',
+  shareSriov: 'Share: SR-IOV virtual functions',
+  shareMdev: 'Share: mediated devices',
+  shareVgpu: 'Share: NVIDIA vGPU type',
   summary: 'Summary',
   notReady: 'This host cannot do passthrough',
   verify: 'After the reboot',
 };
 
 /** Screens that plan and apply a step, and the step id each one drives. */
-export const CHANGE_STEPS: Partial<Record<Screen, string>> = { cmdline: 'cmdline', isolate: 'isolate', tryNow: LIVE_BIND_STEP_ID, vm: 'vm' };
+export const CHANGE_STEPS: Partial<Record<Screen, string>> = { cmdline: 'cmdline', isolate: 'isolate', tryNow: LIVE_BIND_STEP_ID, vm: 'vm', ...SHARE_STEP_IDS };
 /** The screen of a step id (for resume and undo). */
 export const screenOfStep = (stepId: string): Screen | null =>
   (Object.entries(CHANGE_STEPS).find(([, id]) => id === stepId)?.[0] as Screen | undefined) ?? null;
@@ -126,6 +130,8 @@ export interface WizardState {
   isolate: IsolateChoiceState;
   /** the VM step's form and export view */
   vm: VmScreenState;
+  /** the share screens' device and choices, and the mdevs made in this session */
+  share: ShareChoiceState;
   /** the change path of each step that changes the system, by step id */
   flows: Record<string, StepFlow>;
   /** an explicit confirm before apply or undo; drawn over the current screen */
@@ -209,7 +215,7 @@ export type WizardEvent =
   | { type: 'undone'; result: RollbackResult }
   | { type: 'undoFailed'; message: string }
   | { type: 'dismissUndo' }
-  | { type: 'statusLoaded'; status: Status }
+  | { type: 'statusLoaded'; status: Status; request: number }
   | { type: 'statusFailed'; message: string }
   | { type: 'refreshStatus' }
   | { type: 'verified'; check: ResumeCheck }
@@ -227,7 +233,9 @@ export type WizardEvent =
   | { type: 'vmEditing'; on: boolean }
   | { type: 'vmExport'; close?: boolean }
   | { type: 'vmExportText'; format: ExportFormat; text: string }
-  | { type: 'vmExportScroll'; delta: number };
+  | { type: 'vmExportScroll'; delta: number }
+  | { type: 'openShare' }
+  | { type: 'shareCount'; delta: number };
 
 /** How far PgUp/PgDn move a cursor. */
 export const PAGE = 8;
@@ -264,10 +272,11 @@ export function initWizard(session: WizardSession, opts: InitOptions = {}): Wiza
     selection: [],
     isolate: initIsolateChoices(),
     vm: initVmScreen(),
+    share: initShareChoices(),
     flows: Object.fromEntries(Object.values(CHANGE_STEPS).map((id) => [id, initStepFlow(id)])),
     confirm: null,
     undo: null,
-    summary: { cursor: 0, status: null, error: null, request: 0 },
+    summary: { cursor: 0, status: null, error: null, request: 0, loaded: -1 },
     verify: opts.resume
       ? { runId: opts.resume.runId, stepId: opts.resume.id, title: opts.resume.title, phase: 'checking', check: null, error: null, recorded: false, request: 1 }
       : null,
@@ -305,7 +314,8 @@ export function nextScreen(state: WizardState): Screen | null {
   }
   if (state.screen === 'readiness' && state.blocking.length > 0) return 'notReady';
   if (state.screen === 'tryNow') return 'isolate';
-  const i = STEPS.indexOf(state.screen);
+  if (isShareScreen(state.screen)) return 'devices';
+  const i = STEPS.indexOf(state.screen as StepScreen);
   return STEPS[i + 1] ?? null;
 }
 
@@ -314,6 +324,7 @@ export function previousScreen(state: WizardState): Screen | null {
   if (busy(state) || state.screen === 'verify') return null;
   if (state.screen === 'notReady') return 'readiness';
   if (state.screen === 'tryNow') return 'isolate';
+  if (isShareScreen(state.screen)) return 'devices';
   const i = STEPS.indexOf(state.screen as StepScreen);
   return i > 0 ? (STEPS[i - 1] ?? null) : null;
 }
@@ -386,6 +397,12 @@ function decideKey(state: WizardState, flow: StepFlow, key: KeyPress): WizardEve
       if (key.return && vm.form && flow.outcome?.kind !== 'plan') return { type: 'vmEditing', on: true };
       return undefined;
     }
+    case 'sriov':
+    case 'mdev':
+    case 'vgpu-type':
+      if (key.leftArrow || ch === '-') return { type: 'shareCount', delta: -1 };
+      if (key.rightArrow || ch === '+' || ch === '=') return { type: 'shareCount', delta: 1 };
+      return undefined;
     default:
       return undefined;
   }
@@ -501,11 +518,13 @@ export function keyToEvent(state: WizardState, key: KeyPress): WizardEvent | nul
       if (ch === 'f') return { type: 'toggleFilter' };
       if (ch === ' ') return { type: 'toggleCard' };
       if (key.return) return { type: 'chooseCards' };
+      if (ch === 's') return { type: 'openShare' };
       if (key.leftArrow || back) return { type: 'back' };
       if (next) return { type: 'next' };
       return null;
     case 'summary': {
-      const steps = undoableSteps(state.summary.status);
+      // until the journal has been read again, the list may be stale: nothing to act on yet
+      const steps = state.summary.loaded === state.summary.request ? undoableSteps(state.summary.status) : [];
       if (up) return { type: 'move', delta: -1 };
       if (down) return { type: 'move', delta: 1 };
       const at = steps[Math.min(state.summary.cursor, steps.length - 1)];
@@ -602,6 +621,15 @@ function moveCursor(state: WizardState, to: (index: number, last: number) => num
     if (rows === 0) return state;
     return { ...state, isolate: { ...state.isolate, cursor: clamp(to(state.isolate.cursor, rows - 1), 0, rows - 1) } };
   }
+  if (isShareScreen(state.screen)) {
+    const { rows } = shareBounds(state.session.facts, state.session.share, state.screen, state.share);
+    if (rows === 0) return state;
+    const cursor = clamp(to(state.share.cursor, rows - 1), 0, rows - 1);
+    if (cursor === state.share.cursor) return state;
+    const moved = { ...state, share: { ...state.share, cursor } };
+    const { maxCount, minCount } = shareBounds(state.session.facts, state.session.share, state.screen, moved.share);
+    return setFlow({ ...moved, share: { ...moved.share, count: clamp(moved.share.count, minCount, maxCount) } }, SHARE_STEP_IDS[state.screen], replan);
+  }
   if (state.screen === 'summary') {
     const n = undoableSteps(state.summary.status).length;
     if (n === 0) return state;
@@ -670,6 +698,9 @@ function afterUndo(state: WizardState): WizardState {
   if (!u) return state;
   let next: WizardState = { ...state, undo: null, summary: { ...state.summary, request: state.summary.request + 1 } };
   if (u.result?.status === 'rolled-back') {
+    // mdevs whose run was undone are gone: the VM no longer gets them
+    const gone = new Set(u.result.steps.filter((s) => s.stepId === 'mdev').map((s) => s.runId));
+    if (gone.size > 0) next = { ...next, share: { ...next.share, created: next.share.created.filter((m) => m.runId === null || !gone.has(m.runId)) }, vm: { ...initVmScreen(), request: next.vm.request } };
     for (const id of undoneSteps(u.target, u.result)) {
       next = setFlow(next, id, (f) => ({ ...initStepFlow(id), planRequest: f.planRequest + 1, runToken: f.runToken }));
     }
@@ -716,7 +747,7 @@ function scrollOverflow(state: WizardState, max: number): WizardState {
 function goTo(state: WizardState, screen: Screen): WizardState {
   let next = { ...state, screen };
   // the VM form starts from the host's defaults for the chosen devices (the UI's hook reads them)
-  if (screen === 'vm' && !next.vm.form && next.selection.length > 0) next = { ...next, vm: { ...next.vm, request: next.vm.request + 1, error: null } };
+  if (screen === 'vm' && !next.vm.form && (next.selection.length > 0 || next.share.created.length > 0)) next = { ...next, vm: { ...next.vm, request: next.vm.request + 1, error: null } };
   // the summary reads the journal each time it is shown
   return screen === 'summary' ? { ...next, summary: { ...next.summary, request: next.summary.request + 1 } } : next;
 }
@@ -775,6 +806,26 @@ function changeVmForm(state: WizardState, e: VmFormEvent): WizardState {
 function vmExport(state: WizardState, close: boolean): WizardState {
   if (state.screen !== 'vm' || !state.vm.form || state.vm.editing) return state;
   return { ...state, vm: { ...state.vm, exportFormat: close ? null : nextExportFormat(state.vm.exportFormat), exportText: null, exportScroll: 0 } };
+}
+
+const isShareScreen = (s: Screen): s is ShareScreen => s === 'shareSriov' || s === 'shareMdev' || s === 'shareVgpu';
+
+/** s on a device: its share screen, planned from scratch for it; a device with nothing to share stays put. */
+function openShareScreen(state: WizardState): WizardState {
+  const device = state.devices.cursor;
+  if (state.screen !== 'devices' || device === null || busy(state)) return state;
+  const to = openShare(state.session.facts, state.session.share, device);
+  if (!to) return state;
+  const next = { ...state, share: { ...state.share, device, cursor: 0, count: to.count } };
+  return goTo(setFlow(next, SHARE_STEP_IDS[to.screen], freshFlow), to.screen);
+}
+
+function shareCount(state: WizardState, delta: number): WizardState {
+  if (!isShareScreen(state.screen) || state.flows[SHARE_STEP_IDS[state.screen]]?.phase !== 'decide') return state;
+  const { maxCount, minCount } = shareBounds(state.session.facts, state.session.share, state.screen, state.share);
+  const count = clamp(state.share.count + delta, minCount, maxCount);
+  if (count === state.share.count) return state;
+  return setFlow({ ...state, share: { ...state.share, count } }, SHARE_STEP_IDS[state.screen], replan);
 }
 
 export function wizardReducer(state: WizardState, event: WizardEvent): WizardState {
@@ -898,7 +949,10 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
       return setFlow(state, event.stepId, (f) => ({ ...f, log: appendLog(f.log, event.event) }));
     case 'applied': {
       const ok = event.report.result.status === 'applied' && (event.report.verification?.ok ?? true);
-      return setFlow({ ...state, pending: null }, event.stepId, (f) => ({ ...f, phase: ok ? 'done' : 'failed', report: event.report, error: null, scroll: 0, scrollMax: 0 }));
+      const applied = setFlow({ ...state, pending: null }, event.stepId, (f) => ({ ...f, phase: ok ? 'done' : 'failed', report: event.report, error: null, scroll: 0, scrollMax: 0 }));
+      // mdevs made here are offered to the VM: its form starts again from defaults that include them
+      const made = ok ? createdMdevs(state.flows[event.stepId]?.outcome ?? null).map((m) => ({ ...m, runId: event.report.result.runId })) : [];
+      return made.length > 0 ? { ...applied, share: { ...applied.share, created: [...applied.share.created, ...made] }, vm: { ...initVmScreen(), request: applied.vm.request } } : applied;
     }
     case 'applyFailed':
       return setFlow({ ...state, pending: null }, event.stepId, (f) => ({ ...f, phase: 'failed', report: null, error: event.message, scroll: 0, scrollMax: 0 }));
@@ -912,7 +966,7 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
       return state.undo && state.undo.phase !== 'running' ? afterUndo(state) : state;
     case 'statusLoaded': {
       const n = undoableSteps(event.status).length;
-      return { ...state, summary: { ...state.summary, status: event.status, error: null, cursor: clamp(state.summary.cursor, 0, Math.max(0, n - 1)) } };
+      return { ...state, summary: { ...state.summary, status: event.status, loaded: event.request, error: null, cursor: clamp(state.summary.cursor, 0, Math.max(0, n - 1)) } };
     }
     case 'statusFailed':
       return { ...state, summary: { ...state.summary, error: event.message } };
@@ -935,6 +989,10 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
     }
     case 'toggleOverride':
       return toggleOverride(state);
+    case 'openShare':
+      return openShareScreen(state);
+    case 'shareCount':
+      return shareCount(state, event.delta);
     case 'cycleBindBy':
       return cycleBindBy(state);
     case 'vmDefaults':

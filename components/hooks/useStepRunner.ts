@@ -9,6 +9,7 @@ import { CHANGE_STEPS, type WizardEvent, type WizardSession, type WizardState } 
 import { cmdlineOptions, cmdlineView } from '../../src/wizard-cmdline.js';
 import { isolateOptions } from '../../src/wizard-isolate.js';
 import { vmOptions } from '../../src/wizard-vm.js';
+import { shareOptions } from '../../src/wizard-share.js';
 import { LIVE_BIND_STEP_ID } from '../../src/isolate/live-bind.js';
 import { engineEventLine, resumeTarget } from '../../src/wizard-step.js';
 import type { EngineEvent } from '../../src/apply/engine-types.js';
@@ -28,6 +29,12 @@ export function stepOptions(state: WizardState, stepId: string): StepOptions | n
       return isolateOptions(state.selection, state.isolate);
     case 'vm':
       return vmOptions(state.vm);
+    case 'sriov':
+      return shareOptions(state.session.share, 'shareSriov', state.share);
+    case 'mdev':
+      return shareOptions(state.session.share, 'shareMdev', state.share);
+    case 'vgpu-type':
+      return shareOptions(state.session.share, 'shareVgpu', state.share);
     default:
       return { params: [], noParams: [], replaceConflicts: false };
   }
@@ -169,7 +176,7 @@ export function useStepRunner(state: WizardState, dispatch: Dispatch<WizardEvent
     if (last && last.session === session && last.request === statusRequest) return;
     statusRead.current = { session, request: statusRequest };
     try {
-      send({ type: 'statusLoaded', status: steps.status(session) });
+      send({ type: 'statusLoaded', status: steps.status(session), request: statusRequest });
     } catch (err) {
       send({ type: 'statusFailed', message: errorMessage(err) });
     }
@@ -178,9 +185,9 @@ export function useStepRunner(state: WizardState, dispatch: Dispatch<WizardEvent
   // The VM form's defaults for the chosen cards, and the export text the VM screen shows.
   const vmRequest = state.screen === 'vm' && !state.vm.form ? state.vm.request : 0;
   useEffect(() => {
-    if (!steps || vmRequest === 0 || state.selection.length === 0) return;
+    if (!steps || vmRequest === 0 || (state.selection.length === 0 && state.share.created.length === 0)) return;
     try {
-      const { base, resources } = steps.vmDefaults(session, state.selection);
+      const { base, resources } = steps.vmDefaults(session, state.selection, state.share.created);
       send({ type: 'vmDefaults', base, resources });
     } catch (err) {
       send({ type: 'vmDefaultsFailed', message: errorMessage(err) });

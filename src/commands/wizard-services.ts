@@ -120,11 +120,11 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
 
     markVerification: (session, runId, stepId, outcome) => markVerification(rootOf(session), runId, stepId, outcome),
 
-    vmDefaults(session, selection) {
-      const sel = expandSelection(session.facts, selection);
+    vmDefaults(session, selection, mdevs) {
+      const sel = selection.length === 0 && mdevs.length > 0 ? { ok: true as const, devices: [] } : expandSelection(session.facts, selection);
       if (!sel.ok) throw new UserError(sel.error.message, ExitCode.badInput, sel.error.remedy);
       const resources = readHostResources(rootOf(session), session.facts);
-      const base = defaultVmSpec(session.facts, resources, sel.devices, 'vfio-vm');
+      const base = { ...defaultVmSpec(session.facts, resources, sel.devices, 'vfio-vm'), mdevs: mdevs.map(({ uuid, parent }) => ({ uuid, parent })) };
       return { base: cfg.vmConnect ? { ...base, connect: cfg.vmConnect } : base, resources };
     },
 

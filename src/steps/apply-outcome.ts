@@ -4,6 +4,7 @@
 // what it produced; when that check fails the step is rolled back by itself.
 import { applyPlan, type ApplyOptions, type ApplyResult } from '../apply/apply.js';
 import { rollback } from '../apply/rollback.js';
+import { markVerification } from '../apply/status.js';
 import { ExitCode } from '../exit-codes.js';
 import type { StepOutcome, StepVerification } from './registry.js';
 
@@ -49,6 +50,9 @@ export async function applyOutcome(outcome: StepOutcome, opts: ApplyOutcomeOptio
   if (ran && outcome.verify) {
     verification = await outcome.verify(opts.root, opts.runner);
     opts.onCheck?.('verification', verification);
+    // a step that needs no reboot is done once its check passed: the journal says so, and status
+    // stops listing it as waiting for verification
+    if (verification.ok && !outcome.plan.needsReboot && result.runId) markVerification(opts.root, result.runId, outcome.stepId, 'passed');
     if (!verification.ok) {
       const rb = await rollback({ stepId: outcome.stepId }, { root: opts.root, runner: opts.runner, commands: opts.commands, signal: opts.signal, onEvent: opts.onEvent, uid: opts.uid });
       result = {

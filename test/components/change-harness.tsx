@@ -13,6 +13,7 @@ import type { RootSpec } from '../../src/demo/root-spec.js';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { systemRoot } from '../../src/host/root.js';
 import { scanHost } from '../../src/host/scan.js';
+import { readShareFacts } from '../../src/share/share-facts.js';
 import type { WizardSession } from '../../src/wizard.js';
 import { renderSized, type SizedRender } from '../support/ink.js';
 
@@ -37,8 +38,9 @@ export function fixtureRoot(spec: RootSpec): string {
 }
 
 export function scan(dir: string, demo = false): WizardSession {
-  const facts = scanHost(systemRoot(dir));
-  return { facts, checks: runChecks(facts), demo, rootDir: dir };
+  const root = systemRoot(dir);
+  const facts = scanHost(root);
+  return { facts, checks: runChecks(facts), demo, rootDir: dir, share: readShareFacts(root, facts) };
 }
 
 export function startScenario(

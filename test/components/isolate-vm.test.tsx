@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readStatus } from '../../src/apply/status.js';
-import { FOUR_FUNCTION_NVIDIA } from '../../src/demo/synthetic-hosts.js';
+import { FOUR_FUNCTION_NVIDIA, VGPU_T4_HOST } from '../../src/demo/synthetic-hosts.js';
 import { systemRoot } from '../../src/host/root.js';
 import { keys as KEY, press, waitForFrame, waitForText } from '../support/ink.js';
 import { vmFixture, type VmFixture } from '../vm/support.js';
@@ -168,4 +168,61 @@ describe('the VM screen', () => {
     expect(f).toContain(`virsh -c ${fx.uri} console qvm`);
     expect(readStatus(systemRoot(fx.dir)).runs.flatMap((r) => r.steps).map((x) => `${x.id}:${x.state}`)).toContain('vm:applied');
   }, 90_000);
+});
+
+describe('sharing from the device browser', () => {
+  it('s on a T4 opens its mdev screen: a type and a count, the exact mdevctl commands, apply, and the VM gets the mdev', async () => {
+    const t4 = vmFixture(VGPU_T4_HOST);
+    try {
+      const s = startScenario(t4.dir, { columns: 100, rows: 40 });
+      await waitForText(s.screen, 'Welcome to vfio-wizard');
+      await press(s.screen, KEY.enter);
+      await press(s.screen, 'n');
+      await press(s.screen, 'n');
+      let f = await waitForText(s.screen, 'Devices and IOMMU groups');
+      // the BMC's display comes first; the first T4 next
+      f = await press(s.screen, KEY.down);
+      expect(f).toMatch(/› 3b:00\.0/);
+      expect(f).toContain('Can be shared (s): mediated devices');
+      expect(f).toMatch(/s share/);
+      await press(s.screen, 's');
+      f = await waitForText(s.screen, 'Share: mediated devices');
+      expect(f).toMatch(/› nvidia-222 {2}GRID T4-1B · 15 available · 1 in use/);
+      // a type with nothing left is refused on screen, with the reason
+      await press(s.screen, KEY.down);
+      f = await waitForText(s.screen, 'has 0 instances available');
+      await press(s.screen, KEY.up);
+      f = await press(s.screen, KEY.right);
+      f = await waitForText(s.screen, '‹ 2 ›');
+      f = await waitForText(s.screen, '2 to create with mdevctl (persistent)');
+      await waitForText(s.screen, 'Enter shows exactly what changes.');
+      await press(s.screen, KEY.enter);
+      f = await waitForText(s.screen, 'Commands, in the order they will run');
+      expect(f).not.toContain('Files (0)');
+      expect(f.replace(/\s+/g, ' ').match(/mdevctl define --auto --uuid [0-9a-f-]{36} --parent 0000:3b:00\.0 --type nvidia-222/g)).toHaveLength(2);
+      await press(s.screen, KEY.enter);
+      await press(s.screen, 'y');
+      f = await waitForFrame(s.screen, (x) => /✔ Applied|✘ Failed|✘ Not applied/.test(x));
+      expect(f).toContain('✔ Applied');
+      // back to the devices, on past isolation to the VM: the form starts with the new mdevs
+      await press(s.screen, 'b');
+      await waitForText(s.screen, 'Devices and IOMMU groups');
+      await press(s.screen, 'n');
+      await press(s.screen, 'n');
+      f = await waitForText(s.screen, 'Mediated devices: ');
+      expect(f.match(/[0-9a-f-]{36} on 0000:3b:00\.0/g)).toHaveLength(2);
+    } finally {
+      t4.cleanup();
+    }
+  });
+
+  it('a device with nothing to share says why in its details, and s does nothing', async () => {
+    const s = startScenario(fx.dir, { columns: 100, rows: 40 });
+    await toDevices(s);
+    let f = await press(s.screen, KEY.down);
+    expect(f).toContain('Cannot be shared: Consumer NVIDIA GPUs cannot be shared');
+    expect(f).not.toMatch(/s share/);
+    f = await press(s.screen, 's', { expectChange: false });
+    expect(f).toContain('Devices and IOMMU groups');
+  });
 });
