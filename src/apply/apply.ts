@@ -10,7 +10,7 @@ import { atomicWrite, durableUnlink, sha256 } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
-import { createRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
+import { backupPath, createRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
 import { acquireLock, currentBootId } from './lock.js';
 import { resolveSystemPath } from './resolve-target.js';
 import { finishSteps, interruptedSteps, regenerate, rollbackSelected, undoStep, type Drift } from './rollback.js';
@@ -118,9 +118,8 @@ async function applyFile(run: Run, step: StepRecord, c: FileChange, opts: ApplyO
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
   const ours = { mode: c.mode ?? meta.mode, uid: c.uid ?? meta.uid, gid: c.gid ?? meta.gid };
-  const backups = path.join(run.dir, 'backups');
   if (orig) {
-    atomicWrite(path.join(backups, `${seq}.orig`), orig, { mode: 0o600, crashLabel: `backup ${seq}`, what: 'backing up the original' });
+    atomicWrite(backupPath(run, `backups/${seq}.orig`), orig, { mode: 0o600, crashLabel: `backup ${seq}`, what: 'backing up the original' });
     entry.original = {
       exists: true,
       sha256: sha256(orig),
@@ -133,7 +132,7 @@ async function applyFile(run: Run, step: StepRecord, c: FileChange, opts: ApplyO
   }
   const after = c.after === null ? null : Buffer.from(c.after);
   if (after) {
-    atomicWrite(path.join(backups, `${seq}.ours`), after, { mode: 0o600, crashLabel: `copy ${seq}`, what: 'keeping a copy of the new file' });
+    atomicWrite(backupPath(run, `backups/${seq}.ours`), after, { mode: 0o600, crashLabel: `copy ${seq}`, what: 'keeping a copy of the new file' });
     entry.ours = { exists: true, sha256: sha256(after), copy: `backups/${seq}.ours`, ...ours };
   } else {
     entry.ours = { exists: false };
@@ -231,20 +230,52 @@ async function applyStep(run: Run, step: StepRecord, plan: Plan, opts: ApplyOpti
   }
 }
 
-function dryRun(plans: Plan[], opts: ApplyOptions): ApplyResult {
+/**
+ * The apply path without writing: the plan must still fit the disk (the same staleness check),
+ * every target is resolved as apply would resolve it (symlinks under the root), every sysfs value
+ * is read as apply would journal it, and every command goes to the runner exactly as apply would
+ * run it (chroot prefix included) — the caller passes a recording runner, so nothing runs.
+ */
+async function dryRun(plans: Plan[], opts: ApplyOptions): Promise<ApplyResult> {
+  const { root } = opts;
+  const stale = plans.flatMap((p) => p.changes.flatMap((c) => (c.kind === 'file' ? [staleness(root, c)] : []))).filter((x) => x !== null);
+  if (stale.length > 0) {
+    throw new UserError(`the plan no longer matches the disk: ${stale.join('; ')}`, ExitCode.checkFailed, 'Make the plan again (vfio-wizard plan) and review the new diff.');
+  }
+  const commands: string[][] = [];
   for (const plan of plans) {
     opts.onEvent?.({ type: 'step-start', stepId: plan.stepId, title: plan.title });
-    orderChanges(plan.changes).forEach((c, i) => {
-      opts.onEvent?.({ type: 'change', stepId: plan.stepId, seq: i + 1, text: describe(c), state: 'skipped' });
-    });
+    let seq = 0;
+    for (const c of orderChanges(plan.changes)) {
+      seq += 1;
+      let text = describe(c);
+      if (c.kind === 'file') {
+        const target = resolveSystemPath(root, c.path);
+        if (target !== c.path) text += ` (through a link: writes ${target})`;
+      } else if (c.kind === 'sysfs') {
+        let now: string | null = c.previous;
+        try {
+          now = readFileSync(root.at(c.path), 'utf8').trim();
+        } catch {
+          /* write-only attribute: apply keeps what the step recorded */
+        }
+        text += ` (now ${now === null ? 'unknown' : JSON.stringify(now)})`;
+      } else {
+        const argv = hostArgv(root, c.argv, c.runsOn);
+        commands.push(c.argv);
+        await opts.runner.run(argv, { name: c.argv[0] ?? 'command', signal: opts.signal });
+      }
+      opts.onEvent?.({ type: 'change', stepId: plan.stepId, seq, text, state: 'skipped' });
+    }
+    opts.onEvent?.({ type: 'step-end', stepId: plan.stepId, state: 'would-apply', error: null });
   }
   return {
     status: 'dry-run',
     exitCode: ExitCode.ok,
     runId: null,
-    message: 'Dry run: nothing was written and nothing was run.',
+    message: 'Dry run: the plan fits the disk; nothing was written and nothing was run.',
     steps: plans.map((p) => ({ id: p.stepId, state: 'would-apply', error: null })),
-    pendingCommands: plans.flatMap((p) => orderChanges(p.changes).flatMap((c) => (c.kind === 'command' ? [c.argv] : []))),
+    pendingCommands: commands,
     needsReboot: plans.some((p) => p.needsReboot),
     restoreScript: null,
     drift: [],

@@ -283,25 +283,30 @@ export function loadRun(root: SystemRoot, runId: string): Run {
     throw err;
   }
   const hostPath = path.join(dir, 'journal.json');
+  const empty = (): Run => ({ root, dir, journal: { format: JOURNAL_FORMAT, version: JOURNAL_VERSION, runId, createdAt: '', tool: { name: 'vfio-wizard', version: '' }, commands: 'run', steps: [] } });
+  // restore.sh leaves its marker only when it finished without a problem: everything the run did is
+  // undone, so an unreadable journal no longer stands in the way of rollback or the next apply
+  const unreadable = (why: string): Run => {
+    if (existsSync(path.join(dir, RESTORED_MARKER))) return empty();
+    throw corrupt(hostPath, why);
+  };
   let text: string;
   try {
     text = readStateFile(hostPath).toString('utf8');
   } catch (err) {
     if (err instanceof UserError) throw err;
-    if (errnoCode(err) === 'ENOENT') {
-      // killed before the first record became durable: nothing was changed by that run
-      return { root, dir, journal: { format: JOURNAL_FORMAT, version: JOURNAL_VERSION, runId, createdAt: '', tool: { name: 'vfio-wizard', version: '' }, commands: 'run', steps: [] } };
-    }
-    throw corrupt(hostPath, String(err));
+    // killed before the first record became durable: nothing was changed by that run
+    if (errnoCode(err) === 'ENOENT') return empty();
+    return unreadable(String(err));
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw corrupt(hostPath, err instanceof Error ? err.message : String(err));
+    return unreadable(err instanceof Error ? err.message : String(err));
   }
   const problem = checkShape(parsed);
-  if (problem) throw corrupt(hostPath, problem);
+  if (problem) return unreadable(problem);
   const journal = parsed as Journal;
   applyRestoredMarker(dir, journal);
   return { root, dir, journal };
@@ -323,12 +328,20 @@ function applyRestoredMarker(dir: string, journal: Journal): void {
   }
 }
 
+/**
+ * A path inside a run's directory (backups/3.orig), checked component by component: a symlink
+ * planted anywhere below the run directory (backups/ itself included) is refused, never followed.
+ */
 export function backupPath(run: Run, rel: string): string {
-  const p = path.join(run.dir, rel);
-  try {
-    if (lstatSync(p).isSymbolicLink()) refuseLink(p);
-  } catch (err) {
-    if (errnoCode(err) !== 'ENOENT') throw err;
+  let p = run.dir;
+  for (const part of rel.split('/')) {
+    if (part === '' || part === '.' || part === '..') throw new UserError(`not a path inside the run: ${rel}`, ExitCode.journalCorrupt, 'The journal was edited by hand; use restore.sh or the backups directly.');
+    p = path.join(p, part);
+    try {
+      if (lstatSync(p).isSymbolicLink()) refuseLink(p);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
   }
   return p;
 }

@@ -128,8 +128,7 @@ async function undoFile(run: Run, e: FileEntry, opts: RollbackOptions): Promise<
   }
   if (p.kind === 'drift' && p.nowExists) {
     // --force overwrites someone's edit; keep it next to the backups so nothing is lost
-    const keep = path.join(run.dir, 'backups', `${e.seq}.now-${Date.now()}`);
-    if (p.now) writeFileSync(keep, p.now, { mode: 0o600 });
+    if (p.now) atomicWrite(backupPath(run, `backups/${e.seq}.now-${Date.now()}`), p.now, { mode: 0o600, what: `keeping the current ${e.target}` });
   }
   const o = e.original;
   if (o?.exists && (p.kind === 'restore' || p.kind === 'drift' || p.kind === 'noop')) {

@@ -181,10 +181,14 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     out(`${JSON.stringify({ ...outcomeJson(outcome), result, verification }, null, 2)}\n`);
   } else {
     if (verification?.ok) out(`verified: ${verification.summary}\n`);
-    if (result.pendingCommands.length) out(`Not run (--commands skip); run them inside the system:\n${result.pendingCommands.map((c) => `  ${shellJoin(c)}`).join('\n')}\n`);
+    if (result.pendingCommands.length) {
+      const head = result.status === 'dry-run' ? 'Would run, in this order (recorded, not run):' : 'Not run (--commands skip); run them inside the system:';
+      out(`${head}\n${result.pendingCommands.map((c) => `  ${shellJoin(c)}`).join('\n')}\n`);
+    }
     (result.exitCode === ExitCode.ok ? out : err)(`${result.message}\n`);
     if (result.status === 'applied' && result.needsReboot && !flags.dryRun) out('Reboot for the change to take effect; vfio-wizard then checks it (vfio-wizard status shows what is pending).\n');
-    if (result.restoreScript) out(`Undo: vfio-wizard rollback --step ${outcome.stepId}   (without Node: sh ${result.restoreScript})\n`);
+    // after an automatic rollback there is nothing left to undo; say so only while the step stands
+    if (result.restoreScript && (result.status === 'applied' || result.status === 'rollback-blocked')) out(`Undo: vfio-wizard rollback --step ${outcome.stepId}   (without Node: sh ${result.restoreScript})\n`);
   }
   ctx.setExit(result.exitCode);
 }

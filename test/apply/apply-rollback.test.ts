@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,27 @@ describe('applyPlan / rollback on a fixture root', () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
+  it('refuses a symlink planted as the backups directory of a run: a forced rollback writes nothing through it', async () => {
+    const dir = fixture();
+    const root = systemRoot(dir);
+    const onlyGrub: Plan = { ...cmdlinePlan(), changes: cmdlinePlan().changes.filter((c) => c.kind === 'file' && c.path === '/etc/default/grub') };
+    const res = await applyPlan(onlyGrub, { root, runner: createRecordingRunner() });
+    const runDir = path.join(dir, 'var/lib/vfio-wizard/runs', res.runId as string);
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'vfio-elsewhere-'));
+    roots.push(elsewhere);
+    for (const f of readdirSync(path.join(runDir, 'backups'))) writeFileSync(path.join(elsewhere, f), readFileSync(path.join(runDir, 'backups', f)));
+    rmSync(path.join(runDir, 'backups'), { recursive: true });
+    symlinkSync(elsewhere, path.join(runDir, 'backups'));
+    const planted = readdirSync(elsewhere).sort();
+    // the file changed since: --force would keep the current version next to the backups
+    writeFileSync(path.join(dir, 'etc/default/grub'), 'edited by hand\n');
+    const r = await rollback({ all: true }, { root, runner: createRecordingRunner(), force: true }).catch((e: unknown) => e);
+    const text = r instanceof UserError ? `${r.message}` : JSON.stringify(r);
+    expect(text).toContain('symbolic link');
+    expect(readdirSync(elsewhere).sort()).toEqual(planted);
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe('edited by hand\n');
+  });
+
   it('refuses a stale plan (the file changed since planning) before touching anything', async () => {
     const dir = fixture();
     writeFileSync(path.join(dir, 'etc/default/grub'), 'GRUB_DEFAULT=saved\n');
@@ -183,7 +204,9 @@ describe('applyPlan / rollback on a fixture root', () => {
     const dry = await applyPlan(cmdlinePlan(), { root: systemRoot(dir), runner, uid: 1000, dryRun: true });
     expect(dry.status).toBe('dry-run');
     expect(dry.pendingCommands).toEqual([['update-initramfs', '-u', '-k', 'all'], ['update-grub']]);
-    expect(runner.calls).toHaveLength(0);
+    // the recording runner got each command exactly as apply would run it: inside the root
+    expect(runner.calls.map((c) => c.argv.slice(-4).join(' '))).toEqual(['update-initramfs -u -k all', expect.stringMatching(/ update-grub$/)]);
+    expect(runner.calls.every((c) => c.argv[0] === 'unshare' && c.argv.includes(dir))).toBe(true);
     expect(snapshot(dir, [])).toEqual(before);
     const rbErr = await rollback({ all: true }, { root: systemRoot(dir), runner, uid: 1000 }).catch((e: unknown) => e);
     expect((rbErr as UserError).exitCode).toBe(ExitCode.needsRoot);

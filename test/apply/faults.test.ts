@@ -164,6 +164,10 @@ describe('a corrupted or truncated journal', () => {
       // the rescue script was written at the last good record and still works
       execFileSync('dash', [path.join(runDir, 'restore.sh'), dir], { stdio: 'pipe' });
       expect(snapshot(dir)).toEqual(original);
+      // restore.sh finished cleanly: the unreadable journal no longer blocks rollback or the next apply
+      expect((await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner() })).status).toBe('nothing');
+      const again = await applyPlan(plan('s2', [modify('/etc/a.conf', 'one\n', 'three\n')]), { root: sysroot, runner: createRecordingRunner() });
+      expect(again.status).toBe('applied');
     });
   }
 });
