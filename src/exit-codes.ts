@@ -13,12 +13,14 @@ export const ExitCode = {
   badInput: 5,
   /** another instance holds the lock */
   locked: 6,
-  /** the disk is full or read-only */
+  /** the disk is full */
   noSpace: 7,
   /** the journal under var/lib/vfio-wizard is corrupt or truncated (restore.sh may still help) */
   journalCorrupt: 8,
   /** the step cannot be done safely here: a file it cannot understand, an unknown boot loader (instructions are printed) */
   cannotApply: 9,
+  /** the file system to write is mounted read-only */
+  readOnly: 10,
   /** a guard blocks the selection (boot GPU, host disk, default-route NIC, shared group) and its override flag was not given */
   needsOverride: 11,
   /** must run as root */

@@ -4,7 +4,7 @@ export function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
-/** Full or read-only file systems become a UserError(noSpace) naming the path; anything else is returned unchanged. */
+/** A full file system becomes UserError(noSpace), a read-only one UserError(readOnly), each naming the path; anything else is returned unchanged. */
 export function mapFsError(err: unknown, what: string, hostPath: string): unknown {
   const code = errnoCode(err);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
@@ -17,7 +17,7 @@ export function mapFsError(err: unknown, what: string, hostPath: string): unknow
   if (code === 'EROFS') {
     return new UserError(
       `the file system holding ${hostPath} is read-only (while ${what})`,
-      ExitCode.noSpace,
+      ExitCode.readOnly,
       'Remount it read-write (mount -o remount,rw MOUNTPOINT) and run the command again.',
     );
   }

@@ -69,7 +69,7 @@ describe('disk full and read-only', () => {
     expect(readdirSync(path.join(dir, 'etc'))).toEqual(['small.conf']);
   });
 
-  it('read-only /etc: the write fails, the step is rolled back, exit noSpace with a remount remedy', async () => {
+  it('read-only /etc: the write fails, the step is rolled back, exit readOnly with a remount remedy', async () => {
     const dir = root({ 'etc/.keep': '' });
     const etc = path.join(dir, 'etc');
     mount(['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs'], etc);
@@ -77,13 +77,13 @@ describe('disk full and read-only', () => {
     mount(['-o', 'remount,ro'], etc);
     const before = snapshot(dir);
     const res = await applyPlan(plan('ro', [modify('/etc/a.conf', 'one\n', 'two\n')]), { root: systemRoot(dir), runner: createRecordingRunner() });
-    expect(res.exitCode).toBe(ExitCode.noSpace);
+    expect(res.exitCode).toBe(ExitCode.readOnly);
     expect(res.message).toContain('is read-only');
     expect(res.message).toContain('mount -o remount,rw');
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('a read-only root: nothing can be journaled, so nothing is changed (UserError noSpace)', async () => {
+  it('a read-only root: nothing can be journaled, so nothing is changed (UserError readOnly)', async () => {
     const dir = root({});
     mount(['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs'], dir);
     mkdirSync(path.join(dir, 'etc'));
@@ -93,7 +93,7 @@ describe('disk full and read-only', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).exitCode).toBe(ExitCode.noSpace);
+    expect((err as UserError).exitCode).toBe(ExitCode.readOnly);
     expect((err as UserError).message).toContain('read-only');
     expect(readFileSync(path.join(dir, 'etc/a.conf'), 'utf8')).toBe('one\n');
   });
