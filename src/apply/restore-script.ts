@@ -135,6 +135,12 @@ function undoLines(e: JournalEntry): string[] {
 // mid-run (state intent) may have done anything, so it counts as run.
 export const mayHaveRun = (e: CommandEntry) => e.state === 'intent' || e.state === 'done';
 
+/**
+ * A regeneration to repeat after restoring the files: one that may have run, and one that was only
+ * listed (--commands skip) — the user was told to run it, so its output may hold our changes.
+ */
+export const regenerationToRepeat = (e: CommandEntry) => e.regenerates !== null && (mayHaveRun(e) || e.state === 'pending');
+
 export function restoreScript(j: Journal): string {
   const out = [
     '#!/bin/sh',
@@ -153,7 +159,7 @@ export function restoreScript(j: Journal): string {
     for (const e of [...step.entries].reverse()) out.push(...undoLines(e));
     for (const r of step.pendingRegenerations ?? []) if (!regen.has(r.kind)) regen.set(r.kind, r.argv);
     for (const e of step.entries) {
-      if (e.kind === 'command' && e.regenerates && mayHaveRun(e) && !regen.has(e.regenerates)) regen.set(e.regenerates, e.argv);
+      if (e.kind === 'command' && e.regenerates && regenerationToRepeat(e) && !regen.has(e.regenerates)) regen.set(e.regenerates, e.argv);
     }
   }
   // the boot artefacts are rebuilt from the restored files: initramfs first, then the boot loader

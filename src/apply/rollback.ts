@@ -10,7 +10,7 @@ import { effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, listRunIds, loadRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
 import { acquireLock } from './lock.js';
-import { mayHaveRun } from './restore-script.js';
+import { mayHaveRun, regenerationToRepeat } from './restore-script.js';
 import { relabel } from './selinux.js';
 
 /** A file that changed after vfio-wizard wrote it: the three versions, as host paths. */
@@ -177,7 +177,7 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
   // the files but before rebuilding the initramfs / boot config still knows what is left to run
   for (const r of step.pendingRegenerations ?? []) out.regenerations.set(r.kind, r.argv);
   for (const e of step.entries) {
-    if (e.kind === 'command' && e.regenerates && mayHaveRun(e) && !out.regenerations.has(e.regenerates)) out.regenerations.set(e.regenerates, e.argv);
+    if (e.kind === 'command' && e.regenerates && regenerationToRepeat(e) && !out.regenerations.has(e.regenerates)) out.regenerations.set(e.regenerates, e.argv);
   }
   step.pendingRegenerations = [...out.regenerations].map(([kind, argv]) => ({ kind, argv }));
   step.state = 'rolling-back';
