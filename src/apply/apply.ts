@@ -141,7 +141,8 @@ async function applyFile(run: Run, step: StepRecord, c: FileChange, opts: ApplyO
   saveJournal(run);
   if (after) {
     atomicWrite(host, after, { ...ours, crashLabel: `file ${seq}`, what: `writing ${target}` });
-    await relabel(root, opts.runner, host, entry.original.exists ? entry.original.selinux : null);
+    const labelProblem = await relabel(root, opts.runner, host, entry.original.exists ? entry.original.selinux : null);
+    if (labelProblem) throw new StepFailure(labelProblem, ExitCode.failed);
   } else {
     durableUnlink(host, `file ${seq}`);
   }

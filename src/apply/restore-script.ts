@@ -71,6 +71,14 @@ cleanup() {
 
 removedir() { rmdir "$(at "$1")" 2>/dev/null && echo "removed directory: $1"; return 0; }
 
+# relabel SYSPATH LABEL — the SELinux label the file had before (a restored file is a new inode).
+# Only on the running system: under another ROOT the image relabels itself at its next boot.
+relabel() {
+  if [ "$ROOT" != / ]; then echo "label left to the next boot's relabelling: $1 ($2)"; return; fi
+  if ! command -v chcon >/dev/null 2>&1; then echo "FAILED: chcon is not available to give $1 its label $2 back" >&2; status=1; return; fi
+  chcon "$2" "$1" && echo "relabelled: $1" || { echo "FAILED: chcon $2 $1" >&2; status=1; }
+}
+
 sysfs() {
   if [ "$ROOT" != / ]; then echo "skipped (live setting, only meaningful on the running system): $1"; return; fi
   # the object is gone already (an mdev removed, a device unplugged): nothing left to undo
@@ -112,6 +120,7 @@ function undoLines(e: JournalEntry): string[] {
       if (e.original?.exists) {
         const o = e.original;
         lines.push(`restore ${q(e.target)} ${o.sha256} ${oursSha} ${q(o.backup)} ${octal(o.mode)} ${o.uid} ${o.gid}`);
+        if (o.selinux) lines.push(`relabel ${q(e.target)} ${q(o.selinux)}`);
       } else {
         lines.push(`remove ${q(e.target)} ${oursSha} ${q(`backups/${e.seq}`)}`);
       }

@@ -146,7 +146,8 @@ async function undoFile(run: Run, e: FileEntry, opts: RollbackOptions): Promise<
       }
       atomicOrMeta(host, o, bytes, e.seq);
     }
-    await relabel(root, opts.runner, host, o.selinux);
+    const labelProblem = await relabel(root, opts.runner, host, o.selinux);
+    if (labelProblem) return labelProblem;
   } else if (!o?.exists && (p.kind === 'remove' || p.kind === 'drift') && p.nowExists) {
     durableUnlink(host, `remove ${e.seq}`);
   }

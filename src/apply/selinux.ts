@@ -19,8 +19,14 @@ export async function readLabel(root: SystemRoot, runner: Runner, hostPath: stri
   return label !== '' && label !== '?' ? label : null;
 }
 
-/** Give a freshly renamed file its label: the recorded one, or the policy default for a new file. */
-export async function relabel(root: SystemRoot, runner: Runner, hostPath: string, label: string | null): Promise<void> {
-  if (!selinuxActive(root)) return;
-  await runner.run(label ? ['chcon', label, hostPath] : ['restorecon', hostPath], { name: label ? 'chcon' : 'restorecon' });
+/**
+ * Give a freshly renamed file its label: the recorded one, or the policy default for a new file.
+ * Returns what went wrong (a file with the wrong label can be unreadable to the services that need
+ * it), or null.
+ */
+export async function relabel(root: SystemRoot, runner: Runner, hostPath: string, label: string | null): Promise<string | null> {
+  if (!selinuxActive(root)) return null;
+  const argv = label ? ['chcon', label, hostPath] : ['restorecon', hostPath];
+  const r = await runner.run(argv, { name: argv[0]! });
+  return r.ok ? null : `${argv.join(' ')} failed (${r.tail.at(-1) ?? `exit ${r.exitCode ?? r.spawnError}`}): ${hostPath} may carry the wrong SELinux label`;
 }

@@ -127,3 +127,24 @@ describe('restore.sh under dash', () => {
     rmSync(path.join(dir, 'regenerated'));
   });
 });
+
+describe('restore.sh and SELinux labels', () => {
+  it('a file whose original had a label gets a relabel line; under another ROOT it is left to the next boot', async () => {
+    const { restoreScript } = await import('../../src/apply/restore-script.js');
+    const grub = 'GRUB_DEFAULT=0\n';
+    const dir = makeRoot({ 'etc/default/grub': { content: grub, mode: 0o644, uid: 0, gid: 0 }, 'etc/modprobe.d/old.conf': 'x\n' });
+    cleanup.push(dir);
+    const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner(), commands: 'skip' });
+    const runDir = path.join(dir, 'var/lib/vfio-wizard/runs', res.runId as string);
+    const journal = JSON.parse(readFileSync(path.join(runDir, 'journal.json'), 'utf8'));
+    const entry = journal.steps[1].entries.find((e: { path?: string }) => e.path === '/etc/default/grub');
+    entry.original.selinux = 'system_u:object_r:etc_t:s0';
+    const script = restoreScript(journal);
+    expect(script).toContain("relabel /etc/default/grub system_u:object_r:etc_t:s0");
+    writeFileSync(path.join(runDir, 'restore.sh'), script);
+    const r = spawnSync('dash', [path.join(runDir, 'restore.sh'), dir], { env: { ...process.env, NO_COMMANDS: '1' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain("label left to the next boot's relabelling: /etc/default/grub (system_u:object_r:etc_t:s0)");
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grub);
+  });
+});
