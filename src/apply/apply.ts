@@ -194,6 +194,8 @@ async function applyCommand(run: Run, step: StepRecord, c: CommandChange, opts: 
     opts.onEvent?.({ type: 'change', stepId: step.id, seq: entry.seq, text: shellJoin(c.argv), state: 'pending' });
     return;
   }
+  // a kill from here until the command returns leaves the same journal (intent: it may have run)
+  crashPoint(`command ${entry.seq}:running`);
   const r = await opts.runner.run(entry.ranAs as string[], {
     name: c.argv[0] ?? 'command',
     signal: opts.signal,

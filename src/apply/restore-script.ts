@@ -130,8 +130,8 @@ function undoLines(e: JournalEntry): string[] {
   }
   if (e.kind === 'sysfs') {
     if (e.state === 'undone') return [];
-    // action writes (unbind, drivers_probe) are reversed only when they are known to have happened
-    if (e.undo) return e.state === 'done' ? e.undo.map((w) => `sysfs ${q(w.path)} ${q(w.value)}`) : [];
+    // a write announced (intent) may have happened: reversing it is harmless when it did not
+    if (e.undo) return e.undo.map((w) => `sysfs ${q(w.path)} ${q(w.value)}`);
     return e.previous !== null ? [`sysfs ${q(e.path)} ${q(e.previous)}`] : [];
   }
   if (!mayHaveRun(e) || !e.undo) return [];

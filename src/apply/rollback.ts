@@ -192,7 +192,9 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
         continue;
       }
     } else if (e.kind === 'sysfs') {
-      const writes = e.state !== 'done' ? [] : e.undo ?? (e.previous !== null ? [{ path: e.path, value: e.previous }] : []);
+      // intent: killed between announcing the write and recording it — it may have happened, and
+      // writing the old value back (or the explicit undo) is harmless when it did not
+      const writes = e.state === 'undone' ? [] : e.undo ?? (e.previous !== null ? [{ path: e.path, value: e.previous }] : []);
       for (const w of writes) {
         try {
           writeFileSync(run.root.at(w.path), w.value);
@@ -200,6 +202,12 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
           // the object is gone already (an mdev removed, a device unplugged): nothing left to undo
           if (errnoCode(err) === 'ENOENT') {
             opts.onEvent?.({ type: 'output', stepId: step.id, line: `${w.path} no longer exists: nothing to undo there` });
+            continue;
+          }
+          // a write that was only announced may never have happened: its undo can then be refused
+          // (unbinding a driver that never bound); that is the state we want, not a problem
+          if (e.state === 'intent') {
+            opts.onEvent?.({ type: 'output', stepId: step.id, line: `${w.path}: ${(err as Error).message} (the interrupted write may never have happened)` });
             continue;
           }
           out.problems.push(`could not write ${JSON.stringify(w.value)} to ${w.path}: ${(err as Error).message}`);

@@ -10,7 +10,12 @@ export interface FileSpec {
   gid?: number;
 }
 
-export function makeRoot(files: Record<string, FileSpec | string>, prefix = 'vfio-engine-'): string {
+/** A symbolic link (target as stored: relative to the link's directory, or absolute). */
+export interface LinkSpec {
+  link: string;
+}
+
+export function makeRoot(files: Record<string, FileSpec | LinkSpec | string>, prefix = 'vfio-engine-'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   // every real system has /var/lib; the engine keeps its journal under it
   mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
@@ -18,11 +23,15 @@ export function makeRoot(files: Record<string, FileSpec | string>, prefix = 'vfi
   return dir;
 }
 
-export function writeTree(dir: string, files: Record<string, FileSpec | string>): void {
+export function writeTree(dir: string, files: Record<string, FileSpec | LinkSpec | string>): void {
   for (const [rel, spec] of Object.entries(files)) {
-    const f = typeof spec === 'string' ? { content: spec } : spec;
     const p = path.join(dir, rel);
     mkdirSync(path.dirname(p), { recursive: true });
+    if (typeof spec !== 'string' && 'link' in spec) {
+      symlinkSync(spec.link, p);
+      continue;
+    }
+    const f = typeof spec === 'string' ? { content: spec } : spec;
     writeFileSync(p, f.content);
     // chown first: it clears set-id bits
     if (f.uid !== undefined || f.gid !== undefined) chownSync(p, f.uid ?? 0, f.gid ?? 0);
