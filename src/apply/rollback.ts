@@ -194,7 +194,7 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
     } else if (e.kind === 'sysfs') {
       // intent: killed between announcing the write and recording it — it may have happened, and
       // writing the old value back (or the explicit undo) is harmless when it did not
-      const writes = e.state === 'undone' ? [] : e.undo ?? (e.previous !== null ? [{ path: e.path, value: e.previous }] : []);
+      const writes = e.undo ?? (e.previous !== null ? [{ path: e.path, value: e.previous }] : []);
       for (const w of writes) {
         try {
           writeFileSync(run.root.at(w.path), w.value);
