@@ -46,6 +46,7 @@ export function buildProgram(io: MainIo, setExit: (code: number) => void): Comma
     .option('--plain', 'plain text output even in a terminal')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--demo', 'walk every screen on a bundled sample workstation; nothing is run')
+    .addOption(new Option('--commands <mode>', 'the wizard with --root: run the steps\' commands inside DIR (chroot) or only list them (skip)').choices(['chroot', 'skip']).default('chroot'))
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
@@ -54,8 +55,8 @@ export function buildProgram(io: MainIo, setExit: (code: number) => void): Comma
     .exitOverride();
 
   const globals = (): GlobalOptions => {
-    const o = program.opts<{ root: string; json?: boolean; plain?: boolean; color: boolean; demo?: boolean }>();
-    return { root: o.root, json: Boolean(o.json), plain: Boolean(o.plain), color: o.color, demo: Boolean(o.demo) };
+    const o = program.opts<{ root: string; json?: boolean; plain?: boolean; color: boolean; demo?: boolean; commands: 'chroot' | 'skip' }>();
+    return { root: o.root, json: Boolean(o.json), plain: Boolean(o.plain), color: o.color, demo: Boolean(o.demo), commands: o.commands };
   };
 
   for (const register of commands) register(program, { io, globals, setExit });

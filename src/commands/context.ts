@@ -7,6 +7,8 @@ export interface GlobalOptions {
   plain: boolean;
   color: boolean;
   demo: boolean;
+  /** the wizard's --commands (apply and rollback take their own) */
+  commands?: 'chroot' | 'skip';
 }
 
 export interface CommandContext {

@@ -12,6 +12,7 @@ import { shellJoin } from '../plan/shell-quote.js';
 import { createRecordingRunner } from '../run/recording-runner.js';
 import { createRunner } from '../run/runner.js';
 import { LOADER_IDS } from '../steps/loader-ids.js';
+import { readStatus } from '../apply/status.js';
 import { findStep, nextStepId, STEPS, type StepOptions, type StepOutcome } from '../steps/registry.js';
 import type { CommandContext } from './context.js';
 import { confirmed, interruptible } from './confirm.js';
@@ -117,11 +118,30 @@ function engineLine(e: EngineEvent): string | null {
   }
 }
 
+/** Without --step: what the journal says is still waiting (a reboot, a check), before the next step. */
+function waitingLines(root: ReturnType<typeof systemRoot>): string[] {
+  let st;
+  try {
+    st = readStatus(root);
+  } catch {
+    return [];
+  }
+  const steps = st.runs.flatMap((r) => r.steps).filter((s) => s.state === 'applied');
+  const out: string[] = [];
+  const reboot = steps.filter((s) => s.rebootPending).map((s) => s.id);
+  const check = steps.filter((s) => !s.rebootPending && s.needsReboot && s.verification === 'pending').map((s) => s.id);
+  if (reboot.length > 0) out.push(`Applied and waiting for a reboot: ${[...new Set(reboot)].join(', ')}. After it, vfio-wizard verify checks that it took effect.`);
+  if (check.length > 0) out.push(`Rebooted since, not yet checked: ${[...new Set(check)].join(', ')} — run vfio-wizard verify.`);
+  return out;
+}
+
 export function runPlan(ctx: CommandContext, flags: StepFlags): void {
   const g = ctx.globals();
   const root = systemRoot(g.root);
   const opts = stepOptions(flags);
   const facts = scanHost(root);
+  const waiting = flags.step === undefined ? waitingLines(root) : [];
+  if (!g.json && waiting.length > 0) ctx.io.stdout.write(`${waiting.join('\n')}\n\n`);
   const outcome = resolveStep(flags, facts, root).plan(facts, root, opts);
   if (g.json) ctx.io.stdout.write(`${JSON.stringify(outcomeJson(outcome), null, 2)}\n`);
   else printOutcome(outcome, (s) => void ctx.io.stdout.write(s));

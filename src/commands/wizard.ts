@@ -151,7 +151,7 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
     demos.uiOwnsExit = true;
     const steps = createWizardServices({
       rootDir: globals.root,
-      commands: 'chroot',
+      commands: globals.commands ?? 'chroot',
       // never a password prompt: the wizard says how to re-run it as root and changes nothing
       rerunHint: `sudo ${shellJoin(['vfio-wizard', ...process.argv.slice(2)])}`,
     });

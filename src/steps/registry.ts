@@ -264,11 +264,11 @@ export function findStep(id: string): StepDefinition | undefined {
 }
 
 /**
- * The next pending step of the wizard: the kernel command line while the IOMMU is off (or the
- * command line still lacks something this host needs); otherwise device isolation.
+ * The next pending step of the wizard: the kernel command line while its configuration still lacks
+ * something this host needs (or cannot be changed here: the user must see why); once the boot
+ * configuration has it — even before the reboot that makes it take effect — device isolation.
  */
 export function nextStepId(facts: HostFacts, root: SystemRoot): string {
   const cmd = cmdlineStep.plan(facts, root, { params: [], noParams: [], replaceConflicts: false });
-  if (!facts.iommu.enabled || cmd.kind === 'plan') return 'cmdline';
-  return 'isolate';
+  return cmd.kind === 'nothing' ? 'isolate' : 'cmdline';
 }

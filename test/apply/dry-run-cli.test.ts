@@ -35,3 +35,20 @@ describe('apply --dry-run', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 });
+
+describe('plan without --step', () => {
+  it('plans the command line first; once applied, says it waits for a reboot and moves on to isolation', async () => {
+    const dir = makeRoot({});
+    roots.push(dir);
+    materializeRoot(SAMPLE_WORKSTATION, dir);
+    const first = await cli(['--root', dir, 'plan']);
+    expect(first.exit).toBe(ExitCode.ok);
+    expect(first.stdout).toMatch(/^Kernel command line/);
+    const applied = await cli(['--root', dir, 'apply', '--step', 'cmdline', '--yes', '--commands', 'skip']);
+    expect(applied.exit, applied.stderr).toBe(ExitCode.ok);
+    const next = await cli(['--root', dir, 'plan', '--device', '01:00.0']);
+    expect(next.exit, next.stderr).toBe(ExitCode.ok);
+    expect(next.stdout).toMatch(/^Applied and waiting for a reboot: cmdline\. After it, vfio-wizard verify checks that it took effect\./);
+    expect(next.stdout).toContain('Bind the devices to vfio-pci');
+  });
+});
