@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { ExitCode, UserError } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
@@ -67,54 +67,84 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
     startedAt: new Date().toISOString(),
     command,
   };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw mapFsError(err, 'taking the lock', file);
-      let holder: LockInfo | null = null;
-      try {
-        holder = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
-      } catch {
-        holder = null; // a lock file cut short by a crash: its writer is gone
-      }
-      if (holder && typeof holder.pid === 'number' && holderAlive(holder)) {
-        throw new UserError(
-          `another vfio-wizard is running (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt}); it holds ${file}`,
-          ExitCode.locked,
-          `Wait for it to finish, or stop it (kill ${holder.pid}) and run the command again.`,
-        );
-      }
-      try {
-        unlinkSync(file);
-      } catch (e) {
-        if (errnoCode(e) !== 'ENOENT') throw mapFsError(e, 'removing a stale lock', file);
-      }
-      continue;
-    }
+  // The lock appears with its content in one step: written to a private temp file, then linked
+  // to its name (link fails when the name exists). A reader never sees an empty lock, so an empty
+  // or unreadable one can only be the remains of a crash.
+  const tmp = `${file}.${process.pid}.${Date.now()}`;
+  try {
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       writeSync(fd, `${JSON.stringify(info)}\n`);
-    } catch (err) {
+      fsyncSync(fd);
+    } finally {
       closeSync(fd);
-      unlinkSync(file);
-      throw mapFsError(err, 'taking the lock', file);
     }
-    closeSync(fd);
-    let released = false;
-    return {
-      path: file,
-      release() {
-        if (released) return;
-        released = true;
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* never created */
+    }
+    throw mapFsError(err, 'taking the lock', file);
+  }
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(tmp, file);
+      } catch (err) {
+        if (errnoCode(err) !== 'EEXIST') throw mapFsError(err, 'taking the lock', file);
+        let seen: string | null = null;
+        let holder: LockInfo | null = null;
         try {
-          const now = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
-          if (now.pid === process.pid) unlinkSync(file);
+          seen = readFileSync(file, 'utf8');
+          holder = JSON.parse(seen) as LockInfo;
         } catch {
-          /* gone already */
+          holder = null; // a lock cut short by a crash (only possible from older versions): its writer is gone
         }
-      },
-    };
+        if (holder && typeof holder.pid === 'number' && holderAlive(holder)) {
+          throw new UserError(
+            `another vfio-wizard is running (pid ${holder.pid}, "${holder.command}", since ${holder.startedAt}); it holds ${file}`,
+            ExitCode.locked,
+            `Wait for it to finish, or stop it (kill ${holder.pid}) and run the command again.`,
+          );
+        }
+        // stale: remove it only if it is still the one judged stale (another process may have taken it over since)
+        let still: string | null = null;
+        try {
+          still = readFileSync(file, 'utf8');
+        } catch {
+          still = null;
+        }
+        if (still !== null && still === seen) {
+          try {
+            unlinkSync(file);
+          } catch (e) {
+            if (errnoCode(e) !== 'ENOENT') throw mapFsError(e, 'removing a stale lock', file);
+          }
+        }
+        continue;
+      }
+      let released = false;
+      return {
+        path: file,
+        release() {
+          if (released) return;
+          released = true;
+          try {
+            const now = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+            if (now.pid === process.pid) unlinkSync(file);
+          } catch {
+            /* gone already */
+          }
+        },
+      };
+    }
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* linked and unlinked already, or never made */
+    }
   }
   throw new UserError(`could not take the lock ${file}: another process keeps taking it`, ExitCode.locked, 'Run the command again in a moment.');
 }

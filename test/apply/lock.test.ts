@@ -73,3 +73,47 @@ describe('lock', () => {
     l.release();
   });
 });
+
+describe('lock races between processes', () => {
+  const race = async (root: ReturnType<typeof fresh>, n: number) => {
+    const { buildChild } = await import('./support/child.js');
+    const script = await buildChild('lock-child.ts');
+    const log = `${root.dir}/race.log`;
+    writeFileSync(log, '');
+    const outs = await Promise.all(
+      Array.from({ length: n }, () => new Promise<string>((resolve) => {
+        const c = spawn(process.execPath, [script, root.dir, log, '150'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        c.stdout.on('data', (d) => (out += String(d)));
+        c.on('close', () => resolve(out.trim()));
+      })),
+    );
+    return { outs, events: readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) };
+  };
+  // holders never overlap: every start is followed by the same process's end before anyone else starts
+  const exclusive = (events: string[]) => {
+    for (let i = 0; i < events.length; i += 2) {
+      expect(events[i]).toMatch(/^start \d+$/);
+      expect(events[i + 1]).toBe(events[i]!.replace('start', 'end'));
+    }
+  };
+
+  it('eight processes at once: one holds it at a time, the others are told who does', async () => {
+    const root = fresh();
+    ensureStateDir(root);
+    const { outs, events } = await race(root, 8);
+    expect(outs.every((o) => o === 'held' || o === 'locked'), outs.join(',')).toBe(true);
+    expect(outs.filter((o) => o === 'held').length).toBeGreaterThanOrEqual(1);
+    exclusive(events);
+  }, 30_000);
+
+  it('a stale lock broken by eight processes at once still admits one holder at a time', async () => {
+    const root = fresh();
+    ensureStateDir(root);
+    writeFileSync(lockPath(root), JSON.stringify({ pid: 2 ** 22 + 7, startTicks: '1', bootId: currentBootId(), startedAt: 'x', command: 'gone' }));
+    const { outs, events } = await race(root, 8);
+    expect(outs.every((o) => o === 'held' || o === 'locked'), outs.join(',')).toBe(true);
+    expect(outs.filter((o) => o === 'held').length).toBeGreaterThanOrEqual(1);
+    exclusive(events);
+  }, 30_000);
+});

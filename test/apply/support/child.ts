@@ -7,10 +7,10 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { Plan } from '../../../src/plan/types.js';
 
-export async function buildChild(): Promise<string> {
-  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'vfio-child-')), 'apply-child.mjs');
+export async function buildChild(entry = 'apply-child.ts'): Promise<string> {
+  const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'vfio-child-')), entry.replace(/\.ts$/, '.mjs'));
   await build({
-    entryPoints: [path.join(import.meta.dirname, 'apply-child.ts')],
+    entryPoints: [path.join(import.meta.dirname, entry)],
     bundle: true,
     platform: 'node',
     format: 'esm',
