@@ -48,18 +48,30 @@ export interface RollbackResult {
   problems: string[];
 }
 
-type FilePlan = { kind: 'noop' | 'restore' | 'remove' | 'drift'; now: Buffer | null; nowExists: boolean };
+type FilePlan = {
+  kind: 'noop' | 'restore' | 'remove' | 'drift';
+  now: Buffer | null;
+  nowExists: boolean;
+  /** the bytes are ours but mode or owner were changed since (what changed, in words) */
+  metaChanged?: string;
+};
 
-function readCurrent(hostPath: string): { exists: boolean; data: Buffer | null } {
+type Meta = { mode: number; uid: number; gid: number };
+
+function readCurrent(hostPath: string): { exists: boolean; data: Buffer | null; meta: Meta | null } {
   try {
     const st = lstatSync(hostPath);
-    if (!st.isFile()) return { exists: true, data: null };
-    return { exists: true, data: readFileSync(hostPath) };
+    const meta = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+    if (!st.isFile()) return { exists: true, data: null, meta };
+    return { exists: true, data: readFileSync(hostPath), meta };
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return { exists: false, data: null };
+    if (errnoCode(err) === 'ENOENT') return { exists: false, data: null, meta: null };
     throw err;
   }
 }
+
+const sameMeta = (a: Meta, b: Meta) => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid;
+const metaText = (m: Meta) => `mode ${m.mode.toString(8).padStart(4, '0')}, owner ${m.uid}:${m.gid}`;
 
 /** What undoing one file entry needs, judged by checksums (never by timestamps). */
 function classify(root: SystemRoot, e: FileEntry): FilePlan {
@@ -71,7 +83,15 @@ function classify(root: SystemRoot, e: FileEntry): FilePlan {
   const origSha = e.original.exists ? e.original.sha256 : null;
   const oursSha = e.ours.exists ? e.ours.sha256 : null;
   if (nowSha === origSha) return { kind: 'noop', now: cur.data, nowExists: cur.exists };
-  if (nowSha === oursSha) return { kind: e.original.exists ? 'restore' : 'remove', now: cur.data, nowExists: cur.exists };
+  if (nowSha === oursSha) {
+    // someone changed the permissions since: not ours to undo silently (unless they match the original's)
+    const ours = e.ours.exists ? e.ours : null;
+    const orig = e.original.exists ? e.original : null;
+    if (cur.meta && ours && !sameMeta(cur.meta, ours) && !(orig && sameMeta(cur.meta, orig))) {
+      return { kind: 'drift', now: cur.data, nowExists: cur.exists, metaChanged: `the content is as vfio-wizard wrote it, but ${metaText(cur.meta)} now (vfio-wizard wrote ${metaText(ours)})` };
+    }
+    return { kind: e.original.exists ? 'restore' : 'remove', now: cur.data, nowExists: cur.exists };
+  }
   return { kind: 'drift', now: cur.data, nowExists: cur.exists };
 }
 
@@ -86,7 +106,7 @@ function driftReport(run: Run, step: StepRecord, e: FileEntry, p: FilePlan): Dri
     original,
     ours,
     now: p.nowExists ? run.root.at(e.target) : null,
-    diff: textDiff(`ours${e.target}`, oursText, `now${e.target}`, p.now ? p.now.toString('utf8') : ''),
+    diff: p.metaChanged ?? textDiff(`ours${e.target}`, oursText, `now${e.target}`, p.now ? p.now.toString('utf8') : ''),
   };
 }
 

@@ -2,7 +2,7 @@
 // instance, Ctrl+C during a running command, a corrupted or truncated journal, a file edited
 // between apply and rollback. Each must give a clear message, a distinct exit code, and lose nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
@@ -210,5 +210,20 @@ describe('a file edited between apply and rollback', () => {
     expect(kept).toHaveLength(1);
     expect(readFileSync(path.join(runDir, 'backups', kept[0]!), 'utf8')).toContain('GRUB_USER_EDIT=yes');
     expect(listRunIds(sysroot)).toHaveLength(1);
+  });
+
+  it('a chmod or chown made after apply is drift too: the content is ours, the permissions are someone\'s', async () => {
+    const dir = root({ 'etc/modprobe.d/vfio.conf': 'options vfio-pci ids=1:2\n' });
+    const sysroot = systemRoot(dir);
+    await applyPlan(plan('isolate', [modify('/etc/modprobe.d/vfio.conf', 'options vfio-pci ids=1:2\n', 'options vfio-pci ids=1:2,3:4\n')]), { root: sysroot, runner: createRecordingRunner() });
+    const file = path.join(dir, 'etc/modprobe.d/vfio.conf');
+    chmodSync(file, 0o600);
+    const blocked = await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner() });
+    expect(blocked.status).toBe('blocked');
+    expect(blocked.drift[0]!.diff).toBe('the content is as vfio-wizard wrote it, but mode 0600, owner 0:0 now (vfio-wizard wrote mode 0644, owner 0:0)');
+    expect(readFileSync(file, 'utf8')).toBe('options vfio-pci ids=1:2,3:4\n');
+    const forced = await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner(), force: true });
+    expect(forced.status).toBe('rolled-back');
+    expect(readFileSync(file, 'utf8')).toBe('options vfio-pci ids=1:2\n');
   });
 });
