@@ -46,7 +46,7 @@ export function buildProgram(io: MainIo, setExit: (code: number) => void): Comma
     .option('--plain', 'plain text output even in a terminal')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .option('--demo', 'walk every screen on a bundled sample workstation; nothing is run')
-    .addOption(new Option('--commands <mode>', 'the wizard with --root: run the steps\' commands inside DIR (chroot) or only list them (skip)').choices(['chroot', 'skip']).default('chroot'))
+    .addOption(new Option('--commands <mode>', 'with --root: run the steps\' commands inside DIR (chroot) or only list them (skip) — the wizard, apply and rollback').choices(['chroot', 'skip']).default('chroot'))
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),

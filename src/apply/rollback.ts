@@ -131,6 +131,26 @@ function removeCreatedDirs(root: SystemRoot, dirs: string[]): void {
   }
 }
 
+/**
+ * Directories vfio-wizard created that are empty now. A step can only remove the ones it created
+ * itself, and only when they are empty at that moment; one that another step (or run) filled
+ * later stays until that step is undone too. Once undone, every such directory of every run is
+ * tried again, deepest first: an empty one goes, one holding anything else stays.
+ */
+function sweepCreatedDirs(root: SystemRoot): void {
+  const dirs = new Set<string>();
+  for (const id of listRunIds(root)) {
+    let run: Run;
+    try {
+      run = loadRun(root, id);
+    } catch {
+      continue; // a damaged run is reported elsewhere; its directories stay
+    }
+    for (const st of run.journal.steps) for (const e of st.entries) if (e.kind === 'file' && e.state === 'undone') for (const d of e.createdDirs) dirs.add(d);
+  }
+  removeCreatedDirs(root, [...dirs].sort((a, b) => a.split('/').length - b.split('/').length));
+}
+
 interface StepUndo {
   regenerations: Map<Regeneration, string[]>;
   problems: string[];
@@ -387,6 +407,7 @@ export async function rollbackSelected(sel: { run: Run; step: StepRecord }[], op
     }
     opts.onEvent?.({ type: 'step-end', stepId: x.step.id, state: x.step.state, error: null });
   }
+  sweepCreatedDirs(sel[0]!.run.root);
   const regen = await regenerate(sel[0]!.run.root, regenerations, opts);
   finishSteps(sel, regen.problems);
   problems.push(...regen.problems);

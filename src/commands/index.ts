@@ -7,10 +7,8 @@ import { LOADER_IDS } from '../steps/loader-ids.js';
 import { registerVm } from './vm.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-const commandsOption = () =>
-  new Option('--commands <mode>', 'with --root: run the commands inside DIR with chroot, or only list them')
-    .choices(['chroot', 'skip'])
-    .default('chroot');
+// --commands chroot|skip is a global option (src/cli.ts): apply, rollback and the wizard read it there,
+// so it works in any position on the command line.
 
 function stepOptions(cmd: Command): Command {
   // commander reads "--no-x" as the negation of "--x"; --no-param is a list of its own here.
@@ -52,7 +50,6 @@ const registerAll: RegisterCommand = (program: Command, ctx: CommandContext) => 
   stepOptions(program.command('apply').description('apply a step: review, confirm, journal every change, regenerate, verify'))
     .option('--yes', 'apply without asking (needed without a terminal)')
     .option('--dry-run', 'walk the whole apply path with a recording runner; write nothing, run nothing')
-    .addOption(commandsOption())
     .action(async (flags) => (await import('./plan-apply.js')).runApply(ctx, flags));
   program
     .command('share')
@@ -75,7 +72,6 @@ const registerAll: RegisterCommand = (program: Command, ctx: CommandContext) => 
     .option('--all', 'roll back every applied step of every run')
     .option('--yes', 'do not ask for confirmation (needed without a terminal)')
     .option('--force', 'also overwrite files that changed after vfio-wizard wrote them (the current versions are kept next to the backups)')
-    .addOption(commandsOption())
     .action(async (flags) => (await import('./rollback.js')).runRollback(ctx, flags));
 };
 

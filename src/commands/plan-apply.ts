@@ -39,7 +39,6 @@ export interface StepFlags {
   uuid: string[];
   yes?: boolean;
   dryRun?: boolean;
-  commands: 'chroot' | 'skip';
 }
 
 function stepOptions(flags: StepFlags): StepOptions {
@@ -183,7 +182,7 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     applyOutcome(outcome, {
       root,
       runner,
-      commands: flags.commands,
+      commands: g.commands ?? 'chroot',
       dryRun: Boolean(flags.dryRun),
       signal,
       toolVersion: VERSION,

@@ -15,7 +15,6 @@ export interface RollbackFlags {
   all?: boolean;
   yes?: boolean;
   force?: boolean;
-  commands: 'chroot' | 'skip';
 }
 
 function preview(sel: ReturnType<typeof selectSteps>): string {
@@ -63,7 +62,7 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
     rollback(req, {
       root,
       runner: createRunner({ logDir: root.at('/var/log/vfio-wizard') }),
-      commands: flags.commands,
+      commands: g.commands ?? 'chroot',
       force: Boolean(flags.force),
       signal,
       onEvent: g.json

@@ -23,8 +23,9 @@ const isRuleFor = (line: string, pf: string) => line.includes(`KERNEL=="${pf}"`)
 export function editSriovRules(text: string | null, pf: string, n: number): string | null {
   const kept = (text ?? RULES_HEADER).split('\n').filter((l, i, all) => !(i === all.length - 1 && l === '')).filter((l) => !isRuleFor(l, pf));
   if (n > 0) kept.push(ruleFor(pf, n));
-  const rules = kept.filter((l) => l.trim() !== '' && !l.startsWith('#'));
-  if (rules.length === 0 && (text === null || text === RULES_HEADER || text.split('\n').every((l) => l.trim() === '' || l.startsWith('#') || isRuleFor(l, pf)))) return null;
+  // the file goes away only when nothing but our own header is left in it
+  const ours = new Set(RULES_HEADER.split('\n'));
+  if (kept.every((l) => l.trim() === '' || ours.has(l))) return null;
   return `${kept.join('\n')}\n`;
 }
 

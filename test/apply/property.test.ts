@@ -154,7 +154,7 @@ describe('rollback step by step, in any order, through links and sysfs', () => {
           removeRoot(dir);
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
     // the generator reaches the link case
     expect(linked).toBeGreaterThan(3);

@@ -163,6 +163,7 @@ describe('SR-IOV plans', () => {
         }
         if (foreign.length === 0 && [...want.values()].every((n) => n === 0)) expect(text).toBeNull();
       }),
+      { numRuns: 1000 },
     );
   });
 });
