@@ -4,9 +4,9 @@
 // wizard refuses. Review, apply and the result are the generic change screens (ChangeStep).
 import type { WizardState } from '../src/wizard.js';
 import { cmdlineView, isSelected } from '../src/wizard-cmdline.js';
-import { Lines, plain, type Line } from './Lines.js';
+import { CursorLines, plain, type Line } from './Lines.js';
 import { para } from './diff-lines.js';
-import { truncate, viewport } from './text-layout.js';
+import { truncate } from './text-layout.js';
 
 export function cmdlineDecideLines(state: WizardState, columns: number): { lines: Line[]; cursorLine: number } {
   const flow = state.flows.cmdline;
@@ -79,9 +79,6 @@ export function cmdlineDecideLines(state: WizardState, columns: number): { lines
 }
 
 export function CmdlineStep({ state, columns, height }: { state: WizardState; columns: number; height: number }) {
-  const { lines, cursorLine } = cmdlineDecideLines(state, columns);
-  if (lines.length <= height) return <Lines lines={lines} />;
-  // keep the highlighted parameter (and its reason below it) in view
-  const { start, end } = viewport(lines.length, Math.min(lines.length - 1, cursorLine + 2), height);
-  return <Lines lines={lines.slice(start, end)} />;
+  // the highlighted parameter and its reason below it stay in view
+  return <CursorLines {...cmdlineDecideLines(state, columns)} height={height} />;
 }

@@ -6,9 +6,9 @@
 import { shortAddress } from '../src/iommu-view.js';
 import type { WizardState } from '../src/wizard.js';
 import { isolateView } from '../src/wizard-isolate.js';
-import { Lines, plain, type Line } from './Lines.js';
+import { CursorLines, Lines, plain, type Line } from './Lines.js';
 import { para } from './diff-lines.js';
-import { truncate, viewport } from './text-layout.js';
+import { truncate } from './text-layout.js';
 
 const BIND_BY_TEXT = { auto: 'automatic (by ID, by address when another device shares the ID)', id: 'by vendor:device ID', address: 'by PCI address (driver_override)' };
 
@@ -86,10 +86,7 @@ export function isolateDecideLines(state: WizardState, columns: number): { lines
 }
 
 export function IsolateStep({ state, columns, height }: { state: WizardState; columns: number; height: number }) {
-  const { lines, cursorLine } = isolateDecideLines(state, columns);
-  if (lines.length <= height) return <Lines lines={lines} />;
-  const { start, end } = viewport(lines.length, Math.min(lines.length - 1, cursorLine + 2), height);
-  return <Lines lines={lines.slice(start, end)} />;
+  return <CursorLines {...isolateDecideLines(state, columns)} height={height} />;
 }
 
 /** The live bind, deciding: what each function is on now and whether it can move now — or why not. */

@@ -1,7 +1,7 @@
 // A block of pre-fitted lines, each made of styled segments. Screens build their lines as data
 // (so they can count and cap them against the terminal height) and draw them through this.
 import { Box, Text } from 'ink';
-import { wrapText } from './text-layout.js';
+import { viewport, wrapText } from './text-layout.js';
 
 export interface Segment {
   text: string;
@@ -34,4 +34,11 @@ export function Lines({ lines }: { lines: readonly Line[] }) {
       ))}
     </Box>
   );
+}
+
+/** Lines taller than `height` scroll so the cursor's line (and two below it: its explanation) stays in view. */
+export function CursorLines({ lines, cursorLine, height }: { lines: readonly Line[]; cursorLine: number; height: number }) {
+  if (lines.length <= height) return <Lines lines={lines} />;
+  const { start, end } = viewport(lines.length, Math.min(lines.length - 1, cursorLine + 2), height);
+  return <Lines lines={lines.slice(start, end)} />;
 }

@@ -3,9 +3,9 @@
 // what the plan will do. Review, apply and the result are the shared change screens (ChangeStep).
 import type { WizardState } from '../src/wizard.js';
 import { mdevTypesOf, SHARE_STEP_IDS, verdictFor, vgpuOf, type ShareScreen } from '../src/wizard-share.js';
-import { Lines, plain, type Line } from './Lines.js';
+import { CursorLines, plain, type Line } from './Lines.js';
 import { para } from './diff-lines.js';
-import { truncate, viewport } from './text-layout.js';
+import { truncate } from './text-layout.js';
 
 export function shareDecideLines(state: WizardState, screen: ShareScreen, columns: number): { lines: Line[]; cursorLine: number } {
   const { device } = state.share;
@@ -54,8 +54,5 @@ export function shareDecideLines(state: WizardState, screen: ShareScreen, column
 }
 
 export function ShareStep({ state, screen, columns, height }: { state: WizardState; screen: ShareScreen; columns: number; height: number }) {
-  const { lines, cursorLine } = shareDecideLines(state, screen, columns);
-  if (lines.length <= height) return <Lines lines={lines} />;
-  const { start, end } = viewport(lines.length, Math.min(lines.length - 1, cursorLine + 2), height);
-  return <Lines lines={lines.slice(start, end)} />;
+  return <CursorLines {...shareDecideLines(state, screen, columns)} height={height} />;
 }

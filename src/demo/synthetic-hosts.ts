@@ -319,6 +319,9 @@ export const SYNTHETIC_HOSTS: RootSpec[] = [
 // Hosts for sharing a device (mdev, SR-IOV, NVIDIA vGPU on VFs). Device IDs are real parts; the
 // mdev type ids and names follow NVIDIA's and Intel's drivers; UUIDs are fixed so tests can name them.
 
+/** VT-d on in firmware and kernel, interrupt remapping on, Secure Boot off. */
+const VTD_ON: Partial<RootSpec> = { secureBoot: false, acpiTables: ['APIC', 'DMAR', 'DSDT', 'FACP', 'MCFG'], iommuUnits: ['dmar0', 'dmar1'], dmesg: DMAR_ON_DMESG };
+
 /** A Xeon server whose BMC (ASPEED) is the host's display, so the data-centre GPUs are free. */
 const xeonServer = (id: string, source: string, devices: DeviceSpec[], files: Record<string, string> = {}): RootSpec => {
   const base = debianSystem('intel_iommu=on', true);
@@ -327,10 +330,7 @@ const xeonServer = (id: string, source: string, devices: DeviceSpec[], files: Re
     id,
     source,
     cpu: { vendor: 'GenuineIntel', flags: INTEL_FLAGS, model: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz', threads: 64 },
-    secureBoot: false,
-    acpiTables: ['APIC', 'DMAR', 'DSDT', 'FACP', 'MCFG'],
-    iommuUnits: ['dmar0', 'dmar1'],
-    dmesg: DMAR_ON_DMESG,
+    ...VTD_ON,
     devices: [
       dev('0000:00:00.0', '8086', '09a2', '060000', null, 0, { revision: '04' }),
       dev('0000:02:00.0', '1a03', '1150', '060400', null, 19, { revision: '06' }),
@@ -377,10 +377,7 @@ export const GVTG_HOST: RootSpec = {
   id: 'synthetic-gvtg-uhd630',
   source: 'synthetic: Core i7-8700 with UHD Graphics 630 8086:3e92 on i915 with enable_gvt=1 and kvmgt: mdev types i915-GVTg_V5_4 and _V5_8 (the names the i915 driver uses); mdevctl not installed',
   cpu: { vendor: 'GenuineIntel', flags: INTEL_FLAGS, model: 'Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz', threads: 12 },
-  secureBoot: false,
-  acpiTables: ['APIC', 'DMAR', 'DSDT', 'FACP', 'MCFG'],
-  iommuUnits: ['dmar0', 'dmar1'],
-  dmesg: DMAR_ON_DMESG,
+  ...VTD_ON,
   devices: [
     ...intelChipset(true),
     dev('0000:00:02.0', '8086', '3e92', '030000', 'i915', 2, {
@@ -408,10 +405,7 @@ export const SRIOV_NICS_HOST: RootSpec = {
   id: 'synthetic-sriov-i350-x550',
   source: 'synthetic after corpus lspci-iommu/mint20-i350-sriov-vfs-lspci-nnk.txt (I350 8086:1521 PFs with 4 VFs 8086:1520 each, unbound) plus an X550-T2 8086:1563 (ixgbe, 63 VFs possible, none enabled) and a GTX 1660 SUPER on nouveau',
   cpu: { vendor: 'GenuineIntel', flags: INTEL_FLAGS, model: 'Intel(R) Core(TM) i7-6700K CPU @ 4.00GHz', threads: 8 },
-  secureBoot: false,
-  acpiTables: ['APIC', 'DMAR', 'DSDT', 'FACP', 'MCFG'],
-  iommuUnits: ['dmar0', 'dmar1'],
-  dmesg: DMAR_ON_DMESG,
+  ...VTD_ON,
   devices: [
     ...intelChipset(true),
     intelIgpu(2),

@@ -3,22 +3,13 @@
 // → devices (a card chosen) → isolation → applied, undone from its screen, applied again → the
 // VM form → summary → undo everything, staying inside the screen, and quits with 0 leaving no
 // demo root behind. Needs `npm run build` first.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binPath, projectDir, startTmux, type TmuxSession } from '../support/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { binPath, startTmux, useTmux } from '../support/tmux.js';
 
-const sessions: TmuxSession[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.kill();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-beforeAll(() => {
-  if (!existsSync(path.join(projectDir, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
-});
+const { sessions, dirs } = useTmux();
 
 /** Banner and header on top, nothing scrolled away, the frame shorter than the terminal. */
 function assertInPlace(screen: string, rows: number): void {

@@ -4,23 +4,16 @@
 // the screen says so; the rollback's own update-grub run is quick. Also: NO_COLOR=1 leaves no
 // colour or style escape in the pane. The wizard runs as root here (the CI machine's user), and
 // every write and command stays inside the temp root (chroot, private mount namespace).
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
-import { binPath, projectDir, startTmux, type TmuxSession } from '../support/tmux.js';
+import { binPath, startTmux, useTmux } from '../support/tmux.js';
 
-const sessions: TmuxSession[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.kill();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
+const { sessions, dirs } = useTmux();
 beforeAll(() => {
-  if (!existsSync(path.join(projectDir, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
   if (!existsSync('/bin/busybox')) throw new Error('/bin/busybox is missing: install busybox-static');
 });
 

@@ -2,22 +2,13 @@
 // welcome → readiness → details → devices → filter, stays inside the screen (the banner never
 // scrolls away, which is what a frame taller or wider than the terminal would cause), quits
 // with 0 and removes its demo root. Needs `npm run build` first (the test script does it).
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binPath, projectDir, startTmux, type TmuxSession } from '../support/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { binPath, startTmux, useTmux } from '../support/tmux.js';
 
-const sessions: TmuxSession[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.kill();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-beforeAll(() => {
-  if (!existsSync(path.join(projectDir, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
-});
+const { sessions, dirs } = useTmux();
 
 function demo(columns: number, rows: number) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'vw-tmux-'));

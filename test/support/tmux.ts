@@ -1,6 +1,8 @@
 // Tier 5: drive the built bin in a real terminal. tmux gives a real pty of a fixed size; tests
 // send keys and poll capture-pane for text (never fixed sleeps).
 import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { afterEach, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,4 +84,21 @@ export function startTmux(
     },
   };
   return session;
+}
+
+/**
+ * A tmux test file's bookkeeping: every session started and temp dir made is closed after each
+ * test, and the built bin must exist (`npm test` builds first).
+ */
+export function useTmux(): { sessions: TmuxSession[]; dirs: string[] } {
+  const sessions: TmuxSession[] = [];
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const s of sessions.splice(0)) s.kill();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  beforeAll(() => {
+    if (!existsSync(path.join(projectDir, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first');
+  });
+  return { sessions, dirs };
 }
