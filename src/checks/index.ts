@@ -11,6 +11,7 @@ import { checkVirtHostValidate, type VirtHostValidateResult } from './virt-host-
 import { checkBootGpu } from './gpu.js';
 import { checkLargeBars } from './bars.js';
 import { checkPciNames } from './pci-names.js';
+import { checkVfioLog } from './vfio-log.js';
 
 export interface RunChecksExtra {
   /** the result of runVirtHostValidate; null/absent when it was not run */
@@ -31,6 +32,7 @@ export function runChecks(facts: HostFacts, extra: RunChecksExtra = {}): Check[]
     checkBootGpu(facts),
     checkLargeBars(facts),
     checkPciNames(facts),
+    checkVfioLog(facts),
   ];
 }
 

@@ -15,7 +15,8 @@ export type CheckId =
   | 'virt-host-validate'
   | 'boot-gpu'
   | 'large-bars'
-  | 'pci-names';
+  | 'pci-names'
+  | 'vfio-log';
 
 export interface Check {
   id: CheckId;

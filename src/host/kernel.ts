@@ -98,6 +98,8 @@ export function scanKernel(
       vfio: moduleState(index, 'vfio'),
       vfioIommuType1: moduleState(index, 'vfio_iommu_type1'),
       vfioVirqfd: moduleState(index, 'vfio_virqfd'),
+      // filled from the kernel log by scanHost, which reads the log once for every part
+      vfioLogLines: null,
       loadedModules,
     },
   };

@@ -6,6 +6,9 @@ import { scanDistro } from './distro.js';
 import { scanHostCritical } from './host-critical.js';
 import { scanIommu } from './iommu.js';
 import { readKernelLog } from './kernel-log.js';
+import { SYMPTOM_LINE } from './vfio-symptoms.js';
+
+const MAX_VFIO_LOG_LINES = 60;
 import { readLoadedModules, scanKernel } from './kernel.js';
 import { scanPci } from './pci.js';
 import { loadPciNames } from './pci-ids.js';
@@ -23,6 +26,8 @@ export function scanHost(root: SystemRoot): HostFacts {
   const cpu = scanCpu(root, r, loadedModules, builtinKvm);
   const log = readKernelLog(root, r);
   const iommu = scanIommu(root, r, log);
+  // the newest ones: a symptom logged at the last boot or bind is the one that explains now
+  kernel.vfioLogLines = log ? log.lines.filter((l) => SYMPTOM_LINE.test(l)).slice(-MAX_VFIO_LOG_LINES) : null;
   const boot = scanBoot(root, r);
   const distro = scanDistro(root, r);
   const virt = scanVirtStack(root, r);

@@ -82,6 +82,8 @@ export interface KernelFacts {
   vfioVirqfd: ModuleState;
   /** modules currently loaded (from /proc/modules), null when unreadable */
   loadedModules: string[] | null;
+  /** the newest kernel log lines about vfio or a known passthrough symptom (src/host/vfio-symptoms.ts); null when the log is unreadable */
+  vfioLogLines: string[] | null;
 }
 
 export interface DistroFacts {

@@ -5,6 +5,7 @@ import { hasParam } from '../edit/cmdline-tokens.js';
 import { isGpu } from '../host/pci-class.js';
 import type { HostFacts } from '../host/types.js';
 import { decideCmdlineParams } from './cmdline-params.js';
+import { vfioSymptoms } from '../host/vfio-symptoms.js';
 
 export interface AfterRebootCheck {
   ok: boolean;
@@ -69,6 +70,12 @@ export function isolateAfterReboot(facts: HostFacts, selected: string[], vfioNod
       if (other.iommuGroup === null || other.iommuGroup !== d.iommuGroup || other.isBridge || selected.includes(other.address)) continue;
       if (other.driver !== null && other.driver !== 'vfio-pci') problems.push(`${other.address} (${other.driver}) shares group ${other.iommuGroup} and is not on vfio-pci`);
     }
+  }
+  // what the kernel logged about these devices explains a failure (or warns about one to come)
+  for (const s of vfioSymptoms(facts.kernel.vfioLogLines ?? [])) {
+    if (s.address !== null && !selected.includes(s.address)) continue;
+    lines.push(`kernel log: ${s.line}`, `  ${s.explanation}`);
+    if (s.id === 'group-not-viable' || s.id === 'vfio-probe-einval' || s.id === 'unknown-header') problems.push(`${s.address ?? 'a device'}: ${s.line}`);
   }
   const hostGpus = facts.devices.filter((d) => isGpu(d.class) && !selected.includes(d.address));
   if (hostGpus.length > 0 && !hostGpus.some((d) => d.driver !== null && d.driver !== 'vfio-pci')) problems.push('no GPU is left with a host driver');

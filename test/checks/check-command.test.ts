@@ -118,7 +118,7 @@ describe('vfio-wizard check against fixture roots', () => {
     expect(r.out).not.toMatch(/^virt-host-validate: /m);
     expect(r.out).toMatch(/failed, \d+ unknown\.\nNot ready for passthrough/);
     const statusLines = r.out.split('\n').filter((l) => /^ {2}(PASS|WARN|FAIL|\?\?\?\?) {2}/.test(l));
-    expect(statusLines).toHaveLength(12);
+    expect(statusLines).toHaveLength(13);
   });
 
   it('colours the status words only on a terminal', async () => {

@@ -10,7 +10,7 @@ import type { HostFacts } from '../../src/host/types.js';
 
 const ALL_IDS: CheckId[] = [
   'cpu-virtualization', 'iommu-firmware', 'iommu-kernel', 'interrupt-remapping', 'uefi', 'secure-boot',
-  'vfio-modules', 'virt-stack', 'virt-host-validate', 'boot-gpu', 'large-bars', 'pci-names',
+  'vfio-modules', 'virt-stack', 'virt-host-validate', 'boot-gpu', 'large-bars', 'pci-names', 'vfio-log',
 ];
 
 const cmdlineToken = fc.constantFrom(

@@ -172,7 +172,12 @@ describe('kernel and distro', () => {
       vfioIommuType1: 'module',
       vfioVirqfd: 'module',
       loadedModules: ['vfio_pci', 'nvidia'],
+      // no kernel log under this root
+      vfioLogLines: null,
     });
+    // with a log, only the lines about vfio and the known symptoms are kept
+    const logged = scanSpec({ kernelRelease: '6.1.0', dmesg: '[ 0.1] DMAR: IOMMU enabled\n[ 5.0] vfio-pci 0000:01:00.0: group 1 is not viable\n[ 6.0] e1000e 0000:00:1f.6 eno1: NIC Link is Up\n' }).facts.kernel;
+    expect(logged.vfioLogLines).toEqual(['[ 5.0] vfio-pci 0000:01:00.0: group 1 is not viable']);
     const missing = scanSpec({ kernelRelease: '6.8.0', modulesDep: ['kernel/drivers/net/e1000e.ko:'] }).facts.kernel;
     expect(missing).toMatchObject({ vfioPci: 'missing', vfioVirqfd: 'missing' });
     const unknown = scanSpec({}).facts;

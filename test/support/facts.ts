@@ -116,6 +116,7 @@ export function defaultFacts(): HostFacts {
       vfioIommuType1: 'module',
       vfioVirqfd: 'module',
       loadedModules: ['kvm_intel', 'kvm', 'i915', 'nouveau', 'snd_hda_intel', 'e1000e', 'ahci'],
+      vfioLogLines: [],
     },
     distro: { id: 'debian', idLike: [], versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)' },
     virt: {

@@ -1,0 +1,27 @@
+// The kernel log, read for the failures that stop passthrough (DOMAIN.md's symptoms): each one
+// found is named with the line it came from and what it means.
+import type { HostFacts } from '../host/types.js';
+import { vfioSymptoms } from '../host/vfio-symptoms.js';
+import type { Check } from './types.js';
+
+const WHY =
+  'When passthrough fails, the kernel usually says why in its log: a group that is not viable, a framebuffer holding the card, a device stuck after a reset, a module Secure Boot refused.';
+
+export function checkVfioLog(facts: HostFacts): Check {
+  const base = { id: 'vfio-log' as const, title: 'Kernel log: passthrough problems', why: WHY };
+  const lines = facts.kernel.vfioLogLines;
+  if (lines === null) {
+    return { ...base, status: 'unknown', summary: 'the kernel log could not be read (run as root, or dmesg is restricted)', evidence: [], remedy: 'Run vfio-wizard as root to read the kernel log.' };
+  }
+  const found = vfioSymptoms(lines);
+  if (found.length === 0) {
+    return { ...base, status: 'pass', summary: 'no known passthrough problem in the kernel log', evidence: [`${lines.length} vfio-related line${lines.length === 1 ? '' : 's'} read`], remedy: null };
+  }
+  return {
+    ...base,
+    status: 'warn',
+    summary: `${found.length} known problem${found.length === 1 ? '' : 's'} in the kernel log: ${[...new Set(found.map((s) => s.id))].join(', ')}`,
+    evidence: found.map((s) => s.line),
+    remedy: found.map((s) => `${s.address ? `${s.address}: ` : ''}${s.explanation}`).join('\n'),
+  };
+}
