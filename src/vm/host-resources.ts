@@ -10,6 +10,8 @@ export interface HostResources {
   memTotalKiB: number | null;
   /** logical CPUs; null when unknown */
   threads: number | null;
+  /** the host's bridges, offered as VM networks besides libvirt's NAT (absent: none known) */
+  bridges?: string[];
 }
 
 const readText = (p: string): string | null => {
@@ -34,7 +36,7 @@ export function readHostResources(root: SystemRoot, facts?: Pick<HostFacts, 'cpu
     const n = cpuinfo === null ? 0 : (cpuinfo.match(/^processor\s*:/gm) ?? []).length;
     threads = n > 0 ? n : null;
   }
-  return { memTotalKiB: meminfo === null ? null : parseMemTotalKiB(meminfo), threads };
+  return { memTotalKiB: meminfo === null ? null : parseMemTotalKiB(meminfo), threads, bridges: listBridges(root) };
 }
 
 /** Bridge interfaces of the host (entries of /sys/class/net with a bridge/ directory), sorted. */

@@ -5,9 +5,9 @@
 import type { HostResources } from './host-resources.js';
 import { memoryProblem, nameProblem, parseMemoryMiB, specProblems, vcpusProblem, type VmDisplay, type VmSpec } from './vm-spec.js';
 
-export const FORM_FIELDS = ['name', 'memory', 'vcpus', 'disk', 'iso', 'display', 'kvmHidden', 'secureBoot'] as const;
+export const FORM_FIELDS = ['name', 'memory', 'vcpus', 'disk', 'iso', 'osVariant', 'network', 'display', 'secureBoot', 'kvmHidden', 'hypervVendorId'] as const;
 export type FormField = (typeof FORM_FIELDS)[number];
-export const TEXT_FIELDS: ReadonlySet<FormField> = new Set(['name', 'memory', 'vcpus', 'disk', 'iso']);
+export const TEXT_FIELDS: ReadonlySet<FormField> = new Set(['name', 'memory', 'vcpus', 'disk', 'iso', 'osVariant', 'hypervVendorId']);
 
 export const FIELD_LABELS: Record<FormField, string> = {
   name: 'Name',
@@ -15,16 +15,19 @@ export const FIELD_LABELS: Record<FormField, string> = {
   vcpus: 'vCPUs',
   disk: 'Disk (GiB, none, or an image path)',
   iso: 'Install ISO (empty: boot the disk)',
+  osVariant: 'OS variant (osinfo id, or generic)',
+  network: 'Network',
   display: 'Display',
-  kvmHidden: 'Hide KVM (old NVIDIA drivers)',
   secureBoot: 'Secure Boot',
+  kvmHidden: 'Hide KVM (old NVIDIA drivers)',
+  hypervVendorId: 'Hyper-V vendor_id (old NVIDIA drivers; empty: none)',
 };
 
 export interface VmFormState {
   /** the defaults the form started from (devices, network, connect … come from here) */
   base: VmSpec;
   resources: HostResources;
-  values: { name: string; memory: string; vcpus: string; disk: string; iso: string; display: VmDisplay; kvmHidden: boolean; secureBoot: boolean };
+  values: { name: string; memory: string; vcpus: string; disk: string; iso: string; osVariant: string; network: string; display: VmDisplay; secureBoot: boolean; kvmHidden: boolean; hypervVendorId: string };
   focus: number;
   errors: Partial<Record<FormField, string>>;
   /** done: the values make a valid VM (spec); edit: the user is changing them */
@@ -45,6 +48,15 @@ export type VmFormEvent =
 
 const DISPLAYS: VmDisplay[] = ['none', 'vnc', 'spice'];
 
+/** The network choice as the form shows it (and as `vm … --network` takes it). */
+export const networkText = (n: VmSpec['network']): string => (n.kind === 'none' ? 'none' : n.kind === 'bridge' ? `bridge=${n.bridge}` : `network=${n.network}`);
+
+/** libvirt's NAT, then each bridge of the host, then none. */
+function networkChoices(base: VmSpec, r: HostResources): string[] {
+  const all = [networkText(base.network), 'network=default', ...(r.bridges ?? []).map((b) => `bridge=${b}`), 'none'];
+  return [...new Set(all)];
+}
+
 export function initialFormState(base: VmSpec, resources: HostResources): VmFormState {
   return {
     base,
@@ -55,9 +67,12 @@ export function initialFormState(base: VmSpec, resources: HostResources): VmForm
       vcpus: `${base.vcpus}`,
       disk: base.disk.kind === 'new' ? `${base.disk.sizeGiB}` : base.disk.kind === 'existing' ? base.disk.path : 'none',
       iso: base.install.kind === 'iso' ? base.install.path : '',
+      osVariant: base.osVariant,
+      network: networkText(base.network),
       display: base.display,
-      kvmHidden: base.kvmHidden,
       secureBoot: base.firmware.secureBoot,
+      kvmHidden: base.kvmHidden,
+      hypervVendorId: base.hypervVendorId ?? '',
     },
     focus: 0,
     errors: {},
@@ -85,6 +100,9 @@ export function buildSpec(s: VmFormState): { spec: VmSpec | null; errors: Partia
   if (/^\d+$/.test(d) && Number(d) >= 1) disk = { kind: 'new', sizeGiB: Number(d), pool: s.base.disk.kind === 'new' ? s.base.disk.pool : 'default' };
   else if (d.startsWith('/')) disk = { kind: 'existing', path: d };
   else if (d !== 'none') errors.disk = 'A size in GiB (40), the path of an image, or none.';
+  const osVariant = v.osVariant.trim() || 'generic';
+  const vendor = v.hypervVendorId.trim();
+  const network: VmSpec['network'] = v.network === 'none' ? { kind: 'none' } : v.network.startsWith('bridge=') ? { kind: 'bridge', bridge: v.network.slice(7) } : { kind: 'nat', network: v.network.replace(/^network=/, '') };
   const iso = v.iso.trim();
   if (iso !== '' && !iso.startsWith('/')) errors.iso = 'Give the ISO as an absolute path (/var/lib/libvirt/images/…).';
   if (iso === '' && disk.kind === 'none' && !errors.disk) errors.disk = 'With no ISO the VM boots its disk: give a size or an image.';
@@ -96,8 +114,11 @@ export function buildSpec(s: VmFormState): { spec: VmSpec | null; errors: Partia
     vcpus: n,
     disk,
     install: iso === '' ? { kind: 'import' } : { kind: 'iso', path: iso },
+    osVariant,
+    network,
     display: v.display,
     kvmHidden: v.kvmHidden,
+    hypervVendorId: vendor === '' ? null : vendor,
     firmware: { ...s.base.firmware, secureBoot: v.secureBoot },
   };
   const rest = specProblems(spec, s.resources);
@@ -107,7 +128,8 @@ export function buildSpec(s: VmFormState): { spec: VmSpec | null; errors: Partia
 
 const focusedFieldFor = (problem: string): FormField => {
   const f = problem.slice(0, problem.indexOf(':'));
-  return (FORM_FIELDS as readonly string[]).includes(f) ? (f as FormField) : f === 'paths' ? 'iso' : 'name';
+  const alias: Record<string, FormField> = { paths: 'iso', 'os-variant': 'osVariant', 'hyperv-vendor-id': 'hypervVendorId' };
+  return (FORM_FIELDS as readonly string[]).includes(f) ? (f as FormField) : (alias[f] ?? 'name');
 };
 
 export function vmFormReducer(s: VmFormState, e: VmFormEvent): VmFormState {
@@ -138,6 +160,10 @@ export function vmFormReducer(s: VmFormState, e: VmFormEvent): VmFormState {
     }
     case 'toggle':
       if (field === 'display') return { ...s, values: { ...s.values, display: DISPLAYS[(DISPLAYS.indexOf(s.values.display) + 1) % DISPLAYS.length]! } };
+      if (field === 'network') {
+        const choices = networkChoices(s.base, s.resources);
+        return { ...s, values: { ...s.values, network: choices[(choices.indexOf(s.values.network) + 1) % choices.length]! } };
+      }
       if (field === 'kvmHidden' || field === 'secureBoot') return { ...s, values: { ...s.values, [field]: !s.values[field] } };
       return s;
     case 'submit': {

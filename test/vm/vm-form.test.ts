@@ -20,6 +20,12 @@ const run = (s: VmFormState, ...events: VmFormEvent[]) => events.reduce(vmFormRe
 const typeText = (t: string): VmFormEvent[] => [...t].map((c) => ({ type: 'type', text: c }));
 const clear = (n: number): VmFormEvent[] => Array.from({ length: n }, () => ({ type: 'backspace' }));
 
+/** focus moved forward to the field */
+const to = (s: VmFormState, field: string): VmFormState => {
+  let x = s;
+  for (let i = 0; i < 20 && ['name', 'memory', 'vcpus', 'disk', 'iso', 'osVariant', 'network', 'display', 'secureBoot', 'kvmHidden', 'hypervVendorId'][x.focus] !== field; i++) x = run(x, { type: 'focus', delta: 1 });
+  return x;
+};
 describe('the form reducer', () => {
   it('starts from the host defaults and builds the same spec when nothing is changed', () => {
     const s = run(initialFormState(base, RES), { type: 'submit' });
@@ -44,7 +50,7 @@ describe('the form reducer', () => {
   });
 
   it('an absolute ISO path goes into the spec (whether it exists is the VM step\'s finding)', () => {
-    const s = run(initialFormState(base, RES), { type: 'focus', delta: -1 }, { type: 'focus', delta: -1 }, { type: 'focus', delta: -1 }, { type: 'focus', delta: -1 }, ...typeText('/isos/debian.iso'), { type: 'submit' });
+    const s = run(to(initialFormState(base, RES), 'iso'), ...typeText('/isos/debian.iso'), { type: 'submit' });
     expect(s.phase).toBe('done');
     expect(s.spec?.install).toEqual({ kind: 'iso', path: '/isos/debian.iso' });
   });
@@ -61,13 +67,34 @@ describe('the form reducer', () => {
     expect(s.errors.iso).toMatch(/absolute path/);
   });
 
-  it('space cycles the display and flips the toggles', () => {
-    let s = initialFormState(base, RES);
+
+
+  it('space cycles the display and the network (NAT, each bridge of the host, none) and flips the toggles', () => {
+    let s = initialFormState(base, { ...RES, bridges: ['br0'] });
     expect(s.values.display).toBe('none'); // a GPU is passed
-    s = run(s, ...Array.from({ length: 5 }, () => ({ type: 'focus', delta: 1 }) as VmFormEvent), { type: 'toggle' });
+    s = run(to(s, 'display'), { type: 'toggle' });
     expect(s.values.display).toBe('vnc');
-    s = run(s, { type: 'focus', delta: 1 }, { type: 'type', text: ' ' }, { type: 'submit' });
+    s = run(to(s, 'kvmHidden'), { type: 'type', text: ' ' });
+    s = to(s, 'network');
+    expect(s.values.network).toBe('network=default');
+    s = run(s, { type: 'toggle' });
+    expect(s.values.network).toBe('bridge=br0');
+    s = run(s, { type: 'toggle' }, { type: 'toggle' });
+    expect(s.values.network).toBe('network=default');
+    s = run(s, { type: 'toggle' }, { type: 'submit' });
     expect(s.spec?.kvmHidden).toBe(true);
     expect(s.spec?.display).toBe('vnc');
+    expect(s.spec?.network).toEqual({ kind: 'bridge', bridge: 'br0' });
+  });
+
+  it('the OS variant and Hyper-V vendor_id are typed; a bad vendor_id is refused on its field', () => {
+    let s = run(to(initialFormState(base, RES), 'osVariant'), ...clear(7), ...typeText('win11'));
+    s = run(to(s, 'hypervVendorId'), ...typeText('whatever'), { type: 'submit' });
+    expect(s.spec).toMatchObject({ osVariant: 'win11', hypervVendorId: 'whatever' });
+    let bad = run(to(initialFormState(base, RES), 'hypervVendorId'), ...typeText('much-too-long-id'), { type: 'submit' });
+    expect(bad.phase).toBe('edit');
+    expect(bad.errors.hypervVendorId).toMatch(/1 to 12 letters or digits/);
+    bad = run(to(initialFormState(base, RES), 'osVariant'), ...clear(7), ...typeText('win 11'), { type: 'submit' });
+    expect(bad.errors.osVariant).toMatch(/not an osinfo short id/);
   });
 });

@@ -41,7 +41,9 @@ describe('defaults from the host', () => {
       mkdirSync(path.join(dir, 'proc'));
       writeFileSync(path.join(dir, 'proc/meminfo'), 'MemTotal:       16314368 kB\nMemFree:  1 kB\n');
       writeFileSync(path.join(dir, 'proc/cpuinfo'), 'processor\t: 0\nmodel name\t: x\n\nprocessor\t: 1\n\nprocessor\t: 2\n');
-      expect(readHostResources(systemRoot(dir))).toEqual({ memTotalKiB: 16314368, threads: 3 });
+      mkdirSync(path.join(dir, 'sys/class/net/br0/bridge'), { recursive: true });
+      mkdirSync(path.join(dir, 'sys/class/net/eth0'), { recursive: true });
+      expect(readHostResources(systemRoot(dir))).toEqual({ memTotalKiB: 16314368, threads: 3, bridges: ['br0'] });
       expect(readHostResources(systemRoot(dir), { cpu: { ...makeFacts().cpu, threads: 12 } }).threads).toBe(12);
     } finally {
       rmSync(dir, { recursive: true, force: true });
