@@ -51,7 +51,7 @@ function changeHints(state: WizardState): KeyHint[] | null {
   }
   const u = state.undo;
   if (u) {
-    if (u.phase === 'running') return [['Ctrl+C', 'stop'], ['q', 'quit']];
+    if (u.phase === 'running') return [['Ctrl+C', 'stop'], ['v', 'all output'], ['q', 'quit']];
     const hints: KeyHint[] = [];
     if (u.scrollMax > 0) hints.push(['PgUp/PgDn', 'scroll']);
     if (u.result?.status === 'blocked') hints.push(['f', 'force (asks again)']);
@@ -100,7 +100,7 @@ function changeHints(state: WizardState): KeyHint[] | null {
       hints.push(['⏎', state.canApply ? 'apply…' : 'how to apply'], ['Esc', 'back']);
       return [...hints, ['q', 'quit']];
     case 'applying':
-      return [['Ctrl+C', flow.cancelStage === 'running' ? 'stop' : 'kill'], ['q', 'quit']];
+      return [['Ctrl+C', flow.cancelStage === 'running' ? 'stop' : 'kill'], ['v', 'all output'], ['q', 'quit']];
     case 'done':
     case 'failed':
       if (flow.scrollMax > 0) hints.push(['PgUp/PgDn', 'scroll']);
@@ -287,7 +287,8 @@ export function App({ session, onExit }: AppProps) {
       </Box>
       {/* mounted for the whole session: its <Static> history must never unmount (Ink 6.8 then
           runs out of memory on the next frame), and no command's first lines may be missed */}
-      {feed ? <OutputPane feed={feed} reservedRows={Math.max(0, rows - paneRows - 1)} maxTail={Math.max(1, paneRows - 1)} keys={false} /> : null}
+      {/* v (every line into the scrollback, or back to the tail) belongs to the pane while a command runs: the reducer ignores it then */}
+      {feed ? <OutputPane feed={feed} reservedRows={Math.max(0, rows - paneRows - 1)} maxTail={Math.max(1, paneRows - 1)} keys={busy(state)} /> : null}
       {asking ? (
         <Text color="yellow" bold wrap="truncate-end">
           {truncate(`${state.pending ?? 'Work'} is in progress. Quit anyway?`, columns)}

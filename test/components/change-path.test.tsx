@@ -196,6 +196,12 @@ describe('apply', () => {
     let f = await waitForText(s.screen, 'regenerating');
     expect(f).toContain('Ctrl+C stops the running command; twice kills it');
     expect(existsSync(path.join(s.dir, DROPIN))).toBe(true); // written, command running
+    // v streams every line into the scrollback instead of the tail, and back
+    expect(f).toContain('· v show everything');
+    f = await press(s.screen, 'v');
+    f = await waitForText(s.screen, '· v tail only');
+    f = await press(s.screen, 'v');
+    f = await waitForText(s.screen, '· v show everything');
     f = await press(s.screen, KEY.ctrlC);
     f = await waitForText(s.screen, 'Stopping (SIGTERM sent)');
     await new Promise((r) => setTimeout(r, 300));
