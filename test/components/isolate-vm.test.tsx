@@ -150,6 +150,18 @@ describe('the VM screen', () => {
     f = await waitForText(s.screen, 'Enter reviews the creation');
     expect(f).toMatch(/✔ group 12 is viable/);
     expect(f).toContain(`$ virt-install --connect ${fx.uri} --name qvm --memory 2048`);
+    // an installer ISO that is not on the host is refused with a message, and nothing can be reviewed
+    f = await press(s.screen, 'e');
+    for (let i = 0; i < 12 && !f.includes('› Install ISO'); i++) f = await press(s.screen, KEY.down);
+    for (const c of '/isos/missing.iso') await press(s.screen, c);
+    await press(s.screen, KEY.enter);
+    f = await waitForText(s.screen, '✘ no such file on this host: /isos/missing.iso');
+    expect(f).toContain('Fix what failed above (e edits the form)');
+    f = await press(s.screen, KEY.enter);
+    expect(f).toContain('Type to change the field'); // Enter edits the form again: no review
+    for (let i = 0; i < '/isos/missing.iso'.length; i++) await press(s.screen, KEY.backspace);
+    await press(s.screen, KEY.enter);
+    f = await waitForText(s.screen, 'Enter reviews the creation');
     // the export of what the form holds
     f = await press(s.screen, 'x');
     f = await waitForText(s.screen, '<name>qvm</name>');

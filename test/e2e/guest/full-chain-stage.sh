@@ -24,15 +24,17 @@ cat /proc/cmdline > "$out/cmdline"
 echo "vga=$(drv "$vga") hda=$(drv "$hda") nic=$(drv "$nic")" > "$out/drivers"
 ls /sys/kernel/iommu_groups 2>/dev/null | wc -l > "$out/groups"
 ls /dev/vfio > "$out/dev-vfio" 2>&1
+# seconds each part took, for the test's log (TCG is slow; this shows where the time goes)
+t() { s=$(date +%s); "$@"; echo "$(( $(date +%s) - s ))s $*" >> "$out/timing"; }
 case "$E2E_STAGE" in
   1)
-    wizard apply --step cmdline --param intel_iommu=on --yes > "$out/apply-cmdline" 2>&1; echo $? > "$out/apply-cmdline.rc"
-    wizard apply --step isolate --device "$vga,$hda" --allow-boot-gpu --allow-no-host-gpu --yes > "$out/apply-isolate" 2>&1
+    t wizard apply --step cmdline --param intel_iommu=on --yes > "$out/apply-cmdline" 2>&1; echo $? > "$out/apply-cmdline.rc"
+    t wizard apply --step isolate --device "$vga,$hda" --allow-boot-gpu --allow-no-host-gpu --yes > "$out/apply-isolate" 2>&1
     echo $? > "$out/apply-isolate.rc"
     ;;
   2)
-    wizard verify > "$out/verify" 2>&1; echo $? > "$out/verify.rc"
-    wizard rollback --all --yes > "$out/rollback" 2>&1; echo $? > "$out/rollback.rc"
+    t wizard verify > "$out/verify" 2>&1; echo $? > "$out/verify.rc"
+    t wizard rollback --all --yes > "$out/rollback" 2>&1; echo $? > "$out/rollback.rc"
     ;;
 esac
 sync

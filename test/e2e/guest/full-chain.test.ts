@@ -20,10 +20,23 @@ const grubArgs = () => {
 const out = (stage: string, file: string) => sys.read(`/e2e/out-${stage}/${file}`).trim();
 
 function boot(stage: string, append: string) {
+  const started = Date.now();
   const r = sys.boot({ stage, append });
   serials[stage] = r.serial;
   if (!r.finished) throw new Error(`stage ${stage} did not finish; serial tail:\n${r.serial.slice(-4000)}`);
+  let timing = '';
+  try {
+    timing = out(stage, 'timing').replace(/\n/g, '; ');
+  } catch {
+    // stage 3 runs no wizard command
+  }
+  console.log(`full chain stage ${stage}: ${Math.round((Date.now() - started) / 1000)} s in QEMU${timing ? ` (${timing})` : ''}`);
 }
+
+// Each stage boots a whole Debian system under TCG and runs the real update-initramfs and
+// update-grub inside it: minutes, not seconds (the e2e config's 10-minute default is too tight
+// on a loaded 2-core machine).
+const STAGE_MS = 1_500_000;
 
 beforeAll(() => {
   sys = makeDiskSystem(readFileSync(path.join(projectDir, 'test/e2e/guest/full-chain-stage.sh'), 'utf8'));
@@ -39,7 +52,7 @@ describe('full chain on an installed Debian system', () => {
     expect(out('1', 'apply-isolate.rc'), out('1', 'apply-isolate')).toBe('0');
     expect(out('1', 'apply-isolate')).toMatch(/verified: the rebuilt initramfs holds vfio-pci/);
     expect(grubArgs()).toMatch(/\bintel_iommu=on\b/);
-  });
+  }, STAGE_MS);
 
   it('stage 2: the next boot has intel_iommu=on and vfio-pci on VGA + HDA; verify records it; rollback --all', () => {
     boot('2', grubArgs());
@@ -51,11 +64,11 @@ describe('full chain on an installed Debian system', () => {
     expect(out('2', 'verify')).toMatch(/isolate: took effect/);
     expect(out('2', 'rollback.rc'), out('2', 'rollback')).toBe('0');
     expect(grubArgs()).not.toMatch(/intel_iommu=on/);
-  });
+  }, STAGE_MS);
 
   it('stage 3: after rollback and a reboot, the original command line and drivers are back', () => {
     boot('3', grubArgs());
     expect(out('3', 'cmdline')).not.toMatch(/intel_iommu=on/);
     expect(out('3', 'drivers')).toBe('vga=bochs-drm hda=snd_hda_intel nic=e1000e');
-  });
+  }, STAGE_MS);
 });
