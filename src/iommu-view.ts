@@ -3,6 +3,7 @@
 // listing and the tests all read the same rows.
 import type { HostCriticalReason, HostFacts, PciDevice } from './host/types.js';
 import { isGpuOrAccelerator } from './host/pci-class.js';
+import { cardKey, harmlessBridge } from './isolate/group-rules.js';
 
 /** "gpu": GPUs and accelerators (03xx, 11xx, 12xx, 0b40) with their group mates; "all": everything. */
 export type DeviceFilter = 'gpu' | 'all';
@@ -43,9 +44,7 @@ export function slotOf(address: string): string {
 }
 
 /** The card a function belongs to: a virtual function counts as part of its physical function's card. */
-function cardOf(d: PciDevice): string {
-  return slotOf(d.physfn ?? d.address);
-}
+const cardOf = cardKey;
 
 /** Drop the "0000:" domain when it is the common zero domain, as lspci does. */
 export function shortAddress(address: string): string {
@@ -88,7 +87,7 @@ export function deviceFlags(d: PciDevice, groupMembers: readonly PciDevice[]): D
     vf: d.physfn !== null,
     hostCritical: d.hostCritical,
     sharesGroupWithOtherEndpoints:
-      !d.isBridge && groupMembers.some((m) => m.address !== d.address && !m.isBridge && cardOf(m) !== card),
+      !d.isBridge && groupMembers.some((m) => m.address !== d.address && !harmlessBridge(m) && cardOf(m) !== card),
   };
 }
 
@@ -150,7 +149,7 @@ export function flagExplanations(row: DeviceRow, group: GroupRow): string[] {
   if (flags.sharesGroupWithOtherEndpoints) {
     const card = cardOf(device);
     const others = group.devices
-      .filter((r) => !r.device.isBridge && cardOf(r.device) !== card)
+      .filter((r) => !harmlessBridge(r.device) && cardOf(r.device) !== card)
       .map((r) => shortAddress(r.device.address));
     lines.push(
       `Shared group: IOMMU group ${group.id} also holds ${others.join(', ')}; a group goes to a VM whole.`,

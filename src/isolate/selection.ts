@@ -10,6 +10,7 @@
 import { compareAddress, isPciAddress } from '../host/pci-address.js';
 import { isGpu, isGpuOrAccelerator, isNetwork, isUsbController } from '../host/pci-class.js';
 import type { HostFacts, PciDevice } from '../host/types.js';
+import { blockingBridge, harmlessBridge, integratedEndpoint } from './group-rules.js';
 
 export type SelectionError =
   | { kind: 'usage'; message: string; remedy: string }
@@ -76,7 +77,10 @@ export function expandSelection(facts: HostFacts, args: readonly string[]): Sele
           },
         };
       }
-      devices = dev.physfn !== null ? [dev] : facts.devices.filter((d) => slotOf(d.address) === slotOf(dev.address) && !d.isBridge && d.physfn === null);
+      devices =
+        dev.physfn !== null || integratedEndpoint(dev)
+          ? [dev]
+          : facts.devices.filter((d) => slotOf(d.address) === slotOf(dev.address) && !d.isBridge && d.physfn === null);
     } else {
       // a slot named outright takes every endpoint in it, virtual functions included
       devices = facts.devices.filter((d) => slotOf(d.address) === parsed.slot && !d.isBridge);
@@ -118,7 +122,7 @@ export interface GroupViability {
   /** null: the IOMMU is off or groups are unknown, so viability cannot be judged yet */
   group: number | null;
   selected: string[];
-  /** endpoints in the group that were not selected (bridges excluded: they never block) */
+  /** devices in the group that were not selected and keep it from a VM (bridges on pcieport excluded) */
   others: GroupMember[];
   viable: boolean | null;
   /** why, and what the user can do, line by line */
@@ -155,11 +159,12 @@ export function groupViability(facts: HostFacts, selected: readonly string[]): G
   const groups = [...new Set(devs.map((d) => d.iommuGroup).filter((g): g is number => g !== null))].sort((a, b) => a - b);
   for (const g of groups) {
     const inGroup = facts.devices.filter((d) => d.iommuGroup === g);
-    const others = inGroup.filter((d) => !sel.has(d.address) && !d.isBridge);
+    const others = inGroup.filter((d) => !sel.has(d.address) && !harmlessBridge(d));
+    const bridges = others.filter(blockingBridge);
     const selectedHere = inGroup.filter((d) => sel.has(d.address)).map((d) => d.address);
     const explanation: string[] = [];
     if (others.length === 0) {
-      explanation.push(`IOMMU group ${g} holds only the selected functions${inGroup.some((d) => d.isBridge) ? ' and bridges (bridges stay with the host and do not matter)' : ''}: it can be passed as is.`);
+      explanation.push(`IOMMU group ${g} holds only the selected functions${inGroup.some((d) => d.isBridge) ? ' and bridges on pcieport (they stay with the host and do not matter)' : ''}: it can be passed as is.`);
     } else {
       explanation.push(
         `IOMMU group ${g} also holds ${others.length} other device${others.length === 1 ? '' : 's'}: ${others.map((o) => `${o.address} ${o.name}${o.driver ? ` (driver ${o.driver})` : ''}`).join('; ')}.`,
@@ -168,6 +173,11 @@ export function groupViability(facts: HostFacts, selected: readonly string[]): G
         'Options: move the card to a CPU-attached slot (usually the first x16 slot) and rescan; or pass the whole group deliberately, if the host can live without these devices;',
         'or a kernel with the ACS override patch (pcie_acs_override=downstream,multifunction): it only pretends the devices are isolated, so they can still reach each other\'s memory. The wizard explains it but never applies it.',
       );
+      if (bridges.length > 0) {
+        explanation.push(
+          `${bridges.map((b) => `${b.address} (${b.className ?? b.class}, driver ${b.driver})`).join(', ')} ${bridges.length === 1 ? 'is a bridge' : 'are bridges'} the host drives: a bridge is never handed to a VM, so passing the whole group does not help here — only a slot with its own group does.`,
+        );
+      }
     }
     out.push({ group: g, selected: selectedHere, others: others.map(member), viable: others.length === 0, explanation });
   }
@@ -177,7 +187,8 @@ export function groupViability(facts: HostFacts, selected: readonly string[]): G
 /** The selection plus every other endpoint of its groups: what "pass the whole group" binds. */
 export function withGroupMembers(facts: HostFacts, selected: readonly string[]): string[] {
   const all = new Set(selected);
-  for (const v of groupViability(facts, selected)) for (const o of v.others) all.add(o.address);
+  const bridge = new Set(facts.devices.filter((d) => d.isBridge).map((d) => d.address));
+  for (const v of groupViability(facts, selected)) for (const o of v.others) if (!bridge.has(o.address)) all.add(o.address);
   return [...all].sort(compareAddress);
 }
 

@@ -6,6 +6,7 @@ import { isGpu } from '../host/pci-class.js';
 import type { HostFacts } from '../host/types.js';
 import { decideCmdlineParams } from './cmdline-params.js';
 import { vfioSymptoms } from '../host/vfio-symptoms.js';
+import { harmlessBridge } from '../isolate/group-rules.js';
 
 export interface AfterRebootCheck {
   ok: boolean;
@@ -67,8 +68,8 @@ export function isolateAfterReboot(facts: HostFacts, selected: string[], vfioNod
     if (d.driver !== 'vfio-pci') problems.push(`${d.address} is on ${d.driver ?? 'no driver'}, not vfio-pci`);
     else if (!node) problems.push(`${d.address}: /dev/vfio/${d.iommuGroup ?? '?'} is missing`);
     for (const other of facts.devices) {
-      if (other.iommuGroup === null || other.iommuGroup !== d.iommuGroup || other.isBridge || selected.includes(other.address)) continue;
-      if (other.driver !== null && other.driver !== 'vfio-pci') problems.push(`${other.address} (${other.driver}) shares group ${other.iommuGroup} and is not on vfio-pci`);
+      if (other.iommuGroup === null || other.iommuGroup !== d.iommuGroup || harmlessBridge(other) || selected.includes(other.address)) continue;
+      if (other.driver !== null && other.driver !== 'vfio-pci' && other.driver !== 'pci-stub') problems.push(`${other.address} (${other.driver}) shares group ${other.iommuGroup} and is not on vfio-pci`);
     }
   }
   // what the kernel logged about these devices explains a failure (or warns about one to come)

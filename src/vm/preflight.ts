@@ -5,6 +5,7 @@ import type { HostFacts } from '../host/types.js';
 import type { Runner } from '../run/types.js';
 import { pickOvmf, type OvmfFindings } from './ovmf.js';
 import { newVolumeName, type VmSpec } from './vm-spec.js';
+import { harmlessBridge } from '../isolate/group-rules.js';
 
 export type FindingStatus = 'ok' | 'warn' | 'fail';
 
@@ -36,7 +37,7 @@ export function groupFindings(facts: Pick<HostFacts, 'devices'>, devices: readon
   }
   const groups = [...new Set(chosen.map((d) => d.iommuGroup).filter((g): g is number => g !== null))].sort((a, b) => a - b);
   for (const g of groups) {
-    const blockers = facts.devices.filter((d) => d.iommuGroup === g && !sel.has(d.address) && !d.isBridge && hostDriver(d.driver));
+    const blockers = facts.devices.filter((d) => d.iommuGroup === g && !sel.has(d.address) && !harmlessBridge(d) && hostDriver(d.driver));
     if (blockers.length > 0) {
       out.push({
         id: `group-${g}`,

@@ -106,7 +106,8 @@ describe('expanded selection on corpus machines', () => {
   it('SR-IOV: eight I350 VFs share 8086:1520, so picking some means binding by address', () => {
     const f = hosts.get('mint20-i350-sriov-vfs-lspci-nnk');
     const sel = expand(f, '06:10.0');
-    expect(sel.length).toBeGreaterThan(0);
+    // an lspci-only capture has no physfn links, so the VFs of slot 06:10 count as one slot
+    expect(sel).toEqual(['0000:06:10.0', '0000:06:10.1', '0000:06:10.4', '0000:06:10.5']);
     const same = identicalIds(f, sel);
     expect(same).toHaveLength(1);
     expect(same[0]!.id).toBe('8086:1520');
@@ -160,6 +161,34 @@ describe('expanded selection on corpus machines', () => {
         for (const a of sel) expect(f.devices.find((d) => d.address === a)!.isBridge).toBe(false);
       }
     }
+  });
+});
+
+describe('chipset functions and bridges in a group', () => {
+  it('one onboard function picked is that function alone: the onboard audio never takes the onboard NIC of its slot', () => {
+    const f = hosts.get('synthetic-nvidia-4-functions');
+    expect(expand(f, '00:1f.3')).toEqual(['0000:00:1f.3']);
+    // named as a slot, the user asked for every function of it
+    expect(expand(f, '00:1f')).toEqual(['0000:00:1f.3', '0000:00:1f.6']);
+    // a card behind a root port is still taken whole
+    expect(expand(f, '01:00.2')).toEqual(['0000:01:00.0', '0000:01:00.1', '0000:01:00.2', '0000:01:00.3']);
+  });
+
+  it('a bridge on pcieport or on no driver does not block; an ISA bridge on lpc_ich does, and passing the whole group cannot take it', () => {
+    const gpu = makeDevice({ address: '0000:00:1f.3', class: '040300', driver: 'snd_hda_intel', iommuGroup: 10 });
+    const base = (lpcDriver: string | null) =>
+      makeFacts({ devices: [makeDevice({ address: '0000:00:1f.0', class: '060100', driver: lpcDriver, iommuGroup: 10 }), gpu] });
+    expect(groupViability(base(null), ['0000:00:1f.3'])[0]!.viable).toBe(true);
+    const withPort = makeFacts({ devices: [makeDevice({ address: '0000:00:1f.0', class: '060400', driver: 'pcieport', iommuGroup: 10 }), gpu] });
+    expect(groupViability(withPort, ['0000:00:1f.3'])[0]!.viable).toBe(true);
+    const lpc = base('lpc_ich');
+    const v = groupViability(lpc, ['0000:00:1f.3'])[0]!;
+    expect(v.viable).toBe(false);
+    expect(v.others.map((o) => o.address)).toEqual(['0000:00:1f.0']);
+    expect(v.explanation.join(' ')).toMatch(/0000:00:1f\.0 .*driver lpc_ich.*never handed to a VM/);
+    // --pass-whole-group never binds a bridge
+    expect(withGroupMembers(lpc, ['0000:00:1f.3'])).toEqual(['0000:00:1f.3']);
+    expect(ids(guards(lpc, ['0000:00:1f.3']).blockers)).toEqual(['group-not-viable']);
   });
 });
 

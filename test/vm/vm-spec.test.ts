@@ -128,6 +128,13 @@ describe('preflight from facts', () => {
     expect(f.find((x) => x.id === 'host-driver')).toMatchObject({ status: 'warn', message: expect.stringContaining('0000:00:02.0 (i915)') });
   });
 
+  it('an ISA bridge with a host driver (lpc_ich) in the group makes it not viable; the same bridge without a driver does not', () => {
+    const lpc = (driver: string | null) =>
+      makeFacts({ devices: [makeDevice({ address: '0000:00:1f.0', class: '060100', iommuGroup: 0, driver }), makeDevice({ address: '0000:00:1f.3', class: '040300', iommuGroup: 0, driver: 'vfio-pci' })] });
+    expect(groupFindings(lpc('lpc_ich'), ['0000:00:1f.3']).find((x) => x.id === 'group-0')).toMatchObject({ status: 'fail', message: 'group 0 is not viable: 0000:00:1f.0 (lpc_ich) shares it' });
+    expect(groupFindings(lpc(null), ['0000:00:1f.3']).find((x) => x.id === 'group-0')).toMatchObject({ status: 'ok' });
+  });
+
   it('no IOMMU group at all is a failure with the way forward', () => {
     const facts = makeFacts({ devices: [gpu('0000:01:00.0', 1)] });
     facts.devices[0]!.iommuGroup = null;
