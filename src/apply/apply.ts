@@ -358,6 +358,7 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
         bootId: root.live ? currentBootId() : null,
         error: null,
         verification: 'pending',
+        ...(plan.expect ? { expect: plan.expect } : {}),
         entries: [],
       };
       opts.onEvent?.({ type: 'step-start', stepId: step.id, title: step.title });

@@ -2,7 +2,7 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, open
 import path from 'node:path';
 import { ExitCode, UserError } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
-import type { CommandPhase, FileAction, Regeneration } from '../plan/types.js';
+import type { CommandPhase, FileAction, Regeneration, StepExpectation } from '../plan/types.js';
 import { atomicWrite } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
@@ -93,6 +93,8 @@ export interface StepRecord {
   verification: 'pending' | 'passed' | 'failed' | 'none';
   /** regeneration commands a rollback of this step still has to run (set before undoing) */
   pendingRegenerations?: { kind: Regeneration; argv: string[] }[];
+  /** what the after-reboot check looks for (absent in journals written before it existed) */
+  expect?: StepExpectation;
   entries: JournalEntry[];
 }
 

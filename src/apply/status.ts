@@ -1,4 +1,5 @@
 import { ExitCode, UserError } from '../exit-codes.js';
+import type { StepExpectation } from '../plan/types.js';
 import type { SystemRoot } from '../host/root.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { listRunIds, loadRun, saveJournal, type StepRecord } from './journal.js';
@@ -20,6 +21,8 @@ export interface StepStatus {
   /** commands listed but not run (--commands skip) */
   pendingCommands: string[][];
   files: string[];
+  /** what the step's after-reboot check looks for, as journaled at apply */
+  expect: StepExpectation | null;
   error: string | null;
 }
 
@@ -51,6 +54,7 @@ function stepStatus(root: SystemRoot, runId: string, s: StepRecord, bootNow: str
     needsReboot: s.needsReboot,
     rebootPending: s.state === 'applied' && s.needsReboot && !rebooted,
     verification: s.verification,
+    expect: s.expect ?? null,
     pendingCommands: s.state === 'applied' ? s.entries.flatMap((e) => (e.kind === 'command' && e.state === 'pending' ? [e.argv] : [])) : [],
     files: s.entries.flatMap((e) => (e.kind === 'file' ? [e.target] : [])),
     error: s.error,

@@ -18,7 +18,7 @@ export function runVerify(ctx: CommandContext, flags: { step?: string }): void {
   const facts = due.length > 0 ? scanHost(root) : null;
   const results = due.map((s) => {
     if (s.rebootPending) return { runId: s.runId, step: s.id, state: 'reboot-pending' as const, check: null };
-    const c = facts ? afterRebootCheck(s.id, facts, root) : null;
+    const c = facts ? afterRebootCheck(s.id, facts, root, s.expect) : null;
     if (!c) return { runId: s.runId, step: s.id, state: 'no-check' as const, check: null };
     markVerification(root, s.runId, s.id, c.ok ? 'passed' : 'failed');
     return { runId: s.runId, step: s.id, state: c.ok ? ('passed' as const) : ('failed' as const), check: c };

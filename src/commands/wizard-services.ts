@@ -115,7 +115,9 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
 
     async verifyResume(session, stepId) {
       const root = rootOf(session);
-      return afterRebootCheck(stepId, scanHost(root), root) ?? { ok: false, summary: `the wizard has no after-reboot check for step ${stepId}`, lines: [] };
+      // what the step did, as its latest applied record in the journal says
+      const record = readStatus(root).runs.flatMap((r) => r.steps).filter((s) => s.id === stepId && s.state === 'applied').pop();
+      return afterRebootCheck(stepId, scanHost(root), root, record?.expect ?? null) ?? { ok: false, summary: `the wizard has no after-reboot check for step ${stepId}`, lines: [] };
     },
 
     markVerification: (session, runId, stepId, outcome) => markVerification(rootOf(session), runId, stepId, outcome),

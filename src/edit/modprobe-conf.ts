@@ -16,6 +16,8 @@ import { normaliseModuleName } from '../isolate/host-drivers.js';
 
 export const MODPROBE_DIRS = ['/etc/modprobe.d', '/run/modprobe.d', '/usr/local/lib/modprobe.d', '/lib/modprobe.d', '/usr/lib/modprobe.d'];
 export const VFIO_MODPROBE_FILE = '/etc/modprobe.d/vfio.conf';
+/** the name used instead when a package ships its own vfio.conf (see chooseModprobeFile) */
+export const OWN_MODPROBE_FILE = '/etc/modprobe.d/vfio-wizard.conf';
 
 export type ModprobeCommand = 'alias' | 'blacklist' | 'options' | 'install' | 'remove' | 'softdep' | 'weakdep' | 'include' | 'config';
 
@@ -95,7 +97,7 @@ export function kmodConfigOrder(paths: readonly string[]): string[] {
 export function chooseModprobeFile(paths: readonly string[]): string {
   if (paths.includes(VFIO_MODPROBE_FILE)) return VFIO_MODPROBE_FILE;
   const shipped = MODPROBE_DIRS.slice(1).some((d) => paths.includes(`${d}/vfio.conf`));
-  return shipped ? '/etc/modprobe.d/vfio-wizard.conf' : VFIO_MODPROBE_FILE;
+  return shipped ? OWN_MODPROBE_FILE : VFIO_MODPROBE_FILE;
 }
 
 export interface SoftdepFound {

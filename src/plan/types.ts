@@ -70,4 +70,20 @@ export interface Plan {
   changes: Change[];
   needsReboot: boolean;
   notes: string[];
+  /** what the step's after-reboot check looks for, kept in the journal with the step */
+  expect?: StepExpectation;
+}
+
+/**
+ * What a step set out to do, as its after-reboot check needs it: the exact tokens the command line
+ * step added or removed, the functions isolation binds. Journaled, so `verify` checks what was done
+ * and not what the host would need now.
+ */
+export interface StepExpectation {
+  /** kernel parameters added to the boot configuration */
+  cmdlineAdded?: string[];
+  /** conflicting parameters taken out (with the user's consent) */
+  cmdlineRemoved?: string[];
+  /** full PCI addresses bound to vfio-pci */
+  devices?: string[];
 }

@@ -4,6 +4,7 @@
 import { hasParam } from '../edit/cmdline-tokens.js';
 import { isGpu } from '../host/pci-class.js';
 import type { HostFacts } from '../host/types.js';
+import type { StepExpectation } from '../plan/types.js';
 import { decideCmdlineParams } from './cmdline-params.js';
 import { vfioSymptoms } from '../host/vfio-symptoms.js';
 import { harmlessBridge } from '../isolate/group-rules.js';
@@ -15,12 +16,17 @@ export interface AfterRebootCheck {
   lines: string[];
 }
 
-/** The kernel command line step took effect: the IOMMU is on and every parameter this host needs is on /proc/cmdline. */
-export function cmdlineAfterReboot(facts: HostFacts): AfterRebootCheck {
+/**
+ * The kernel command line step took effect: the IOMMU is on, every parameter the step added is on
+ * /proc/cmdline and none it removed (or that turns the IOMMU off) is. Without a journaled
+ * expectation (older journals), "added" means what this host needs now.
+ */
+export function cmdlineAfterReboot(facts: HostFacts, expect: StepExpectation | null = null): AfterRebootCheck {
   const cmdline = facts.kernel.cmdline ?? '';
   const decision = decideCmdlineParams(facts);
-  const missing = decision.params.filter((p) => p.selected && !hasParam(cmdline, p.token)).map((p) => p.token);
-  const conflicts = decision.conflicts.map((c) => c.token);
+  const wanted = expect?.cmdlineAdded ?? decision.params.filter((p) => p.selected).map((p) => p.token);
+  const missing = wanted.filter((t) => !hasParam(cmdline, t));
+  const conflicts = [...new Set([...decision.conflicts.map((c) => c.token), ...(expect?.cmdlineRemoved ?? []).filter((t) => hasParam(cmdline, t))])];
   const iommu = facts.iommu.enabled;
   const lines = [
     `/proc/cmdline: ${cmdline || '(unreadable)'}`,
@@ -29,9 +35,10 @@ export function cmdlineAfterReboot(facts: HostFacts): AfterRebootCheck {
   ];
   if (missing.length > 0) lines.push(`not on the command line: ${missing.join(' ')}`);
   if (conflicts.length > 0) lines.push(`still on the command line: ${conflicts.join(' ')}`);
+  if (expect?.cmdlineAdded?.length) lines.push(`added by the step: ${expect.cmdlineAdded.join(' ')}`);
   const ok = iommu && missing.length === 0 && conflicts.length === 0;
   const summary = ok
-    ? 'the kernel booted with the IOMMU on and every parameter this host needs'
+    ? `the kernel booted with the IOMMU on and ${expect?.cmdlineAdded ? 'every parameter the step added' : 'every parameter this host needs'}`
     : !iommu
       ? 'the IOMMU is still off after the reboot'
       : 'the kernel command line still lacks what this host needs';

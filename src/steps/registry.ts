@@ -88,7 +88,7 @@ export const cmdlineStep: StepDefinition = {
       stepId: 'cmdline',
       title: 'Kernel command line',
       kind: result.kind,
-      plan: result.kind === 'plan' ? result.plan : null,
+      plan: result.kind === 'plan' ? { ...result.plan, expect: { cmdlineAdded: result.tokens, cmdlineRemoved: result.replaced } } : null,
       explanation,
       details,
       verify:
@@ -181,10 +181,11 @@ export const isolateStep: StepDefinition = {
     const plan = v
       ? {
           ...result.plan,
+          expect: { devices: report.devices },
           changes: result.plan.changes.filter((c) => !(c.kind === 'command' && c.argv.join('\0') === v.argv.join('\0'))),
           notes: [...result.plan.notes, `After the rebuild, \`${v.argv.join(' ')}\` must list vfio-pci and our configuration, or the step is rolled back.`],
         }
-      : result.plan;
+      : { ...result.plan, expect: { devices: report.devices } };
     return {
       stepId: 'isolate',
       title: isolateStep.title,

@@ -7,6 +7,9 @@ import { main } from '../../src/cli.js';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
 import { boundByWizard, cmdlineAfterReboot, isolateAfterReboot } from '../../src/steps/after-reboot.js';
+import { afterRebootCheck } from '../../src/steps/after-reboot-checks.js';
+import { systemRoot } from '../../src/host/root.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { makeDevice, makeFacts } from '../support/facts.js';
 
 describe('cmdlineAfterReboot', () => {
@@ -16,6 +19,45 @@ describe('cmdlineAfterReboot', () => {
     expect(off).toMatchObject({ ok: false, summary: 'the IOMMU is still off after the reboot' });
     expect(off.lines).toContain('not on the command line: intel_iommu=on');
     expect(cmdlineAfterReboot(makeFacts({ iommu: { enabled: true }, kernel: { cmdline: 'intel_iommu=off intel_iommu=on' } })).ok).toBe(false);
+  });
+});
+
+describe('checks what the journal says the step did', () => {
+  const on = (cmdline: string) => makeFacts({ cpu: { vendor: 'intel' }, iommu: { enabled: true }, kernel: { cmdline } });
+  it('cmdline: every token the step added must be on /proc/cmdline, even once the IOMMU no longer "needs" one', () => {
+    const expect_ = { cmdlineAdded: ['intel_iommu=on', 'iommu=pt'], cmdlineRemoved: [] };
+    const r = cmdlineAfterReboot(on('root=/dev/sda1 intel_iommu=on'), expect_);
+    expect(r.ok).toBe(false);
+    expect(r.lines).toContain('not on the command line: iommu=pt');
+    expect(cmdlineAfterReboot(on('root=/dev/sda1 intel_iommu=on iommu=pt'), expect_).ok).toBe(true);
+    // without the journal's record the same boot passes: only what the host needs is known then
+    expect(cmdlineAfterReboot(on('root=/dev/sda1 intel_iommu=on')).ok).toBe(true);
+  });
+  it('cmdline: a token the step removed must be gone', () => {
+    const r = cmdlineAfterReboot(on('root=/dev/sda1 iommu=soft intel_iommu=on'), { cmdlineAdded: ['intel_iommu=on'], cmdlineRemoved: ['iommu=soft'] });
+    expect(r.ok).toBe(false);
+    expect(r.lines).toContain('still on the command line: iommu=soft');
+  });
+  it('isolate: the journaled addresses are checked even when no wizard file names them (driverctl); older journals read vfio-wizard.conf too', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-after-'));
+    try {
+      mkdirSync(path.join(dir, 'dev/vfio'), { recursive: true });
+      writeFileSync(path.join(dir, 'dev/vfio/1'), '');
+      const root = systemRoot(dir);
+      const devices = [
+        makeDevice({ address: '0000:00:02.0', class: '030000', vendor: '8086', device: '3e92', driver: 'i915', iommuGroup: 2, bootVga: true }),
+        makeDevice({ address: '0000:01:00.0', class: '030000', vendor: '10de', device: '1b81', driver: 'vfio-pci', iommuGroup: 1 }),
+      ];
+      const facts = makeFacts({ devices });
+      expect(afterRebootCheck('isolate', facts, root, { devices: ['0000:01:00.0'] })).toMatchObject({ ok: true });
+      // no record and no file: nothing is known to be bound
+      expect(afterRebootCheck('isolate', facts, root, null)).toMatchObject({ ok: false, summary: 'none of the devices the step binds is on this host any more' });
+      mkdirSync(path.join(dir, 'etc/modprobe.d'), { recursive: true });
+      writeFileSync(path.join(dir, 'etc/modprobe.d/vfio-wizard.conf'), 'options vfio-pci ids=10de:1b81\n');
+      expect(afterRebootCheck('isolate', facts, root, null)).toMatchObject({ ok: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -60,7 +102,10 @@ describe('vfio-wizard verify', () => {
       expect(out).toMatch(/cmdline: not yet — reboot first/);
       out = '';
       await main(['--root', dir, '--json', 'status'], io);
-      expect(JSON.parse(out).pending.verification).toContain('cmdline');
+      const st = JSON.parse(out);
+      expect(st.pending.verification).toContain('cmdline');
+      // the journal keeps what the step added, for the check after the reboot
+      expect(st.runs[0].steps[0].expect).toEqual({ cmdlineAdded: ['intel_iommu=on'], cmdlineRemoved: [] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
