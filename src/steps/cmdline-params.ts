@@ -35,6 +35,16 @@ export interface CmdlineInputs {
 }
 
 const nameOf = (token: CmdlineToken) => normalizeParamName(token.name);
+
+/** Why a token turns the IOMMU off for this CPU (null when it does not). */
+export function iommuOffReason(token: CmdlineToken, vendor: HostFacts['cpu']['vendor']): string | null {
+  const name = nameOf(token);
+  const values = (token.value ?? '').split(',');
+  if (name === 'iommu' && token.value === 'off') return 'iommu=off disables every IOMMU; passthrough needs it on';
+  if (name === 'intel_iommu' && vendor === 'intel' && values.includes('off')) return `${token.text} turns the Intel IOMMU off; passthrough needs intel_iommu=on`;
+  if (name === 'amd_iommu' && vendor === 'amd' && values.includes('off')) return `${token.text} turns the AMD IOMMU off; the kernel enables it by default without it`;
+  return null;
+}
 const valueOf = (token: CmdlineToken) => token.value ?? null;
 
 export function decideCmdlineParams(facts: HostFacts, inputs: CmdlineInputs = {}): CmdlineDecision {

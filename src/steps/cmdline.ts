@@ -4,14 +4,14 @@
 // loaders), the exact instructions to do it by hand. Rules in DOMAIN.md.
 import type { BootloaderId, HostFacts } from '../host/types.js';
 import type { Change, CommandChange, Plan } from '../plan/types.js';
-import { addParams, hasParam, parseParam, removeParams, sameParamName } from '../edit/cmdline-tokens.js';
+import { addParams, hasParam, normalizeParamName, parseParam, removeParams, sameParamName, tokenizeCmdline } from '../edit/cmdline-tokens.js';
 import { editGrubDefault, evaluateGrubFiles, type GrubCmdlineKey } from '../edit/grub-default-file.js';
 import { GRUB_DROPIN_DIR, isOwnDropin, planGrubCmdline, readsGrubDropins } from '../edit/grub-dropin.js';
-import { editKernelCmdlineFile } from '../edit/kernel-cmdline-file.js';
+import { editKernelCmdlineFile, readKernelCmdlineFile } from '../edit/kernel-cmdline-file.js';
 import { editLoaderEntry, readLoaderEntryOptions } from '../edit/loader-entry.js';
-import { editRefindLinuxConf } from '../edit/refind-linux-conf.js';
+import { editRefindLinuxConf, readRefindEntries } from '../edit/refind-linux-conf.js';
 import { readKernelstubOptions } from '../edit/kernelstub-config.js';
-import { decideCmdlineParams, type CmdlineDecision, type CmdlineInputs } from './cmdline-params.js';
+import { decideCmdlineParams, iommuOffReason, type CmdlineDecision, type CmdlineInputs, type ParamRemoval } from './cmdline-params.js';
 import type { CmdlineFiles } from './cmdline-files.js';
 
 export const CMDLINE_STEP_ID = 'cmdline';
@@ -114,18 +114,90 @@ function removals(decision: CmdlineDecision, tokens: string[], consent: boolean)
     .filter((t) => !tokens.some((a) => sameParamName(parseParam(a).name, parseParam(t).name)));
 }
 
+/**
+ * Tokens of a configured command line (what the boot configuration will pass, not /proc/cmdline)
+ * that work against the plan: the same name as a token being added with another value
+ * (intel_iommu=off against intel_iommu=on), or one that turns the IOMMU off. vfio-pci.ids is a
+ * list the editors merge into, never a conflict.
+ */
+export function configConflicts(facts: HostFacts, line: string, where: string, adding: readonly string[]): ParamRemoval[] {
+  const wanted = adding.map((a) => parseParam(a));
+  const out: ParamRemoval[] = [];
+  for (const t of tokenizeCmdline(line).tokens) {
+    const same = normalizeParamName(t.name) === 'vfio_pci.ids' ? undefined : wanted.find((w) => sameParamName(w.name, t.name));
+    if (same) {
+      const have = (t.value ?? '').split(',');
+      if (!(same.value ?? '').split(',').every((v) => have.includes(v))) out.push({ token: t.text, reason: `${t.text} in ${where} works against ${same.text}` });
+      continue;
+    }
+    const off = iommuOffReason(t, facts.cpu.vendor);
+    if (off) out.push({ token: t.text, reason: `${off} (in ${where})` });
+  }
+  return out;
+}
+
+const uniq = (xs: readonly string[]): string[] => [...new Set(xs)];
+
+/** The command lines this loader's configuration passes, with where each comes from (for conflicts). */
+function configuredLines(loader: BootloaderId, files: CmdlineFiles): { line: string; where: string }[] {
+  switch (loader) {
+    case 'grub': {
+      if (files.etcDefaultGrub === null) return [];
+      const chain = evaluateGrubFiles([
+        { name: '/etc/default/grub', text: files.etcDefaultGrub },
+        ...files.grubDropins.filter((d) => d.name.endsWith('.cfg') && !isOwnDropin(d.name)).map((d) => ({ name: `${GRUB_DROPIN_DIR}/${d.name}`, text: d.text })),
+      ]);
+      if (!chain.ok) return [];
+      return (['GRUB_CMDLINE_LINUX', GRUB_KEY] as const).map((k) => ({ line: chain.env.get(k) ?? '', where: k }));
+    }
+    case 'systemd-boot':
+    case 'proxmox-boot-tool':
+      if (files.kernelCmdline !== null) return [{ line: readKernelCmdlineFile(files.kernelCmdline) ?? '', where: '/etc/kernel/cmdline' }];
+      return files.loaderEntries.map((e) => ({ line: readLoaderEntryOptions(e.text), where: e.path }));
+    case 'grub-bls':
+      return files.loaderEntries.map((e) => ({ line: readLoaderEntryOptions(e.text), where: e.path }));
+    case 'kernelstub': {
+      const k = files.kernelstubConfig === null ? null : readKernelstubOptions(files.kernelstubConfig);
+      return k?.ok ? [{ line: k.options.join(' '), where: '/etc/kernelstub/configuration' }] : [];
+    }
+    case 'refind': {
+      const first = files.refindLinuxConf === null ? undefined : readRefindEntries(files.refindLinuxConf)?.[0];
+      return first ? [{ line: first.options, where: '/boot/refind_linux.conf' }] : [];
+    }
+    default:
+      return [];
+  }
+}
+
 export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: CmdlineChoices = {}): CmdlineStepResult {
-  const decision = decideCmdlineParams(facts, choices);
+  let decision = decideCmdlineParams(facts, choices);
   const loader = choices.loader ?? facts.boot.bootloader.id;
   const loaderEvidence = choices.loader ? [`--loader ${choices.loader} (detection said ${facts.boot.bootloader.id})`] : facts.boot.bootloader.evidence;
   const tokens = chosenTokens(decision, choices);
   const consent = Boolean(choices.replaceConflicts);
   const remove = removals(decision, tokens, consent);
-  if (tokens.length === 0 && remove.length === 0) {
+  const inConfig = configuredLines(loader, files).flatMap((l) => configConflicts(facts, l.line, l.where, tokens));
+  if (tokens.length === 0 && remove.length === 0 && inConfig.length === 0) {
     return { kind: 'nothing', loader, decision, reason: 'this host needs no kernel parameters for passthrough' };
   }
   const base = { loader, loaderEvidence, decision };
   const editReq = { add: tokens, remove, replaceConflicts: consent };
+  /**
+   * Conflicts found in the configuration join the decision (the wizard's consent row and --json
+   * show them); without consent the step stops and says so — never "already set" when it is not.
+   */
+  const conflictsFound = (found: ParamRemoval[]): CmdlineStepResult | null => {
+    if (found.length === 0) return null;
+    const tokensFound = new Set(found.map((c) => c.token));
+    decision = { ...decision, conflicts: [...decision.conflicts.filter((c) => !tokensFound.has(c.token)), ...found] };
+    base.decision = decision;
+    if (consent) return null;
+    return {
+      kind: 'refuse',
+      ...base,
+      reason: `blocked by a conflict: ${found.map((c) => c.reason).join('; ')}. Nothing was changed. With your consent (--replace-conflicts, or the consent row in the wizard) the plan takes out ${uniq(found.map((c) => c.token)).join(' ')}; the diff shows it before anything is written`,
+    };
+  };
   const mkPlan = (changes: Change[], notes: string[] = []): Plan => ({
     stepId: CMDLINE_STEP_ID,
     title: 'Kernel command line',
@@ -150,13 +222,19 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       ]);
       if (!chain.ok) return { kind: 'refuse', ...base, reason: `${chain.file}: ${chain.reason}` };
       const always = chain.env.get('GRUB_CMDLINE_LINUX') ?? '';
+      const inLinux = configConflicts(facts, always, 'GRUB_CMDLINE_LINUX', tokens);
+      const inDefault = configConflicts(facts, chain.env.get(key) ?? '', key, tokens);
+      const blocked = conflictsFound([...inLinux, ...inDefault]);
+      if (blocked) return blocked;
+      const removeDefault = uniq([...remove, ...inDefault.map((c) => c.token)]);
       const wanted = tokens.filter((t) => !hasParam(always, t));
-      if (wanted.length === 0 && remove.length === 0) return nothingNew(`GRUB_CMDLINE_LINUX already has ${tokens.join(' ')}`);
+      if (wanted.length === 0 && removeDefault.length === 0 && inLinux.length === 0) return nothingNew(`GRUB_CMDLINE_LINUX already has ${tokens.join(' ')}`);
       const changes: Change[] = [];
       let added: string[] = [];
-      const placement = readsGrubDropins(facts.distro) && remove.length === 0
+      let replaced: string[] = removeDefault;
+      const placement = readsGrubDropins(facts.distro) && removeDefault.length === 0 && inLinux.length === 0
         ? planGrubCmdline({ distro: facts.distro, key, mainText: files.etcDefaultGrub, dropins: files.grubDropins, add: wanted, replaceConflicts: consent })
-        : ({ kind: 'direct', reason: remove.length ? 'tokens must be removed from /etc/default/grub itself' : 'this distribution reads only /etc/default/grub' } as const);
+        : ({ kind: 'direct', reason: removeDefault.length || inLinux.length ? 'tokens must be removed from /etc/default/grub itself' : 'this distribution reads only /etc/default/grub' } as const);
       if (placement.kind === 'refuse') return { kind: 'refuse', ...base, reason: placement.reason };
       if (placement.kind === 'dropin') {
         if (placement.unchanged) return nothingNew(`every parameter is already set (${placement.alreadyPresent.join(' ')})`);
@@ -175,15 +253,35 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
         }
         added = placement.added;
       } else {
-        const edit = editGrubDefault(files.etcDefaultGrub, { key, ...editReq, add: wanted });
+        // a conflicting token in GRUB_CMDLINE_LINUX comes out of that variable (consented above)
+        let text = files.etcDefaultGrub;
+        const why: string[] = [];
+        if (inLinux.length > 0) {
+          const out = editGrubDefault(text, { key: 'GRUB_CMDLINE_LINUX', add: [], remove: inLinux.map((c) => c.token), replaceConflicts: false });
+          if (!out.ok) return { kind: 'refuse', ...base, reason: out.reason };
+          text = out.text;
+          if (out.removed.length) why.push(`removes ${out.removed.join(' ')} from GRUB_CMDLINE_LINUX`);
+        }
+        const edit = editGrubDefault(text, { key, add: wanted, remove: removeDefault, replaceConflicts: consent });
         if (!edit.ok) return { kind: 'refuse', ...base, reason: edit.reason };
-        if (!edit.changed) return nothingNew(`every parameter is already in ${key} (${edit.alreadyPresent.join(' ')})`);
-        changes.push(fileModify('/etc/default/grub', files.etcDefaultGrub, edit.text, `adds ${edit.added.join(' ')} to ${key}${edit.removed.length ? ` and removes ${edit.removed.join(' ')}` : ''}`));
+        if (text === files.etcDefaultGrub && !edit.changed) return nothingNew(`every parameter is already in ${key} (${edit.alreadyPresent.join(' ')})`);
+        // what sh will compute from the edited file with every drop-in: a conflict set elsewhere stays
+        const after = evaluateGrubFiles([
+          { name: '/etc/default/grub', text: edit.text },
+          ...files.grubDropins.filter((d) => d.name.endsWith('.cfg') && !isOwnDropin(d.name)).map((d) => ({ name: `${GRUB_DROPIN_DIR}/${d.name}`, text: d.text })),
+        ]);
+        const left = after.ok ? configConflicts(facts, `${after.env.get('GRUB_CMDLINE_LINUX') ?? ''} ${after.env.get(key) ?? ''}`, 'the resulting command line', tokens) : [];
+        if (left.length > 0) {
+          return { kind: 'refuse', ...base, reason: `${uniq(left.map((c) => c.token)).join(' ')} would still be on the command line: it is set by a drop-in in ${GRUB_DROPIN_DIR} or computed in /etc/default/grub; edit that by hand; nothing was changed` };
+        }
+        if (edit.added.length || edit.removed.length) why.push(`${edit.added.length ? `adds ${edit.added.join(' ')} to ${key}` : ''}${edit.removed.length ? `${edit.added.length ? ' and ' : ''}removes ${edit.removed.join(' ')}` : ''}`);
+        changes.push(fileModify('/etc/default/grub', files.etcDefaultGrub, edit.text, why.join('; ') || `replaces a conflicting token in ${key}`));
         added = edit.added;
+        replaced = uniq([...inLinux.map((c) => c.token), ...removeDefault, ...edit.conflicts.filter((c) => c.replaced).flatMap((c) => c.existing)]);
       }
       changes.push(command(regen.argv, `regenerate ${regen.cfg} so the boot menu carries the new parameters`, 'bootloader', { regenerates: 'bootloader' }));
       return {
-        kind: 'plan', ...base, tokens: added, replaced: remove, plan: mkPlan(changes), verify: { kind: 'grub-cfg', path: regen.cfg },
+        kind: 'plan', ...base, tokens: added, replaced, plan: mkPlan(changes), verify: { kind: 'grub-cfg', path: regen.cfg },
         escapeHatch: ESCAPE_GRUB,
         trialBoot: TRIAL_COMMAND,
       };
@@ -192,17 +290,22 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       if (!files.bins.grubby) return { kind: 'refuse', ...base, reason: 'this system boots BLS entries but grubby was not found; nothing was changed' };
       // grubby rewrites every entry: a token counts as present only when every entry has it
       const entryLines = files.loaderEntries.map((e) => readLoaderEntryOptions(e.text));
+      const found = files.loaderEntries.flatMap((e, i) => configConflicts(facts, entryLines[i]!, e.path, tokens));
+      const blocked = conflictsFound(found);
+      if (blocked) return blocked;
       const present = tokens.filter((t) => entryLines.length > 0 && entryLines.every((line) => hasParam(line, t)));
       const add = tokens.filter((t) => !present.includes(t));
-      if (add.length === 0 && remove.length === 0) return nothingNew(`every BLS entry already has ${tokens.join(' ')}`);
+      // grubby replaces a same-name argument itself; the others are removed (consented above)
+      const rm = uniq([...remove, ...found.map((c) => c.token)]);
+      if (add.length === 0 && rm.length === 0) return nothingNew(`every BLS entry already has ${tokens.join(' ')}`);
       const argv = ['grubby', '--update-kernel=ALL'];
       if (add.length) argv.push(`--args=${add.join(' ')}`);
-      if (remove.length) argv.push(`--remove-args=${remove.join(' ')}`);
+      if (rm.length) argv.push(`--remove-args=${rm.join(' ')}`);
       const undo = ['grubby', '--update-kernel=ALL'];
       if (add.length) undo.push(`--remove-args=${add.join(' ')}`);
-      if (remove.length) undo.push(`--args=${remove.join(' ')}`);
+      if (rm.length) undo.push(`--args=${rm.join(' ')}`);
       return {
-        kind: 'plan', ...base, tokens: add, replaced: remove,
+        kind: 'plan', ...base, tokens: add, replaced: rm,
         plan: mkPlan([command(argv, 'grubby edits the options of every boot entry (BLS) at once', 'bootloader', { undo: { argv: undo, why: 'take the parameters out of every entry again' } })]),
         verify: { kind: 'grubby' },
         escapeHatch: ESCAPE_GRUB,
@@ -212,10 +315,14 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
     case 'systemd-boot':
     case 'proxmox-boot-tool': {
       if (files.kernelCmdline !== null) {
-        const edit = editKernelCmdlineFile(files.kernelCmdline, editReq);
+        const found = configConflicts(facts, readKernelCmdlineFile(files.kernelCmdline) ?? '', '/etc/kernel/cmdline', tokens);
+        const blocked = conflictsFound(found);
+        if (blocked) return blocked;
+        const rm = uniq([...remove, ...found.map((c) => c.token)]);
+        const edit = editKernelCmdlineFile(files.kernelCmdline, { ...editReq, remove: rm });
         if (!edit.ok) return { kind: 'refuse', ...base, reason: edit.reason };
         if (!edit.changed) return nothingNew(`/etc/kernel/cmdline already has ${tokens.join(' ')}`);
-        const changes: Change[] = [fileModify('/etc/kernel/cmdline', files.kernelCmdline, edit.text, `adds ${edit.added.join(' ')}`)];
+        const changes: Change[] = [fileModify('/etc/kernel/cmdline', files.kernelCmdline, edit.text, `adds ${edit.added.join(' ')}${edit.removed.length ? ` and removes ${edit.removed.join(' ')}` : ''}`)];
         if (loader === 'proxmox-boot-tool') {
           changes.push(command(['proxmox-boot-tool', 'refresh'], 'copy the kernels and the new command line to every ESP', 'bootloader', { regenerates: 'bootloader' }));
         } else {
@@ -226,7 +333,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
           }
         }
         return {
-          kind: 'plan', ...base, tokens: edit.added, replaced: remove, plan: mkPlan(changes),
+          kind: 'plan', ...base, tokens: edit.added, replaced: rm, plan: mkPlan(changes),
           verify: { kind: 'files', paths: files.loaderEntries.map((e) => e.path) },
           escapeHatch: ESCAPE_SDBOOT,
           trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
@@ -236,8 +343,12 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       const changes: Change[] = [];
       const edited: string[] = [];
       let added: string[] = [];
+      const found = files.loaderEntries.flatMap((e) => configConflicts(facts, readLoaderEntryOptions(e.text), e.path, tokens));
+      const blocked = conflictsFound(found);
+      if (blocked) return blocked;
+      const rm = uniq([...remove, ...found.map((c) => c.token)]);
       for (const e of files.loaderEntries) {
-        const edit = editLoaderEntry(e.text, editReq);
+        const edit = editLoaderEntry(e.text, { ...editReq, remove: rm });
         if (!edit.ok) return { kind: 'refuse', ...base, reason: `${e.path}: ${edit.reason}` };
         if (!edit.changed) continue;
         changes.push(fileModify(e.path, e.text, edit.text, `adds ${edit.added.join(' ')} to the options line`));
@@ -247,7 +358,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       if (files.loaderEntries.length === 0) return { kind: 'refuse', ...base, reason: 'systemd-boot is in use but no loader entries were found; nothing was changed' };
       if (changes.length === 0) return nothingNew(`every loader entry already has ${tokens.join(' ')}`);
       return {
-        kind: 'plan', ...base, tokens: added, replaced: remove, plan: mkPlan(changes), verify: { kind: 'files', paths: edited },
+        kind: 'plan', ...base, tokens: added, replaced: rm, plan: mkPlan(changes), verify: { kind: 'files', paths: edited },
         escapeHatch: ESCAPE_SDBOOT,
         trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
       };
@@ -257,8 +368,13 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       const current = readKernelstubOptions(files.kernelstubConfig);
       if (!current.ok) return { kind: 'refuse', ...base, reason: current.reason };
       const line = current.options.join(' ');
-      const add = tokens.filter((t) => addParams(line, [t], { replaceConflicts: false }).added.length > 0);
-      const rm = remove.filter((t) => removeParams(line, [t]).removed.length > 0);
+      const found = configConflicts(facts, line, '/etc/kernelstub/configuration', tokens);
+      const blocked = conflictsFound(found);
+      if (blocked) return blocked;
+      // a same-name token with another value comes out first, so the new one is added, not skipped
+      const rm = uniq([...remove, ...found.map((c) => c.token)]).filter((t) => removeParams(line, [t]).removed.length > 0);
+      const rest = removeParams(line, rm).line;
+      const add = tokens.filter((t) => addParams(rest, [t], { replaceConflicts: false }).added.length > 0);
       if (add.length === 0 && rm.length === 0) return nothingNew(`kernelstub already passes ${tokens.join(' ')}`);
       const changes: Change[] = [];
       if (rm.length) changes.push(command(['kernelstub', '-d', rm.join(' ')], 'remove the conflicting parameters', 'bootloader', { undo: { argv: ['kernelstub', '-a', rm.join(' ')], why: 'put them back' } }));
@@ -271,11 +387,15 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
     }
     case 'refind': {
       if (files.refindLinuxConf === null) return { kind: 'refuse', ...base, reason: '/boot/refind_linux.conf does not exist; nothing was changed' };
-      const edit = editRefindLinuxConf(files.refindLinuxConf, editReq);
+      const found = configConflicts(facts, readRefindEntries(files.refindLinuxConf)?.[0]?.options ?? '', '/boot/refind_linux.conf', tokens);
+      const blocked = conflictsFound(found);
+      if (blocked) return blocked;
+      const rm = uniq([...remove, ...found.map((c) => c.token)]);
+      const edit = editRefindLinuxConf(files.refindLinuxConf, { ...editReq, remove: rm });
       if (!edit.ok) return { kind: 'refuse', ...base, reason: edit.reason };
       if (!edit.changed) return nothingNew(`refind_linux.conf already has ${tokens.join(' ')}`);
       return {
-        kind: 'plan', ...base, tokens: edit.added, replaced: remove,
+        kind: 'plan', ...base, tokens: edit.added, replaced: rm,
         plan: mkPlan([fileModify('/boot/refind_linux.conf', files.refindLinuxConf, edit.text, 'a new first line with the parameters; the original line stays below it as the fallback entry')]),
         verify: { kind: 'files', paths: ['/boot/refind_linux.conf'] },
         escapeHatch: 'If the machine misbehaves after the reboot, pick the original entry in the rEFInd menu (F2 or Insert shows the other options), then run `vfio-wizard rollback --step cmdline`.',
@@ -292,11 +412,14 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       return manual([
         'NixOS builds its boot configuration from configuration.nix: add to it',
         `  boot.kernelParams = [ ${tokens.map((t) => JSON.stringify(t)).join(' ')} ];`,
+        ...(remove.length ? [`and take ${remove.map((t) => JSON.stringify(t)).join(' ')} out of boot.kernelParams wherever it is set.`] : []),
         'then run `nixos-rebuild boot` and reboot (the previous generation stays in the boot menu).',
       ]);
     default:
       return manual([
-        `The boot loader of this system could not be recognised (${loaderEvidence.join('; ') || 'no evidence'}), so nothing is edited.`,
+        choices.loader || loader !== 'unknown'
+          ? `The wizard does not edit the command line for ${loader} (${loaderEvidence.join('; ') || 'no evidence'}), so nothing is edited.`
+          : `The boot loader of this system could not be recognised (${loaderEvidence.join('; ') || 'no evidence'}), so nothing is edited.`,
         'Add these parameters to the kernel command line by hand, in the file your boot loader reads:',
         `  ${tokens.join(' ')}`,
         ...(remove.length ? [`and remove: ${remove.join(' ')}`] : []),
@@ -311,12 +434,20 @@ export interface CmdlineCheck {
   details: { where: string; missing: string[] }[];
 }
 
-/** The `linux` lines of the non-recovery menu entries of a generated grub.cfg. */
+/**
+ * The `linux` lines of this system's own non-recovery menu entries in a generated grub.cfg. Entries
+ * os-prober found for other systems on other disks (its `### BEGIN /etc/grub.d/30_os-prober ###`
+ * section) are not ours and never carry our parameters.
+ */
 export function grubCfgKernelLines(cfg: string): { entry: string; args: string }[] {
   const out: { entry: string; args: string }[] = [];
   let entry = '';
+  let section = '';
   for (const raw of cfg.split('\n')) {
     const line = raw.trim();
+    const sec = /^### (BEGIN|END) (\S+) ###$/.exec(line);
+    if (sec) section = sec[1] === 'BEGIN' ? sec[2]! : '';
+    if (/os-prober/.test(section)) continue;
     const m = /^menuentry\s+(['"])(.*?)\1/.exec(line);
     if (m) entry = m[2]!;
     const l = /^linux(?:efi|16)?\s+\S+\s*(.*)$/.exec(line);

@@ -339,7 +339,8 @@ describe('resume after the reboot', () => {
       expect(f).toContain('/proc/cmdline: BOOT_IMAGE=');
       expect(f).toContain('intel_iommu=on');
       expect(f).toMatch(/IOMMU: on, \d+ groups/);
-      expect(f).toContain('✔ the kernel booted with the IOMMU on and every parameter this host needs');
+      expect(f).toContain('✔ the kernel booted with the IOMMU on and every parameter the step added');
+      expect(f).toContain('added by the step: intel_iommu=on');
       assertFits(f, 80, 24);
       expect(readStatus(root).runs[0]?.steps[0]?.verification).toBe('passed');
       f = await press(screen, KEY.enter);

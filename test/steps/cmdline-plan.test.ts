@@ -129,7 +129,8 @@ describe('planCmdline by loader', () => {
   it('AMD host with amd_iommu=off: removed only with consent, nothing added', () => {
     const facts = makeFacts({ cpu: { vendor: 'amd', flag: 'svm' }, iommu: { enabled: false }, kernel: { cmdline: 'root=/dev/sda1 amd_iommu=off quiet' }, boot: { bootloader: { id: 'systemd-boot', evidence: [] } } });
     const entry = { path: '/boot/loader/entries/a.conf', text: 'title A\nlinux /vmlinuz\noptions root=/dev/sda1 amd_iommu=off quiet\n' };
-    expect(planCmdline(facts, files({ loaderEntries: [entry] })).kind).toBe('nothing');
+    // not "nothing to do": the entry still turns the IOMMU off, and the step says so
+    expect(planCmdline(facts, files({ loaderEntries: [entry] }))).toMatchObject({ kind: 'refuse', reason: expect.stringMatching(/^blocked by a conflict: amd_iommu=off turns the AMD IOMMU off.*\(in \/boot\/loader\/entries\/a\.conf\)/) });
     const r = planCmdline(facts, files({ loaderEntries: [entry] }), { replaceConflicts: true });
     if (r.kind !== 'plan') throw new Error(r.kind);
     expect(r.replaced).toEqual(['amd_iommu=off']);
@@ -139,12 +140,70 @@ describe('planCmdline by loader', () => {
   });
 });
 
+describe('conflicts in the configuration, wherever the loader keeps it', () => {
+  const grubFile = 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="intel_iommu=off console=ttyS0"\n';
+  const debian = { id: 'debian', idLike: [] };
+  const blocked = expect.objectContaining({ kind: 'refuse', reason: expect.stringMatching(/^blocked by a conflict: intel_iommu=off in .* works against intel_iommu=on.*--replace-conflicts/) });
+
+  it('GRUB: intel_iommu=off in GRUB_CMDLINE_LINUX blocks without consent (never "already set"); with consent it leaves that variable and intel_iommu=on goes in', () => {
+    const f = files({ etcDefaultGrub: grubFile, tools: ['update-grub'] });
+    const no = planCmdline(intelOff('grub', debian), f);
+    expect(no).toEqual(blocked);
+    // the conflict joins the decision, so the wizard's consent row shows it
+    expect(no.decision.conflicts.map((c) => c.token)).toEqual(['intel_iommu=off']);
+    const yes = planCmdline(intelOff('grub', debian), f, { replaceConflicts: true });
+    if (yes.kind !== 'plan') throw new Error(`${yes.kind}: ${'reason' in yes ? yes.reason : ''}`);
+    expect(fileChange(yes.plan.changes, '/etc/default/grub')!.after).toBe('GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"\nGRUB_CMDLINE_LINUX="console=ttyS0"\n');
+    expect(yes.replaced).toEqual(['intel_iommu=off']);
+    expect(yes.tokens).toEqual(['intel_iommu=on']);
+  });
+
+  it('GRUB: a conflict set by a drop-in of another package is refused with the file to edit by hand', () => {
+    const f = files({ etcDefaultGrub: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', grubDropins: [{ name: '50-cloudimg.cfg', text: 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT iommu=off"\n' }], tools: ['update-grub'] });
+    const r = planCmdline(intelOff('grub', debian), f, { replaceConflicts: true });
+    expect(r).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('iommu=off would still be on the command line: it is set by a drop-in in /etc/default/grub.d') });
+  });
+
+  it('/etc/kernel/cmdline, loader entries, kernelstub and BLS: blocked without consent, replaced with it (and grubby’s undo puts it back)', () => {
+    const kc = files({ kernelCmdline: 'root=UUID=x rw intel_iommu=off\n', tools: ['kernel-install'] });
+    expect(planCmdline(intelOff('systemd-boot'), kc)).toEqual(blocked);
+    const kcYes = planCmdline(intelOff('systemd-boot'), kc, { replaceConflicts: true });
+    if (kcYes.kind !== 'plan') throw new Error(kcYes.kind);
+    expect(fileChange(kcYes.plan.changes, '/etc/kernel/cmdline')!.after).toBe('root=UUID=x rw intel_iommu=on\n');
+
+    const stub = files({ kernelstubConfig: JSON.stringify({ user: { kernel_options: ['quiet', 'intel_iommu=off'] } }), tools: ['kernelstub'] });
+    const stubNo = planCmdline(intelOff('kernelstub'), stub);
+    if (stubNo.kind === 'plan') throw new Error('a plan without consent');
+    expect(stubNo).toEqual(blocked);
+    const stubYes = planCmdline(intelOff('kernelstub'), stub, { replaceConflicts: true });
+    if (stubYes.kind !== 'plan') throw new Error(`${stubYes.kind}: ${'reason' in stubYes ? stubYes.reason : ''}`);
+    expect(argvs(stubYes.plan.changes)).toEqual([['kernelstub', '-d', 'intel_iommu=off'], ['kernelstub', '-a', 'intel_iommu=on']]);
+
+    const bls = files({ loaderEntries: [{ path: '/boot/loader/entries/x.conf', text: 'title X\nlinux /vmlinuz\noptions root=/dev/sda1 intel_iommu=off\n' }], tools: ['grubby'] });
+    expect(planCmdline(intelOff('grub-bls'), bls)).toEqual(blocked);
+    const blsYes = planCmdline(intelOff('grub-bls'), bls, { replaceConflicts: true });
+    if (blsYes.kind !== 'plan') throw new Error(blsYes.kind);
+    expect(blsYes.plan.changes[0]).toMatchObject({
+      argv: ['grubby', '--update-kernel=ALL', '--args=intel_iommu=on', '--remove-args=intel_iommu=off'],
+      undo: { argv: ['grubby', '--update-kernel=ALL', '--remove-args=intel_iommu=on', '--args=intel_iommu=off'] },
+    });
+  });
+});
+
 describe('verifyGrubCfg', () => {
   const cfg = "menuentry 'Debian' {\n\tlinux /vmlinuz root=/dev/vda ro quiet intel_iommu=on\n}\nmenuentry 'Debian (recovery mode)' {\n\tlinux /vmlinuz root=/dev/vda ro single\n}\n";
   it('checks every normal entry and skips recovery entries', () => {
     expect(verifyGrubCfg(cfg, ['intel_iommu=on']).ok).toBe(true);
     expect(verifyGrubCfg(cfg, ['iommu=pt']).ok).toBe(false);
     expect(verifyGrubCfg('', ['intel_iommu=on']).ok).toBe(false);
+  });
+  it('a dual-boot machine: the other system os-prober found keeps its own command line and is not checked', () => {
+    const dual = `### BEGIN /etc/grub.d/10_linux ###\n${cfg}### END /etc/grub.d/10_linux ###\n### BEGIN /etc/grub.d/30_os-prober ###\nmenuentry 'Ubuntu 22.04 LTS (on /dev/sdb2)' --class ubuntu {\n\tlinux /boot/vmlinuz-5.15 root=UUID=abc ro quiet splash\n}\n### END /etc/grub.d/30_os-prober ###\n### BEGIN /etc/grub.d/40_custom ###\n### END /etc/grub.d/40_custom ###\n`;
+    const r = verifyGrubCfg(dual, ['intel_iommu=on']);
+    expect(r.ok).toBe(true);
+    expect(r.details.map((d) => d.where)).toEqual(['grub.cfg entry "Debian"']);
+    // an entry of our own after the os-prober section is checked again
+    expect(verifyGrubCfg(`${dual}menuentry 'Debian 2' {\n\tlinux /vmlinuz root=/dev/vda\n}\n`, ['intel_iommu=on']).ok).toBe(false);
   });
 });
 
