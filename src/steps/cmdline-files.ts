@@ -25,6 +25,10 @@ export interface CmdlineFiles {
   bins: Record<CmdlineTool, string | null>;
   /** kernel versions with modules under /usr/lib/modules or /lib/modules */
   installedKernels: string[];
+  /** per installed kernel, its image: /usr/lib/modules/<k>/vmlinuz or /boot/vmlinuz-<k> (what kernel-install is given) */
+  kernelImages: Record<string, string>;
+  /** /etc/machine-id: kernel-install names the entries it generates <machine-id>-<version>.conf */
+  machineId: string | null;
 }
 
 export const CMDLINE_TOOLS = [
@@ -80,5 +84,12 @@ export function readCmdlineFiles(root: SystemRoot): CmdlineFiles {
     grubCfgs,
     bins,
     installedKernels: [...kernels].sort(),
+    kernelImages: Object.fromEntries(
+      [...kernels].flatMap((k) => {
+        const image = [`/usr/lib/modules/${k}/vmlinuz`, `/lib/modules/${k}/vmlinuz`, `/boot/vmlinuz-${k}`].find((p) => r.exists(root.at(p)));
+        return image ? [[k, image]] : [];
+      }),
+    ),
+    machineId: text('/etc/machine-id')?.trim() || null,
   };
 }

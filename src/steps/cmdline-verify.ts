@@ -9,7 +9,8 @@ import { readRefindEntries } from '../edit/refind-linux-conf.js';
 import { readKernelstubOptions } from '../edit/kernelstub-config.js';
 import type { Runner } from '../run/types.js';
 import { hostArgv } from '../apply/engine-types.js';
-import { grubCfgKernelLines, verifyGrubCfg, type CmdlineCheck, type CmdlineVerify } from './cmdline.js';
+import { grubCfgKernelLines, isRecoveryEntry, verifyGrubCfg, type CmdlineCheck, type CmdlineVerify } from './cmdline.js';
+import { readCmdlineFiles } from './cmdline-files.js';
 import type { TrialVerify } from './cmdline-trial.js';
 
 function readOrNull(p: string): string | null {
@@ -50,6 +51,16 @@ export async function verifyCmdline(
       check = { ok: details.length > 0 && details.every((d) => d.missing.length === 0), details };
       break;
     }
+    case 'loader-entries': {
+      // listed now, after kernel-install ran: it may have written entries that did not exist before
+      const entries = readCmdlineFiles(root).loaderEntries.filter((e) => !isRecoveryEntry(e));
+      const details = entries.map((e) => {
+        const line = readLoaderEntryOptions(e.text);
+        return { where: e.path, missing: tokens.filter((t) => !hasParam(line, t)) };
+      });
+      check = { ok: details.length > 0 && details.every((d) => d.missing.length === 0), details };
+      break;
+    }
     case 'kernelstub': {
       const text = readOrNull(root.at(verify.path));
       const opts = text === null ? null : readKernelstubOptions(text);
@@ -59,8 +70,9 @@ export async function verifyCmdline(
     }
     case 'grubby': {
       const r = await runner.run(hostArgv(root, ['grubby', '--info=ALL']), { name: 'grubby --info=ALL', timeoutMs: 60_000 });
-      const entries = [...r.stdout.matchAll(/^args="?(.*?)"?$/gm)].map((m) => m[1]!);
-      const details = entries.map((args, i) => ({ where: `BLS entry ${i}`, missing: tokens.filter((t) => !hasParam(args, t)) }));
+      const details = parseGrubbyInfo(r.stdout)
+        .filter((e) => !/rescue|recovery/i.test(`${e.title} ${e.kernel}`))
+        .map((e) => ({ where: `BLS entry ${e.index} (${e.title || e.kernel})`, missing: tokens.filter((t) => !hasParam(e.args, t)) }));
       check = { ok: r.ok && details.length > 0 && details.every((d) => d.missing.length === 0), details };
       break;
     }
@@ -72,6 +84,20 @@ export async function verifyCmdline(
       ? 'no boot entry was found in the generated configuration'
       : `missing from ${missing.map((d) => `${d.where}: ${d.missing.join(' ')}`).join('; ')}`;
   return { ...check, summary };
+}
+
+/** `grubby --info=ALL`: one block per entry, each starting with index=N, values optionally quoted. */
+export function parseGrubbyInfo(text: string): { index: string; title: string; kernel: string; args: string }[] {
+  return text
+    .split(/^(?=index=)/m)
+    .filter((b) => /^index=/.test(b))
+    .map((block) => {
+      const get = (key: string) => {
+        const m = new RegExp(`^${key}=(.*)$`, 'm').exec(block);
+        return m ? m[1]!.trim().replace(/^"(.*)"$/, '$1') : '';
+      };
+      return { index: get('index'), title: get('title'), kernel: get('kernel'), args: get('args') };
+    });
 }
 
 /** After a trial plan ran: the trial entry exists and carries every parameter. */

@@ -33,6 +33,8 @@ export interface CmdlineChoices extends CmdlineInputs {
 export type CmdlineVerify =
   | { kind: 'grub-cfg'; path: string }
   | { kind: 'files'; paths: string[] }
+  /** the loader entries as they are after regeneration (kernel-install may write new ones), recovery ones skipped */
+  | { kind: 'loader-entries' }
   | { kind: 'grubby' }
   | { kind: 'kernelstub'; path: string };
 
@@ -138,6 +140,18 @@ export function configConflicts(facts: HostFacts, line: string, where: string, a
 
 const uniq = (xs: readonly string[]): string[] => [...new Set(xs)];
 
+/**
+ * A fallback, rescue or recovery boot entry (Arch's *-fallback.conf, Fedora's *-0-rescue-*.conf):
+ * left as it was, so the machine still boots the old way when the new parameters misbehave.
+ */
+export function isRecoveryEntry(entry: { path: string; text: string }): boolean {
+  const title = /^title\s+(.*)$/m.exec(entry.text)?.[1] ?? '';
+  return /fallback|rescue|recovery/i.test(entry.path.slice(entry.path.lastIndexOf('/') + 1)) || /fallback|rescue|recovery/i.test(title);
+}
+
+/** The kernel-install image argument of a kernel: what is really there (Debian keeps it in /boot). */
+const kernelImage = (files: CmdlineFiles, k: string): string => files.kernelImages[k] ?? `/usr/lib/modules/${k}/vmlinuz`;
+
 /** The command lines this loader's configuration passes, with where each comes from (for conflicts). */
 function configuredLines(loader: BootloaderId, files: CmdlineFiles): { line: string; where: string }[] {
   switch (loader) {
@@ -172,11 +186,14 @@ function configuredLines(loader: BootloaderId, files: CmdlineFiles): { line: str
 export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: CmdlineChoices = {}): CmdlineStepResult {
   let decision = decideCmdlineParams(facts, choices);
   const loader = choices.loader ?? facts.boot.bootloader.id;
+  // Proxmox on GRUB (ext4/xfs root, or Secure Boot) keeps its command line in /etc/default/grub
+  const proxmoxGrub = loader === 'proxmox-boot-tool' && files.kernelCmdline === null && files.etcDefaultGrub !== null;
+  const edits: BootloaderId = proxmoxGrub ? 'grub' : loader;
   const loaderEvidence = choices.loader ? [`--loader ${choices.loader} (detection said ${facts.boot.bootloader.id})`] : facts.boot.bootloader.evidence;
   const tokens = chosenTokens(decision, choices);
   const consent = Boolean(choices.replaceConflicts);
   const remove = removals(decision, tokens, consent);
-  const inConfig = configuredLines(loader, files).flatMap((l) => configConflicts(facts, l.line, l.where, tokens));
+  const inConfig = configuredLines(edits, files).flatMap((l) => configConflicts(facts, l.line, l.where, tokens));
   if (tokens.length === 0 && remove.length === 0 && inConfig.length === 0) {
     return { kind: 'nothing', loader, decision, reason: 'this host needs no kernel parameters for passthrough' };
   }
@@ -208,7 +225,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
   const nothingNew = (why: string): CmdlineStepResult => ({ kind: 'nothing', loader, decision, reason: why });
   const manual = (instructions: string[]): CmdlineStepResult => ({ kind: 'manual', loader, decision, tokens, instructions });
 
-  switch (loader) {
+  switch (edits) {
     case 'grub': {
       if (files.etcDefaultGrub === null) return { kind: 'refuse', ...base, reason: '/etc/default/grub does not exist, so there is nothing safe to edit; nothing was changed' };
       const regen = grubRegeneration(facts, files);
@@ -280,6 +297,9 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
         replaced = uniq([...inLinux.map((c) => c.token), ...removeDefault, ...edit.conflicts.filter((c) => c.replaced).flatMap((c) => c.existing)]);
       }
       changes.push(command(regen.argv, `regenerate ${regen.cfg} so the boot menu carries the new parameters`, 'bootloader', { regenerates: 'bootloader' }));
+      if (proxmoxGrub && files.bins['proxmox-boot-tool']) {
+        changes.push(command(['proxmox-boot-tool', 'refresh'], 'copy the kernels and the new GRUB configuration to every ESP proxmox-boot-tool keeps in sync', 'bootloader', { regenerates: 'bootloader' }));
+      }
       return {
         kind: 'plan', ...base, tokens: added, replaced, plan: mkPlan(changes), verify: { kind: 'grub-cfg', path: regen.cfg },
         escapeHatch: ESCAPE_GRUB,
@@ -329,25 +349,28 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
           if (!files.bins['kernel-install']) return { kind: 'refuse', ...base, reason: '/etc/kernel/cmdline exists but kernel-install was not found to regenerate the entries; nothing was changed' };
           const kernels = files.installedKernels.filter((k) => k === facts.kernel.release).concat(files.installedKernels.filter((k) => k !== facts.kernel.release));
           for (const k of kernels) {
-            changes.push(command(['kernel-install', 'add', k, `/usr/lib/modules/${k}/vmlinuz`], `regenerate the boot entry of kernel ${k} with the new command line`, 'bootloader', { regenerates: 'bootloader' }));
+            changes.push(command(['kernel-install', 'add', k, kernelImage(files, k)], `regenerate the boot entry of kernel ${k} with the new command line`, 'bootloader', { regenerates: 'bootloader' }));
           }
         }
         return {
           kind: 'plan', ...base, tokens: edit.added, replaced: rm, plan: mkPlan(changes),
-          verify: { kind: 'files', paths: files.loaderEntries.map((e) => e.path) },
+          // Proxmox writes the entries to ESPs it mounts only while refreshing: /etc/kernel/cmdline
+          // (which the refresh copied, exit 0) and whatever entries are visible are what can be read
+          verify: loader === 'proxmox-boot-tool' ? { kind: 'files', paths: ['/etc/kernel/cmdline', ...files.loaderEntries.filter((e) => !isRecoveryEntry(e)).map((e) => e.path)] } : { kind: 'loader-entries' },
           escapeHatch: ESCAPE_SDBOOT,
           trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
         };
       }
-      if (loader === 'proxmox-boot-tool') return { kind: 'refuse', ...base, reason: 'proxmox-boot-tool is in use but /etc/kernel/cmdline does not exist; nothing was changed' };
+      if (loader === 'proxmox-boot-tool') return { kind: 'refuse', ...base, reason: 'proxmox-boot-tool is in use but neither /etc/kernel/cmdline nor /etc/default/grub exists; nothing was changed' };
       const changes: Change[] = [];
       const edited: string[] = [];
       let added: string[] = [];
-      const found = files.loaderEntries.flatMap((e) => configConflicts(facts, readLoaderEntryOptions(e.text), e.path, tokens));
+      const entries = files.loaderEntries.filter((e) => !isRecoveryEntry(e));
+      const found = entries.flatMap((e) => configConflicts(facts, readLoaderEntryOptions(e.text), e.path, tokens));
       const blocked = conflictsFound(found);
       if (blocked) return blocked;
       const rm = uniq([...remove, ...found.map((c) => c.token)]);
-      for (const e of files.loaderEntries) {
+      for (const e of entries) {
         const edit = editLoaderEntry(e.text, { ...editReq, remove: rm });
         if (!edit.ok) return { kind: 'refuse', ...base, reason: `${e.path}: ${edit.reason}` };
         if (!edit.changed) continue;
@@ -355,10 +378,25 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
         edited.push(e.path);
         added = [...new Set([...added, ...edit.added])];
       }
-      if (files.loaderEntries.length === 0) return { kind: 'refuse', ...base, reason: 'systemd-boot is in use but no loader entries were found; nothing was changed' };
+      if (entries.length === 0) return { kind: 'refuse', ...base, reason: files.loaderEntries.length ? 'systemd-boot has only fallback or rescue entries, which stay as they are; nothing was changed' : 'systemd-boot is in use but no loader entries were found; nothing was changed' };
       if (changes.length === 0) return nothingNew(`every loader entry already has ${tokens.join(' ')}`);
+      const notes: string[] = [];
+      const skipped = files.loaderEntries.filter(isRecoveryEntry).map((e) => e.path);
+      if (skipped.length) notes.push(`Left as they were, to boot the old way if needed: ${skipped.join(', ')}.`);
+      // entries kernel-install generated (<machine-id>-<version>.conf) are rewritten at the next
+      // kernel update from /etc/kernel/cmdline — or, without it, from the running command line:
+      // the file makes the parameters survive that, and rollback deletes it with the entry edits
+      const generated = files.machineId !== null && files.bins['kernel-install'] !== null && entries.some((e) => e.path.slice(e.path.lastIndexOf('/') + 1).startsWith(`${files.machineId}-`));
+      if (generated) {
+        const running = entries.find((e) => facts.kernel.release && e.path.includes(facts.kernel.release)) ?? entries[0]!;
+        const change = changes.find((c) => c.kind === 'file' && c.path === running.path) as Extract<Change, { kind: 'file' }> | undefined;
+        const line = readLoaderEntryOptions(change?.after ?? running.text);
+        const full = tokenizeCmdline(line).tokens.filter((t) => !/^(initrd|systemd\.machine_id)$/.test(t.name)).map((t) => t.text).join(' ');
+        changes.push({ kind: 'file', action: 'create', path: '/etc/kernel/cmdline', before: null, after: `${full}\n`, mode: 0o644, why: 'kernel-install generated these entries: the next kernel update writes its entry from this file, so the parameters stay (the full command line of the running kernel’s entry)' });
+        notes.push('The entries were generated by kernel-install: /etc/kernel/cmdline now holds the full command line, so kernel updates keep the parameters.');
+      }
       return {
-        kind: 'plan', ...base, tokens: added, replaced: rm, plan: mkPlan(changes), verify: { kind: 'files', paths: edited },
+        kind: 'plan', ...base, tokens: added, replaced: rm, plan: mkPlan(changes, notes), verify: { kind: 'files', paths: edited },
         escapeHatch: ESCAPE_SDBOOT,
         trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
       };

@@ -2,6 +2,11 @@
 // bytes, which regeneration runs, and what is refused or left to the user.
 import { describe, expect, it } from 'vitest';
 import { planCmdline, verifyGrubCfg } from '../../src/steps/cmdline.js';
+import { parseGrubbyInfo, verifyCmdline } from '../../src/steps/cmdline-verify.js';
+import { systemRoot } from '../../src/host/root.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { firstMenuEntry, planCmdlineTrial, trialEntry } from '../../src/steps/cmdline-trial.js';
 import { CMDLINE_TOOLS, type CmdlineFiles, type CmdlineTool } from '../../src/steps/cmdline-files.js';
 import type { BootloaderId, HostFacts } from '../../src/host/types.js';
@@ -20,6 +25,8 @@ function files(over: Partial<CmdlineFiles> & { tools?: CmdlineTool[] } = {}): Cm
     refindLinuxConf: null,
     grubCfgs: [],
     installedKernels: ['6.1.0-13-amd64'],
+    kernelImages: {},
+    machineId: null,
     ...over,
     bins,
   };
@@ -187,6 +194,74 @@ describe('conflicts in the configuration, wherever the loader keeps it', () => {
       argv: ['grubby', '--update-kernel=ALL', '--args=intel_iommu=on', '--remove-args=intel_iommu=off'],
       undo: { argv: ['grubby', '--update-kernel=ALL', '--remove-args=intel_iommu=on', '--args=intel_iommu=off'] },
     });
+  });
+});
+
+describe('Proxmox, recovery entries, generated entries', () => {
+  it('Proxmox on GRUB (no /etc/kernel/cmdline): /etc/default/grub, update-grub, then proxmox-boot-tool refresh; checked in grub.cfg', () => {
+    const grub = 'GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX=""\n';
+    const r = planCmdline(intelOff('proxmox-boot-tool', { id: 'debian', idLike: [] }), files({ etcDefaultGrub: grub, tools: ['update-grub', 'proxmox-boot-tool'] }));
+    if (r.kind !== 'plan') throw new Error(`${r.kind}: ${'reason' in r ? r.reason : ''}`);
+    expect(r.loader).toBe('proxmox-boot-tool');
+    expect(argvs(r.plan.changes)).toEqual([['update-grub'], ['proxmox-boot-tool', 'refresh']]);
+    expect(r.verify).toEqual({ kind: 'grub-cfg', path: '/boot/grub/grub.cfg' });
+    expect(planCmdline(intelOff('proxmox-boot-tool'), files({ tools: ['proxmox-boot-tool'] }))).toMatchObject({ kind: 'refuse', reason: expect.stringContaining('neither /etc/kernel/cmdline nor /etc/default/grub') });
+  });
+
+  it('Proxmox on systemd-boot: checked in /etc/kernel/cmdline (the ESPs are mounted only while refreshing), which passes on a root that has only that file', async () => {
+    const r = planCmdline(intelOff('proxmox-boot-tool'), files({ kernelCmdline: 'root=ZFS=rpool/ROOT/pve-1 boot=zfs\n', tools: ['proxmox-boot-tool'] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(r.verify).toEqual({ kind: 'files', paths: ['/etc/kernel/cmdline'] });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-pve-'));
+    try {
+      mkdirSync(path.join(dir, 'etc/kernel'), { recursive: true });
+      writeFileSync(path.join(dir, 'etc/kernel/cmdline'), fileChange(r.plan.changes, '/etc/kernel/cmdline')!.after!);
+      const noRunner = { run: () => Promise.reject(new Error('no command expected')) } as never;
+      expect(await verifyCmdline(r.verify, r.tokens, systemRoot(dir), noRunner)).toMatchObject({ ok: true });
+      writeFileSync(path.join(dir, 'etc/kernel/cmdline'), 'root=ZFS=rpool/ROOT/pve-1 boot=zfs\n');
+      expect(await verifyCmdline(r.verify, r.tokens, systemRoot(dir), noRunner)).toMatchObject({ ok: false, summary: 'missing from /etc/kernel/cmdline: intel_iommu=on' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('systemd-boot: the fallback entry stays as it was and the plan says so', () => {
+    const entry = (name: string, title: string) => ({ path: `/boot/loader/entries/${name}`, text: `title ${title}\nlinux /vmlinuz-linux\ninitrd /initramfs-linux${name.includes('fallback') ? '-fallback' : ''}.img\noptions root=/dev/sda2 rw\n` });
+    const r = planCmdline(intelOff('systemd-boot'), files({ loaderEntries: [entry('arch.conf', 'Arch Linux'), entry('arch-fallback.conf', 'Arch Linux (fallback initramfs)')] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(r.plan.changes.map((c) => (c.kind === 'file' ? c.path : ''))).toEqual(['/boot/loader/entries/arch.conf']);
+    expect(r.plan.notes.join(' ')).toContain('Left as they were, to boot the old way if needed: /boot/loader/entries/arch-fallback.conf');
+  });
+
+  it('entries kernel-install generated (<machine-id>-<version>.conf) get /etc/kernel/cmdline too, so a kernel update keeps the parameters', () => {
+    const mid = '4f1c2a7e5b8d4e0f9a612c7d9e4b1a05';
+    const e = { path: `/efi/loader/entries/${mid}-6.1.0-13-amd64.conf`, text: `title Debian\nversion 6.1.0-13-amd64\nmachine-id ${mid}\noptions root=UUID=x ro quiet systemd.machine_id=${mid}\nlinux /${mid}/6.1.0-13-amd64/linux\n` };
+    const r = planCmdline(intelOff('systemd-boot'), files({ loaderEntries: [e], machineId: mid, tools: ['kernel-install'] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(fileChange(r.plan.changes, e.path)!.after).toContain(`options root=UUID=x ro quiet systemd.machine_id=${mid} intel_iommu=on\n`);
+    expect(fileChange(r.plan.changes, '/etc/kernel/cmdline')).toMatchObject({ action: 'create', before: null, after: 'root=UUID=x ro quiet intel_iommu=on\n' });
+    // hand-written entries (no machine-id prefix) get no such file
+    const hand = planCmdline(intelOff('systemd-boot'), files({ loaderEntries: [{ ...e, path: '/efi/loader/entries/debian.conf' }], machineId: mid, tools: ['kernel-install'] }));
+    if (hand.kind !== 'plan') throw new Error(hand.kind);
+    expect(fileChange(hand.plan.changes, '/etc/kernel/cmdline')).toBeUndefined();
+  });
+
+  it('kernel-install gets the image that is really there (Debian: /boot/vmlinuz-<version>)', () => {
+    const r = planCmdline(intelOff('systemd-boot'), files({ kernelCmdline: 'root=UUID=x rw\n', kernelImages: { '6.1.0-13-amd64': '/boot/vmlinuz-6.1.0-13-amd64' }, tools: ['kernel-install'] }));
+    if (r.kind !== 'plan') throw new Error(r.kind);
+    expect(argvs(r.plan.changes)).toEqual([['kernel-install', 'add', '6.1.0-13-amd64', '/boot/vmlinuz-6.1.0-13-amd64']]);
+    expect(r.verify).toEqual({ kind: 'loader-entries' });
+  });
+
+  it('grubby --info=ALL is read per entry; the rescue entry is not checked', async () => {
+    const info = 'index=0\nkernel="/boot/vmlinuz-5.14.0-427.el9.x86_64"\nargs="ro crashkernel=1G-4G:192M rhgb quiet intel_iommu=on"\nroot="/dev/mapper/rl-root"\ninitrd="/boot/initramfs-5.14.0-427.el9.x86_64.img"\ntitle="Rocky Linux (5.14.0-427.el9.x86_64) 9.4 (Blue Onyx)"\nid="abc-5.14.0-427.el9.x86_64"\nindex=1\nkernel="/boot/vmlinuz-0-rescue-abc"\nargs="ro crashkernel=1G-4G:192M"\nroot="/dev/mapper/rl-root"\ninitrd="/boot/initramfs-0-rescue-abc.img"\ntitle="Rocky Linux (0-rescue-abc) 9.4 (Blue Onyx)"\nid="abc-0-rescue"\n';
+    const parsed = parseGrubbyInfo(info);
+    expect(parsed.map((p) => [p.index, p.args])).toEqual([['0', 'ro crashkernel=1G-4G:192M rhgb quiet intel_iommu=on'], ['1', 'ro crashkernel=1G-4G:192M']]);
+    const runnerPrinting = (stdout: string) => ({ run: async () => ({ ok: true, exitCode: 0, signal: null, stdout, stderr: '', spawnError: null }) }) as never;
+    const ok = await verifyCmdline({ kind: 'grubby' }, ['intel_iommu=on'], systemRoot('/'), runnerPrinting(info));
+    expect(ok).toMatchObject({ ok: true, details: [{ where: 'BLS entry 0 (Rocky Linux (5.14.0-427.el9.x86_64) 9.4 (Blue Onyx))', missing: [] }] });
+    const bad = await verifyCmdline({ kind: 'grubby' }, ['intel_iommu=on'], systemRoot('/'), runnerPrinting(info.replace(' intel_iommu=on', '')));
+    expect(bad.ok).toBe(false);
   });
 });
 
