@@ -31,6 +31,7 @@ export function undoResultLines(u: UndoState, columns: number): Line[] {
   lines.push(head);
   for (const l of u.log) lines.push(...para(l, columns, { dim: true }, '  '));
   if (r.status !== 'blocked') lines.push(...para(r.message.split('\n').join(' '), columns));
+  for (const c of r.checks ?? []) lines.push(...para(`${c.ok ? '✔' : '✘'} ${c.stepId}: ${c.summary}`, columns, { color: c.ok ? 'green' : 'red' }));
   if (r.pendingCommands.length > 0) {
     lines.push(plain('Listed, not run:', { bold: true }));
     r.pendingCommands.forEach((c, i) => lines.push(...para(`${i + 1}. ${shellJoin(c)}`, columns, { color: 'cyan' }, '  ')));

@@ -46,6 +46,8 @@ export interface RollbackResult {
   /** regeneration and undo commands that were listed but not run (--commands skip) */
   pendingCommands: string[][];
   problems: string[];
+  /** after the rollback: the step is gone from what the machine boots (src/steps/undo-check.ts) */
+  checks?: { stepId: string; ok: boolean; summary: string }[];
 }
 
 type FilePlan = {

@@ -4,7 +4,8 @@
 import { rollback, selectSteps, type RollbackResult } from '../apply/rollback.js';
 import type { EngineEvent } from '../apply/engine-types.js';
 import { ExitCode, UserError } from '../exit-codes.js';
-import { systemRoot } from '../host/root.js';
+import { systemRoot, type SystemRoot } from '../host/root.js';
+import { checkUndone } from '../steps/undo-check.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { createRunner } from '../run/runner.js';
 import type { CommandContext } from './context.js';
@@ -40,6 +41,24 @@ function eventLine(e: EngineEvent): string | null {
   return null;
 }
 
+/**
+ * Checks each rolled-back step against what the machine boots now; a failed check turns the result
+ * into checkFailed (the files are restored, but something else still sets what the step added).
+ */
+export function withUndoChecks(root: SystemRoot, sel: ReturnType<typeof selectSteps>, result: RollbackResult): RollbackResult {
+  if (result.status !== 'rolled-back') return result;
+  const undone = sel.filter(({ run, step }) => result.steps.some((s) => s.runId === run.journal.runId && s.stepId === step.id && s.state === 'rolled-back'));
+  const checks = undone.flatMap(({ step }) => checkUndone(root, step, result.pendingCommands.length === 0) ?? []);
+  if (checks.length === 0) return result;
+  result.checks = checks;
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length > 0) {
+    result.exitCode = ExitCode.checkFailed;
+    result.message = `${result.message} But: ${failed.map((c) => `${c.stepId}: ${c.summary}`).join('; ')}`;
+  }
+  return result;
+}
+
 export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Promise<void> {
   const g = ctx.globals();
   const out = (s: string) => void ctx.io.stdout.write(s);
@@ -73,8 +92,9 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
           },
     }),
   );
+  withUndoChecks(root, sel, result);
   if (g.json) out(`${JSON.stringify(result, null, 2)}\n`);
-  else if (result.exitCode === ExitCode.ok) out(`${result.message}\n`);
+  else if (result.exitCode === ExitCode.ok) out(`${[result.message, ...(result.checks ?? []).map((c) => `  ${c.stepId}: ${c.summary}`)].join('\n')}\n`);
   else err(`vfio-wizard: ${result.message}\n`);
   ctx.setExit(result.exitCode);
 }

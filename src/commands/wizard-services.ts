@@ -5,7 +5,8 @@
 // In the demo, commands are listed and never run (commands: 'skip'); its files live in its own
 // temporary root, so applying there shows the whole flow and harms nothing.
 import { effectiveUid, type CommandMode } from '../apply/engine-types.js';
-import { rollback, type RollbackResult } from '../apply/rollback.js';
+import { rollback, selectSteps, type RollbackResult } from '../apply/rollback.js';
+import { withUndoChecks } from './rollback.js';
 import { markVerification, readStatus } from '../apply/status.js';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { systemRoot, type SystemRoot } from '../host/root.js';
@@ -100,7 +101,9 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
     async rollbackStep(session, target, o): Promise<RollbackResult> {
       const root = rootOf(session);
       const runner = eventRunner(baseRunner(session, root), hub, o.forceSignal);
-      return rollback('all' in target ? { all: true } : { stepId: target.stepId }, {
+      const req = 'all' in target ? { all: true } : { stepId: target.stepId };
+      const sel = selectSteps(root, req);
+      const result = await rollback(req, {
         root,
         runner,
         commands: commandsOf(session),
@@ -109,6 +112,7 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
         force: o.force,
         uid: uidOf(session),
       });
+      return withUndoChecks(root, sel, result);
     },
 
     status: (session) => readStatus(rootOf(session)),

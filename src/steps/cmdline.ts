@@ -153,7 +153,7 @@ export function isRecoveryEntry(entry: { path: string; text: string }): boolean 
 const kernelImage = (files: CmdlineFiles, k: string): string => files.kernelImages[k] ?? `/usr/lib/modules/${k}/vmlinuz`;
 
 /** The command lines this loader's configuration passes, with where each comes from (for conflicts). */
-function configuredLines(loader: BootloaderId, files: CmdlineFiles): { line: string; where: string }[] {
+export function configuredLines(loader: BootloaderId, files: CmdlineFiles): { line: string; where: string }[] {
   switch (loader) {
     case 'grub': {
       if (files.etcDefaultGrub === null) return [];
@@ -183,12 +183,17 @@ function configuredLines(loader: BootloaderId, files: CmdlineFiles): { line: str
   }
 }
 
+/** Which configuration the step edits for a loader: Proxmox without /etc/kernel/cmdline boots GRUB. */
+export function editedLoader(loader: BootloaderId, files: CmdlineFiles): BootloaderId {
+  return loader === 'proxmox-boot-tool' && files.kernelCmdline === null && files.etcDefaultGrub !== null ? 'grub' : loader;
+}
+
 export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: CmdlineChoices = {}): CmdlineStepResult {
   let decision = decideCmdlineParams(facts, choices);
   const loader = choices.loader ?? facts.boot.bootloader.id;
   // Proxmox on GRUB (ext4/xfs root, or Secure Boot) keeps its command line in /etc/default/grub
-  const proxmoxGrub = loader === 'proxmox-boot-tool' && files.kernelCmdline === null && files.etcDefaultGrub !== null;
-  const edits: BootloaderId = proxmoxGrub ? 'grub' : loader;
+  const edits = editedLoader(loader, files);
+  const proxmoxGrub = edits !== loader;
   const loaderEvidence = choices.loader ? [`--loader ${choices.loader} (detection said ${facts.boot.bootloader.id})`] : facts.boot.bootloader.evidence;
   const tokens = chosenTokens(decision, choices);
   const consent = Boolean(choices.replaceConflicts);

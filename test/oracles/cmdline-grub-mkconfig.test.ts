@@ -73,7 +73,46 @@ GRUB_CMDLINE_LINUX=""
 
     const rb = await cli(['rollback', '--root', dir, '--yes', '--commands', 'skip']);
     expect(rb.code, rb.stderr).toBe(0);
+    expect(rb.stdout).toContain('cmdline: intel_iommu=on is gone from the boot configuration');
     expect(grubMkconfig(dir)).toBe(before);
+  });
+
+  it('intel_iommu=off in GRUB_CMDLINE_LINUX: refused without consent, nothing written; with --replace-conflicts grub-mkconfig has intel_iommu=on and no off anywhere; rollback brings the file back byte for byte', async () => {
+    const grub = debianGrub.replace('GRUB_CMDLINE_LINUX=""', 'GRUB_CMDLINE_LINUX="intel_iommu=off console=ttyS0"');
+    const dir = sampleRoot(grub);
+    const before = grubMkconfig(dir);
+    for (const l of linuxLines(before)) expect(count(l.args, 'intel_iommu=off')).toBe(1); // control
+    const no = await cli(['apply', '--step', 'cmdline', '--root', dir, '--yes', '--commands', 'skip']);
+    expect(no.code).not.toBe(0);
+    expect(no.stdout + no.stderr).toMatch(/blocked by a conflict: intel_iommu=off in GRUB_CMDLINE_LINUX works against intel_iommu=on/);
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grub);
+
+    const yes = await cli(['apply', '--step', 'cmdline', '--root', dir, '--yes', '--commands', 'skip', '--replace-conflicts', '--json']);
+    expect(yes.code, yes.stderr).toBe(0);
+    const after = grubMkconfig(dir);
+    for (const l of normal(after)) {
+      expect(count(l.args, 'intel_iommu=on')).toBe(1);
+      expect(count(l.args, 'intel_iommu=off')).toBe(0);
+      expect(l.args).toMatch(/console=ttyS0/);
+    }
+    const rb = await cli(['rollback', '--root', dir, '--yes', '--commands', 'skip', '--json']);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(JSON.parse(rb.stdout).checks).toEqual([{ stepId: 'cmdline', ok: true, summary: expect.stringContaining('intel_iommu=on is gone') }]);
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grub);
+    expect(grubMkconfig(dir)).toBe(before);
+  });
+
+  it('rollback proves the parameter is gone: one added by hand meanwhile is reported (exit 3), not hidden', async () => {
+    const dir = sampleRoot(debianGrub);
+    expect((await cli(['apply', '--step', 'cmdline', '--root', dir, '--yes', '--commands', 'skip'])).code).toBe(0);
+    // the drop-in is ours; someone also puts the parameter into /etc/default/grub by hand
+    const edited = debianGrub.replace('GRUB_CMDLINE_LINUX=""', 'GRUB_CMDLINE_LINUX="intel_iommu=on"');
+    writeFileSync(path.join(dir, 'etc/default/grub'), edited);
+    const rb = await cli(['rollback', '--root', dir, '--yes', '--commands', 'skip', '--json']);
+    expect(rb.code).toBe(3);
+    const doc = JSON.parse(rb.stdout);
+    expect(doc.checks).toEqual([{ stepId: 'cmdline', ok: false, summary: expect.stringContaining('still there after the rollback: intel_iommu=on in GRUB_CMDLINE_LINUX') }]);
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(edited);
   });
 
   it('Arch (no grub.d convention): /etc/default/grub itself is edited and grub-mkconfig agrees', async () => {
@@ -120,6 +159,11 @@ GRUB_CMDLINE_LINUX=""
         for (const t of kept) expect(l.args.split(/\s+/)).toContain(t);
       });
       expect(recovery(after)).toEqual(recovery(before));
+      // and back: the file byte for byte, the generated menu as it was
+      const rb = await cli(['rollback', '--root', dir, '--yes', '--commands', 'skip']);
+      expect(rb.code, rb.stderr).toBe(0);
+      expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(sample.text);
+      expect(grubMkconfig(dir)).toBe(before);
     });
   }
 });
