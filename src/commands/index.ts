@@ -17,7 +17,7 @@ function stepOptions(cmd: Command): Command {
   noParam.attributeName = () => 'noParam';
   return cmd
     .option('--step <id>', 'the step: cmdline, cmdline-trial (boot the parameters once), isolate, live-bind, sriov, mdev, vgpu-type (default: the next pending one)')
-    .option('--device <addr[,addr…]>', 'isolate, live-bind: the devices (a function 01:00.0 or a whole slot 01:00; repeatable); sriov, vgpu-type: the function; mdev: the parent (a function, or a name such as mtty)', collect, [])
+    .option('--device <addr[,addr…]>', 'isolate, live-bind: the devices (cmdline: the cards whose IDs go into vfio-pci.ids when vfio-pci is built in) (a function 01:00.0 or a whole slot 01:00; repeatable); sriov, vgpu-type: the function; mdev: the parent (a function, or a name such as mtty)', collect, [])
     .option('--vfs <n>', 'sriov: how many virtual functions (0 removes them)')
     .option('--type <id>', 'mdev: the mdev type (vfio-wizard share lists them); vgpu-type: the vGPU type number')
     .option('--count <n>', 'mdev: how many instances (default 1)')

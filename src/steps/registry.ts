@@ -12,7 +12,7 @@ import { planCmdlineTrial, TRIAL_STEP_ID } from './cmdline-trial.js';
 import { existsSync } from 'node:fs';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { scanHost } from '../host/scan.js';
-import { selectionReport, unmetBlockers, type Blocker, type SelectionReport } from '../isolate/selection.js';
+import { identicalIds, selectedIds, selectionReport, unmetBlockers, type Blocker, type SelectionReport } from '../isolate/selection.js';
 import { initramfsContains, ISOLATE_DIRS, ISOLATE_FILES, planIsolate, type BindBy } from '../isolate/plan-isolate.js';
 import { hostArgv } from '../apply/engine-types.js';
 import { SysReader } from '../host/sysfs-read.js';
@@ -82,6 +82,7 @@ export const cmdlineStep: StepDefinition = {
       skip: opts.noParams,
       loader: opts.loader,
       replaceConflicts: opts.replaceConflicts,
+      vfioPciIds: cmdlineDeviceIds(facts, opts),
     });
     const { explanation, details } = describeCmdline(result);
     return {
@@ -98,6 +99,25 @@ export const cmdlineStep: StepDefinition = {
     };
   },
 };
+
+/**
+ * --device on the command line step: the IDs of the chosen cards, for vfio-pci.ids when vfio-pci is
+ * built into the kernel (and rd.driver.pre=vfio-pci with dracut). IDs shared with a device the host
+ * keeps cannot go on the command line: they would take that device too.
+ */
+function cmdlineDeviceIds(facts: HostFacts, opts: StepOptions): string[] | undefined {
+  if (!opts.devices?.length) return undefined;
+  const report = select(facts, opts);
+  const shared = identicalIds(facts, report.devices);
+  if (shared.length > 0) {
+    throw new UserError(
+      `${shared.map((i) => `${i.id} is also on ${i.others.join(', ')}`).join('; ')}: vfio-pci.ids would take those devices from the host too`,
+      ExitCode.badInput,
+      'Bind these devices by address instead (vfio-wizard apply --step isolate --device …, which uses driver_override). Nothing was changed.',
+    );
+  }
+  return selectedIds(facts, report.devices);
+}
 
 /** The selection for a device step: whole cards, group viability, guards; input errors are thrown. */
 function select(facts: HostFacts, opts: StepOptions): SelectionReport {
@@ -173,7 +193,7 @@ export const isolateStep: StepDefinition = {
     explanation.push(`Bind by ${result.bindBy === 'id' ? `vendor:device ID (${result.ids.join(', ')})` : 'address'}; host drivers kept off: ${result.softdeps.map((d) => d.module).join(', ') || 'none'}`);
     for (const c of result.conflicts) explanation.push(`note: ${c}`);
     if (result.vfioPciIdsForCmdline) {
-      explanation.push(`vfio-pci is built into this kernel: the IDs go on the kernel command line too — vfio-wizard apply --step cmdline --param vfio-pci.ids=${result.vfioPciIdsForCmdline.join(',')}`);
+      explanation.push(`vfio-pci is built into this kernel: the IDs go on the kernel command line too — vfio-wizard apply --step cmdline --device ${report.devices.join(',')} (adds vfio-pci.ids=${result.vfioPciIdsForCmdline.join(',')})`);
     }
     Object.assign(details, { bindBy: result.bindBy, ids: result.ids, softdeps: result.softdeps, vfioPciIdsForCmdline: result.vfioPciIdsForCmdline, verification: result.verification, conflicts: result.conflicts });
     const v = result.verification;

@@ -87,6 +87,47 @@ describe('isolateAfterReboot', () => {
   });
 });
 
+describe('cmdline --device: vfio-pci.ids decided by the step itself', () => {
+  async function planJson(dir: string, args: string[]) {
+    let out = '';
+    let err = '';
+    const io = { stdout: { write: (x: string) => (out += x), isTTY: false }, stderr: { write: (x: string) => ((err += x), true) }, stdinIsTTY: false, env: {} };
+    const code = await main(['--root', dir, '--json', 'plan', '--step', 'cmdline', ...args], io);
+    return { code, doc: out ? JSON.parse(out) : null, err };
+  }
+  it('vfio-pci built in: the card’s four IDs go into vfio-pci.ids; a module: only a note; dracut with the module: rd.driver.pre=vfio-pci', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-ids-'));
+    const dir2 = mkdtempSync(path.join(os.tmpdir(), 'vw-ids-'));
+    try {
+      materializeRoot({ ...SAMPLE_WORKSTATION, modulesBuiltin: [...SAMPLE_WORKSTATION.modulesBuiltin!, 'kernel/drivers/vfio/pci/vfio-pci.ko'] }, dir);
+      const built = await planJson(dir, ['--device', '01:00.0']);
+      expect(built.code, built.err).toBe(0);
+      expect(built.doc.details.tokens).toContain('vfio-pci.ids=10de:1f02,10de:10f9,10de:1ada,10de:1adb');
+      expect(built.doc.details.tokens).not.toContain('rd.driver.pre=vfio-pci');
+      // without --device the IDs are not known yet: a note, no token
+      const none = await planJson(dir, []);
+      expect(none.doc.details.tokens.join(' ')).not.toContain('vfio-pci.ids');
+      // a malformed address is refused before anything is planned
+      expect((await planJson(dir, ['--device', '01:00.9'])).code).toBe(2);
+
+      const files = Object.fromEntries(Object.entries(SAMPLE_WORKSTATION.files ?? {}).filter(([p]) => !/initramfs-tools|update-initramfs/.test(p)));
+      materializeRoot({ ...SAMPLE_WORKSTATION, files: { ...files, 'etc/dracut.conf': '', 'usr/bin/dracut': '#!/bin/sh\n' } }, dir2);
+      const facts = await (async () => {
+        let out = '';
+        await main(['--root', dir2, 'scan', '--json'], { stdout: { write: (x: string) => (out += x), isTTY: false }, stderr: { write: () => true }, stdinIsTTY: false, env: {} });
+        return JSON.parse(out);
+      })();
+      if (facts.boot.initramfs.id !== 'dracut') throw new Error(`fixture is not dracut: ${JSON.stringify(facts.boot.initramfs)}`);
+      const dracut = await planJson(dir2, ['--device', '01:00.0']);
+      expect(dracut.doc.details.tokens).toContain('rd.driver.pre=vfio-pci');
+      expect(dracut.doc.details.tokens.join(' ')).not.toContain('vfio-pci.ids');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('vfio-wizard verify', () => {
   it('before the reboot: says to reboot first and records nothing', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-verify-'));
