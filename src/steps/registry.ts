@@ -22,6 +22,7 @@ import { devicesInUse } from '../isolate/in-use.js';
 import type { VmSpec } from '../vm/vm-spec.js';
 import { vmStep } from './vm-step.js';
 import { mdevStep, sriovStep, vgpuTypeStep } from './share-steps.js';
+import { driverPackageLines, driverPackagesFor, driverPackagesStep, readPackageScan } from './driver-packages.js';
 
 export interface StepOptions {
   params: string[];
@@ -192,10 +193,12 @@ export const isolateStep: StepDefinition = {
     }
     explanation.push(`Bind by ${result.bindBy === 'id' ? `vendor:device ID (${result.ids.join(', ')})` : 'address'}; host drivers kept off: ${result.softdeps.map((d) => d.module).join(', ') || 'none'}`);
     for (const c of result.conflicts) explanation.push(`note: ${c}`);
+    const packages = driverPackagesFor(facts, report.devices, readPackageScan(root));
+    explanation.push(...driverPackageLines(packages, report.devices));
     if (result.vfioPciIdsForCmdline) {
       explanation.push(`vfio-pci is built into this kernel: the IDs go on the kernel command line too — vfio-wizard apply --step cmdline --device ${report.devices.join(',')} (adds vfio-pci.ids=${result.vfioPciIdsForCmdline.join(',')})`);
     }
-    Object.assign(details, { bindBy: result.bindBy, ids: result.ids, softdeps: result.softdeps, vfioPciIdsForCmdline: result.vfioPciIdsForCmdline, verification: result.verification, conflicts: result.conflicts });
+    Object.assign(details, { bindBy: result.bindBy, ids: result.ids, softdeps: result.softdeps, vfioPciIdsForCmdline: result.vfioPciIdsForCmdline, verification: result.verification, conflicts: result.conflicts, driverPackages: { manager: packages.scan.manager, checked: packages.scan.checked, installed: packages.relevant, hostCards: packages.hostCards } });
     const v = result.verification;
     // the listing is the step's verification, run (and read) once after apply — not a change
     const plan = v
@@ -278,7 +281,7 @@ export const cmdlineTrialStep: StepDefinition = {
   },
 };
 
-export const STEPS: StepDefinition[] = [cmdlineStep, cmdlineTrialStep, isolateStep, liveBindStep, vmStep, sriovStep, mdevStep, vgpuTypeStep];
+export const STEPS: StepDefinition[] = [cmdlineStep, cmdlineTrialStep, isolateStep, liveBindStep, driverPackagesStep, vmStep, sriovStep, mdevStep, vgpuTypeStep];
 
 export function findStep(id: string): StepDefinition | undefined {
   return STEPS.find((s) => s.id === id);
