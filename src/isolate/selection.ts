@@ -8,7 +8,7 @@
 // slot. Bridges and root ports are never selected: they stay with pcieport. SR-IOV virtual functions
 // are units of their own (the point of a VF is to hand one out at a time).
 import { compareAddress, isPciAddress } from '../host/pci-address.js';
-import { isGpu, isGpuOrAccelerator, isNetwork, isUsbController } from '../host/pci-class.js';
+import { isGpu, isGpuOrAccelerator, isNetwork, isStorage, isUsbController } from '../host/pci-class.js';
 import type { HostFacts, PciDevice } from '../host/types.js';
 import { blockingBridge, harmlessBridge, integratedEndpoint } from './group-rules.js';
 
@@ -285,6 +285,26 @@ export function guards(facts: HostFacts, selected: readonly string[]): GuardResu
   }
   for (const v of groupViability(facts, selected)) {
     if (v.viable === null) warnings.push({ id: 'group-unknown', devices: v.selected, message: v.explanation.join(' ') });
+  }
+
+  // the guards above can only fire on what the scan could resolve: say so when it could not
+  const hc = facts.hostCritical;
+  const unknownDisks = [hc.rootBlockDevice === null ? '/' : null, hc.espBlockDevice === null && facts.boot.uefi ? 'the ESP' : null].filter((x): x is string => x !== null);
+  const disks = devs.filter((d) => isStorage(d.class) && !storage.includes(d));
+  if (disks.length > 0 && unknownDisks.length > 0) {
+    warnings.push({
+      id: 'host-disk-unknown',
+      devices: disks.map((d) => d.address),
+      message: `Which controller holds ${unknownDisks.join(' and ')} could not be read (mount information unreadable or not resolved), so the host-disk guard cannot vouch for ${disks.map((d) => d.address).join(', ')}. Check with lsblk and findmnt that the host does not boot from it.`,
+    });
+  }
+  const netDevs = devs.filter((d) => isNetwork(d.class) && !nics.includes(d));
+  if (netDevs.length > 0 && hc.defaultRouteInterface === null) {
+    warnings.push({
+      id: 'default-route-unknown',
+      devices: netDevs.map((d) => d.address),
+      message: `The interface carrying the default route could not be read, so the network guard cannot vouch for ${netDevs.map((d) => d.address).join(', ')}. Check with ip route that the host does not reach its network (or this SSH session) through it.`,
+    });
   }
 
   for (const d of devs) {

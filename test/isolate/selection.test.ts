@@ -233,6 +233,20 @@ describe('guards for the host disk and network', () => {
     const g = guards(f, ['0000:02:00.0']);
     expect(g.blockers).toEqual([]);
     expect(g.warnings.find((w) => w.id === 'nvme')?.message).toMatch(/nvme0n1/);
+    // the mount information was readable here: no "cannot vouch" warning
+    expect(g.warnings.map((w) => w.id)).not.toContain('host-disk-unknown');
+  });
+
+  it('when the scan could not tell which disk or interface the host uses, a storage or network pick says the guard cannot vouch for it', () => {
+    const base = makeFacts();
+    const unknown = { ...base, hostCritical: { rootBlockDevice: null, bootBlockDevice: null, espBlockDevice: null, defaultRouteInterface: null }, devices: base.devices.map((d) => ({ ...d, hostCritical: [] })) };
+    const disk = guards(unknown, ['0000:00:17.0']);
+    expect(disk.blockers).toEqual([]);
+    expect(disk.warnings.find((w) => w.id === 'host-disk-unknown')?.message).toMatch(/could not be read.*0000:00:17\.0.*lsblk/);
+    const nic = guards(unknown, ['0000:00:1f.6']);
+    expect(nic.warnings.find((w) => w.id === 'default-route-unknown')?.message).toMatch(/ip route/);
+    // a GPU pick is not about disks or routes
+    expect(guards(unknown, ['0000:01:00.0']).warnings.map((w) => w.id).filter((i) => i.endsWith('-unknown'))).toEqual([]);
   });
 });
 
