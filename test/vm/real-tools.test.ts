@@ -31,6 +31,8 @@ function variants(base: VmSpec): [string, VmSpec][] {
     ['secure boot, VNC, ISO with awkward characters', { ...base, firmware: { secureBoot: true, loader: null }, display: 'vnc', install: { kind: 'iso', path: awkwardIso } }],
     ['explicit loader, bridge, SPICE, existing image', { ...base, firmware: { secureBoot: false, loader: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd' } }, network: { kind: 'bridge', bridge: 'br0' }, display: 'spice', disk: { kind: 'existing', path: img } }],
     ['guest-driver quirks, no disk, ISO, no network', { ...base, kvmHidden: true, hypervVendorId: 'whatever1234', disk: { kind: 'none' }, install: { kind: 'iso', path: iso }, network: { kind: 'none' }, osVariant: 'win10' }],
+    // two --features options at once (smm for Secure Boot, kvm hidden + Hyper-V vendor_id for the driver)
+    ['secure boot with the guest-driver quirks', { ...base, firmware: { secureBoot: true, loader: null }, kvmHidden: true, hypervVendorId: 'whatever1234' }],
   ];
 }
 
@@ -48,7 +50,7 @@ afterAll(() => {
 });
 
 describe('virt-install against libvirt test driver with the fixture host', () => {
-  it.each([0, 1, 2, 3])('variant %i: --print-xml gives q35, UEFI and a managed hostdev per function; the XML validates', (i) => {
+  it.each([0, 1, 2, 3, 4])('variant %i: --print-xml gives q35, UEFI and a managed hostdev per function; the XML validates', (i) => {
     const [, spec] = variants(base)[i]!;
     const r = tool(virtInstallArgv(spec, { printXml: true }));
     expect(r.stderr).not.toMatch(/ERROR/);
@@ -61,7 +63,11 @@ describe('virt-install against libvirt test driver with the fixture host', () =>
       expect(xml).toMatch(/<type arch="\w+" machine="q35">hvm<\/type>/);
       if (spec.firmware.loader) expect(xml).toContain(`<loader readonly="yes" type="pflash">${spec.firmware.loader.code}</loader>`);
       else expect(xml).toContain('<os firmware="efi">');
-      if (spec.firmware.secureBoot) expect(xml).toMatch(/<feature enabled="yes" name="secure-boot"\/>/);
+      if (spec.firmware.secureBoot) {
+        expect(xml).toMatch(/<feature enabled="yes" name="secure-boot"\/>/);
+        // OVMF's Secure Boot builds need SMM, or the guest does not start
+        expect(xml).toMatch(/<smm state="on"\/>/);
+      }
       if (spec.kvmHidden) expect(xml).toMatch(/<kvm>\s*<hidden state="on"\/>/);
       if (spec.hypervVendorId) expect(xml).toContain(`<vendor_id state="on" value="${spec.hypervVendorId}"/>`);
       expect(xml).toContain('<cpu mode="host-passthrough"/>');
