@@ -11,6 +11,7 @@ import {
   previousScreen,
   STEP_TITLES,
   STEPS,
+  trialOffered,
   wizardReducer,
   type WizardSession,
   type WizardState,
@@ -29,7 +30,7 @@ import { cmdlineView } from '../src/wizard-cmdline.js';
 import { isolateView } from '../src/wizard-isolate.js';
 import { openShare } from '../src/wizard-share.js';
 import { ChangeStep } from './ChangeStep.js';
-import { CmdlineStep } from './CmdlineStep.js';
+import { CmdlineStep, TrialStep } from './CmdlineStep.js';
 import { IsolateStep, TryNowStep } from './IsolateStep.js';
 import { VmStep } from './VmStep.js';
 import { ShareStep } from './ShareStep.js';
@@ -92,6 +93,7 @@ function changeHints(state: WizardState): KeyHint[] | null {
       if (view && view.params.length > 0) hints.push(['↑↓', 'move'], ['space', 'toggle']);
       if (view && view.conflicts.length > 0) hints.push(['c', 'consent']);
       if (flow.stepId === 'cmdline') hints.push(['l', 'loader']);
+      if (flow.stepId === 'cmdline' && trialOffered(flow)) hints.push(['t', 'trial boot once']);
       if (flow.outcome?.kind === 'plan' && (flow.outcome.blockers?.length ?? 0) === 0) hints.push(['⏎', 'review']);
       break;
     }
@@ -268,6 +270,9 @@ export function App({ session, onExit }: AppProps) {
             ) : null}
             {state.screen === 'isolate' && flow ? (
               <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<IsolateStep {...screenProps} />} />
+            ) : null}
+            {state.screen === 'trial' && flow ? (
+              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TrialStep {...screenProps} />} />
             ) : null}
             {state.screen === 'tryNow' && flow ? (
               <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TryNowStep {...screenProps} />} />

@@ -2,9 +2,9 @@
 // host needs with its reason and warning, the offered ones, conflicts that need consent, and
 // what the plan will do — or plainly why there is nothing to do, what to do by hand, or why the
 // wizard refuses. Review, apply and the result are the generic change screens (ChangeStep).
-import type { WizardState } from '../src/wizard.js';
+import { trialOffered, type WizardState } from '../src/wizard.js';
 import { cmdlineView, isSelected } from '../src/wizard-cmdline.js';
-import { CursorLines, plain, type Line } from './Lines.js';
+import { CursorLines, Lines, plain, type Line } from './Lines.js';
 import { para } from './diff-lines.js';
 import { truncate } from './text-layout.js';
 
@@ -49,7 +49,7 @@ export function cmdlineDecideLines(state: WizardState, columns: number): { lines
   if (view.conflicts.length > 0) {
     const here = state.cmdline.cursor === view.params.length;
     lines.push(plain(''));
-    lines.push(plain('On the current command line, working against passthrough:', { bold: true }));
+    lines.push(plain('On the command line or in its configuration, working against passthrough:', { bold: true }));
     for (const c of view.conflicts) lines.push(...para(`${c.token}: ${c.reason}`, columns, { color: 'red' }, '  '));
     if (here) cursorLine = lines.length;
     lines.push([
@@ -63,6 +63,7 @@ export function cmdlineDecideLines(state: WizardState, columns: number): { lines
   switch (outcome.kind) {
     case 'plan':
       lines.push(...para(`Adds: ${view.tokens.join(' ') || '(nothing new)'}${view.replaced.length ? `; removes: ${view.replaced.join(' ')}` : ''}. Enter shows exactly what changes.`, columns, { color: 'green' }));
+      if (trialOffered(flow)) lines.push(...para('Or t: boot them once first, from a separate entry, with the normal entries left as they are.', columns, { dim: true }));
       break;
     case 'nothing':
       lines.push(...para(`Nothing to change: ${view.reason ?? 'the command line already has what this host needs'}.`, columns, { color: 'green' }));
@@ -81,4 +82,28 @@ export function cmdlineDecideLines(state: WizardState, columns: number): { lines
 export function CmdlineStep({ state, columns, height }: { state: WizardState; columns: number; height: number }) {
   // the highlighted parameter and its reason below it stay in view
   return <CursorLines {...cmdlineDecideLines(state, columns)} height={height} />;
+}
+
+/** The trial boot, deciding: what it boots once, from which entry, and how to get back. */
+export function trialLines(state: WizardState, columns: number): Line[] {
+  const flow = state.flows['cmdline-trial'];
+  if (!flow || (!flow.outcome && !flow.planError)) return [plain('Preparing the trial entry…', { dim: true })];
+  if (flow.planError) return para(`Cannot plan: ${flow.planError}. Nothing was changed.`, columns, { color: 'red' });
+  const o = flow.outcome!;
+  const lines: Line[] = [
+    ...para('Boots the new parameters once, from a copy of the default entry; the next boot after it is the normal one again. Nothing in the normal entries changes, so a machine that misbehaves just needs a reset.', columns, { dim: true }),
+    plain(''),
+  ];
+  for (const l of o.explanation) lines.push(...para(l, columns));
+  lines.push(plain(''));
+  if (o.kind === 'plan') {
+    lines.push(...para('Enter shows the exact changes. After the trial boot the wizard opens at its check; if it went well, apply the kernel command line step itself (undo removes the trial entry).', columns, { color: 'green' }));
+  } else {
+    lines.push(...para('No trial boot here; the kernel command line step itself still works (its escape hatch is shown with the review).', columns, { color: 'yellow' }));
+  }
+  return lines;
+}
+
+export function TrialStep({ state, columns, height }: { state: WizardState; columns: number; height: number }) {
+  return <Lines lines={trialLines(state, columns).slice(0, Math.max(1, height))} />;
 }

@@ -33,6 +33,7 @@ import type { HostResources } from './vm/host-resources.js';
 import type { VmSpec } from './vm/vm-spec.js';
 import type { ExportFormat } from './vm/export.js';
 import { LIVE_BIND_STEP_ID } from './isolate/live-bind.js';
+import { TRIAL_STEP_ID } from './steps/cmdline-trial.js';
 import { createdMdevs, initShareChoices, openShare, SHARE_STEP_IDS, shareBounds, type ShareChoiceState, type ShareScreen } from './wizard-share.js';
 
 /** What the wizard works on: one scan of a host (or of the demo workstation) and its checks. */
@@ -59,9 +60,10 @@ export type StepScreen = (typeof STEPS)[number];
 /**
  * notReady is a side branch: the host cannot do passthrough, so the wizard explains and offers
  * the demo. verify is where the wizard opens after a reboot a step asked for. tryNow is the live
- * bind, reached from the isolation screen and leading back to it.
+ * bind, reached from the isolation screen and leading back to it; trial boots the kernel command
+ * line step's parameters once, reached from (and leading back to) the command line screen.
  */
-export type Screen = StepScreen | 'notReady' | 'verify' | 'tryNow' | ShareScreen;
+export type Screen = StepScreen | 'notReady' | 'verify' | 'tryNow' | 'trial' | ShareScreen;
 
 export const STEP_TITLES: Record<Screen, string> = {
   welcome: 'Welcome',
@@ -71,6 +73,7 @@ export const STEP_TITLES: Record<Screen, string> = {
   isolate: 'Bind to vfio-pci',
   vm: 'Virtual machine',
   tryNow: 'Try it now (no reboot)',
+  trial: 'Trial boot (once)',
   shareSriov: 'Share: SR-IOV virtual functions',
   shareMdev: 'Share: mediated devices',
   shareVgpu: 'Share: NVIDIA vGPU type',
@@ -80,7 +83,14 @@ export const STEP_TITLES: Record<Screen, string> = {
 };
 
 /** Screens that plan and apply a step, and the step id each one drives. */
-export const CHANGE_STEPS: Partial<Record<Screen, string>> = { cmdline: 'cmdline', isolate: 'isolate', tryNow: LIVE_BIND_STEP_ID, vm: 'vm', ...SHARE_STEP_IDS };
+export const CHANGE_STEPS: Partial<Record<Screen, string>> = { cmdline: 'cmdline', trial: TRIAL_STEP_ID, isolate: 'isolate', tryNow: LIVE_BIND_STEP_ID, vm: 'vm', ...SHARE_STEP_IDS };
+
+/** Side screens and the step screen they belong to (back, next, and where to go after their check). */
+const SIDE_OF: Partial<Record<Screen, StepScreen>> = { tryNow: 'isolate', trial: 'cmdline' };
+
+/** The command line plan can boot its parameters once first (this loader supports a trial entry). */
+export const trialOffered = (flow: StepFlow | undefined): boolean =>
+  flow?.outcome?.kind === 'plan' && Array.isArray(flow.outcome.details.trialBoot);
 /** The screen of a step id (for resume and undo). */
 export const screenOfStep = (stepId: string): Screen | null =>
   (Object.entries(CHANGE_STEPS).find(([, id]) => id === stepId)?.[0] as Screen | undefined) ?? null;
@@ -308,12 +318,13 @@ export function nextScreen(state: WizardState): Screen | null {
   if (state.screen === 'notReady') return null;
   if (busy(state)) return null;
   if (state.screen === 'verify') {
-    const after = state.verify ? screenOfStep(state.verify.stepId) : null;
+    const own = state.verify ? screenOfStep(state.verify.stepId) : null;
+    const after = own ? (SIDE_OF[own] ?? own) : null;
     const i = after ? STEPS.indexOf(after as StepScreen) : -1;
     return i >= 0 ? (STEPS[i + 1] ?? null) : 'welcome';
   }
   if (state.screen === 'readiness' && state.blocking.length > 0) return 'notReady';
-  if (state.screen === 'tryNow') return 'isolate';
+  if (SIDE_OF[state.screen]) return SIDE_OF[state.screen]!;
   if (isShareScreen(state.screen)) return 'devices';
   const i = STEPS.indexOf(state.screen as StepScreen);
   return STEPS[i + 1] ?? null;
@@ -323,7 +334,7 @@ export function nextScreen(state: WizardState): Screen | null {
 export function previousScreen(state: WizardState): Screen | null {
   if (busy(state) || state.screen === 'verify') return null;
   if (state.screen === 'notReady') return 'readiness';
-  if (state.screen === 'tryNow') return 'isolate';
+  if (SIDE_OF[state.screen]) return SIDE_OF[state.screen]!;
   if (isShareScreen(state.screen)) return 'devices';
   const i = STEPS.indexOf(state.screen as StepScreen);
   return i > 0 ? (STEPS[i - 1] ?? null) : null;
@@ -369,6 +380,7 @@ function decideKey(state: WizardState, flow: StepFlow, key: KeyPress): WizardEve
       if (ch === ' ') return { type: 'toggleParam' };
       if (ch === 'c') return { type: 'toggleConsent' };
       if (ch === 'l') return { type: 'cycleLoader' };
+      if (ch === 't' && trialOffered(flow)) return { type: 'goto', screen: 'trial' };
       return undefined;
     case 'isolate':
       if (ch === ' ') return { type: 'toggleOverride' };
@@ -843,7 +855,9 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
       return to === null ? state : goTo(state, to);
     }
     case 'goto':
-      return busy(state) ? state : goTo(state, event.screen);
+      if (busy(state)) return state;
+      // the trial is planned from the command line choices as they are now
+      return goTo(event.screen === 'trial' ? setFlow(state, TRIAL_STEP_ID, freshFlow) : state, event.screen);
     case 'move':
       return moveCursor(state, (i) => i + event.delta);
     case 'moveTo':

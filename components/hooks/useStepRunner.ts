@@ -11,6 +11,7 @@ import { isolateOptions } from '../../src/wizard-isolate.js';
 import { vmOptions } from '../../src/wizard-vm.js';
 import { shareOptions } from '../../src/wizard-share.js';
 import { LIVE_BIND_STEP_ID } from '../../src/isolate/live-bind.js';
+import { TRIAL_STEP_ID } from '../../src/steps/cmdline-trial.js';
 import { engineEventLine, resumeTarget } from '../../src/wizard-step.js';
 import type { EngineEvent } from '../../src/apply/engine-types.js';
 import type { StepOptions } from '../../src/steps/registry.js';
@@ -20,7 +21,9 @@ import { useServices } from '../services.js';
 /** The options a step is planned with, from the state of its screen; null while there is nothing to plan (no card chosen, no valid VM). */
 export function stepOptions(state: WizardState, stepId: string): StepOptions | null {
   switch (stepId) {
-    case 'cmdline': {
+    case 'cmdline':
+    case TRIAL_STEP_ID: {
+      // the trial boots exactly what the command line screen would add
       const outcome = state.flows.cmdline?.outcome;
       return cmdlineOptions(state.cmdline, outcome ? cmdlineView(outcome).params : []);
     }

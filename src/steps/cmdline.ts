@@ -308,7 +308,8 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       return {
         kind: 'plan', ...base, tokens: added, replaced, plan: mkPlan(changes), verify: { kind: 'grub-cfg', path: regen.cfg },
         escapeHatch: ESCAPE_GRUB,
-        trialBoot: TRIAL_COMMAND,
+        // a trial needs GRUB's boot-once command (and not on Proxmox, whose ESPs carry their own copy)
+        trialBoot: !proxmoxGrub && (files.bins['grub-reboot'] || files.bins['grub2-reboot']) ? TRIAL_COMMAND : null,
       };
     }
     case 'grub-bls': {
@@ -363,7 +364,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
           // (which the refresh copied, exit 0) and whatever entries are visible are what can be read
           verify: loader === 'proxmox-boot-tool' ? { kind: 'files', paths: ['/etc/kernel/cmdline', ...files.loaderEntries.filter((e) => !isRecoveryEntry(e)).map((e) => e.path)] } : { kind: 'loader-entries' },
           escapeHatch: ESCAPE_SDBOOT,
-          trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
+          trialBoot: loader === 'systemd-boot' && files.bins.bootctl ? TRIAL_COMMAND : null,
         };
       }
       if (loader === 'proxmox-boot-tool') return { kind: 'refuse', ...base, reason: 'proxmox-boot-tool is in use but neither /etc/kernel/cmdline nor /etc/default/grub exists; nothing was changed' };
@@ -403,7 +404,7 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       return {
         kind: 'plan', ...base, tokens: added, replaced: rm, plan: mkPlan(changes, notes), verify: { kind: 'files', paths: edited },
         escapeHatch: ESCAPE_SDBOOT,
-        trialBoot: loader === 'systemd-boot' ? TRIAL_COMMAND : null,
+        trialBoot: loader === 'systemd-boot' && files.bins.bootctl ? TRIAL_COMMAND : null,
       };
     }
     case 'kernelstub': {

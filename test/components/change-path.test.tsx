@@ -99,6 +99,47 @@ describe('the kernel command line step', () => {
   });
 });
 
+describe('the kernel command line step, continued', () => {
+  it('a conflict in /etc/default/grub itself (not on /proc/cmdline) blocks the step until consent, then the plan takes it out', async () => {
+    const files = SAMPLE_WORKSTATION.files ?? {};
+    const grub = (files['etc/default/grub'] as string).replace(/GRUB_CMDLINE_LINUX="(.*)"/, 'GRUB_CMDLINE_LINUX="$1 intel_iommu=off"');
+    const s = startScenario({ ...SAMPLE_WORKSTATION, files: { ...files, 'etc/default/grub': grub } });
+    await waitForText(s.screen, 'Welcome to vfio-wizard');
+    await press(s.screen, KEY.enter);
+    await press(s.screen, 'n');
+    let f = await waitForText(s.screen, 'Cannot change the command line safely');
+    expect(f).toMatch(/blocked by a conflict: intel_iommu=off in/);
+    expect(f).toContain('[ ] replace or remove them (your consent)');
+    await press(s.screen, 'c');
+    f = await waitForText(s.screen, 'Adds: intel_iommu=on; removes: intel_iommu=off.');
+  });
+
+  it('t boots the parameters once first: its own screen, review (generator script, grub-reboot), and back to the command line', async () => {
+    // without grub-reboot there is no trial to offer: no key, no line
+    const none = startScenario(SAMPLE_WORKSTATION);
+    let f = await toCmdline(none);
+    expect(f).not.toContain('trial boot once');
+    const withReboot = { ...SAMPLE_WORKSTATION, files: { ...SAMPLE_WORKSTATION.files, 'usr/sbin/grub-reboot': '#!/bin/sh\nexit 0\n' } };
+    const s = startScenario(withReboot, { columns: 80, rows: 40 });
+    f = await toCmdline(s);
+    expect(f).toContain('t trial boot once');
+    expect(f).toContain('Or t: boot them once first');
+    await press(s.screen, 't');
+    f = await waitForText(s.screen, 'Trial boot (once)');
+    f = await waitForText(s.screen, 'Enter shows the exact changes');
+    await press(s.screen, KEY.enter);
+    f = await waitForText(s.screen, 'Files (1):');
+    expect(f).toContain('create /etc/grub.d/42_vfio-wizard-trial');
+    expect(f).toMatch(/grub-reboot/);
+    await press(s.screen, KEY.escape);
+    await waitForText(s.screen, 'Enter shows the exact changes');
+    await press(s.screen, 'b');
+    f = await waitForText(s.screen, 'Enter shows exactly what changes');
+    expect(f).toContain('Kernel command line');
+    expect(existsSync(path.join(s.dir, 'etc/grub.d/42_vfio-wizard-trial'))).toBe(false);
+  });
+});
+
 describe('review and confirm', () => {
   it('shows the diff, the exact argv and the reboot; Esc goes back with nothing changed', async () => {
     const s = startScenario(SAMPLE_WORKSTATION);
