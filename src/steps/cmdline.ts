@@ -332,7 +332,10 @@ export function planCmdline(facts: HostFacts, files: CmdlineFiles, choices: Cmdl
       if (rm.length) undo.push(`--args=${rm.join(' ')}`);
       return {
         kind: 'plan', ...base, tokens: add, replaced: rm,
-        plan: mkPlan([command(argv, 'grubby edits the options of every boot entry (BLS) at once', 'bootloader', { undo: { argv: undo, why: 'take the parameters out of every entry again' } })]),
+        plan: mkPlan(
+          [command(argv, 'grubby edits the options of every boot entry (BLS) at once', 'bootloader', { undo: { argv: undo, why: 'take the parameters out of every entry again' } })],
+          ['grubby --update-kernel=ALL also updates the rescue entry: that is how kernels installed later inherit the parameters on this family. To boot once without them, edit the entry in the GRUB menu (e) and delete them from the linux line.'],
+        ),
         verify: { kind: 'grubby' },
         escapeHatch: ESCAPE_GRUB,
         trialBoot: null,

@@ -1,6 +1,8 @@
 // Guest scenario 2: the wizard's isolate plan for the emulated VGA + HDA, applied to a real
-// kernel's root, makes vfio-pci take both when their drivers load (the coldplug udev runs at
-// boot); the NIC keeps e1000e. Negative control: without the softdep lines the native drivers win.
+// kernel's root, makes vfio-pci take both when their drivers load; the NIC keeps e1000e. Negative
+// control: without the softdep lines the native drivers win. The guest imitates udev's coldplug
+// (modprobe by each device's modalias, honouring modprobe.d) instead of rebooting; the rebuilt
+// initramfs and a real reboot into it are scenario 4 (full-chain.test.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
