@@ -130,6 +130,14 @@ export function planGrubCmdline(input: GrubPlacementInput): GrubPlacement {
   }
 
   const plan = planAddParams(base ?? '', [...ownTokens, ...input.add], { replaceConflicts: input.replaceConflicts });
+  // a `--` in the value hands what follows to init: appended parameters would land there, unseen
+  // by the kernel, so they must go in before it — in place (found by the generated drop-in test)
+  if (plan.added.length > 0 && tokenizeCmdline(base ?? '').separator !== null) {
+    if (others.some((n) => hasAssignment(textOf(n), input.key))) {
+      return { kind: 'refuse', reason: `${input.key} holds "--" (init's arguments follow it) and is set by a drop-in in ${GRUB_DROPIN_DIR}: the parameters must go before "--" in that file; edit it by hand; nothing was changed` };
+    }
+    return { kind: 'direct', reason: `${input.key} holds "--" (init's arguments follow it): the parameters go in before it, which a drop-in that only appends cannot do` };
+  }
   const needsInPlace = plan.ops.some((op) => op.kind !== 'insert');
   if (needsInPlace) {
     if (others.some((n) => hasAssignment(textOf(n), input.key))) {
