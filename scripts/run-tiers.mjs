@@ -10,6 +10,7 @@ const tiers = [
   ['tier 4: Debian roots (debootstrap) and QEMU guests with emulated IOMMUs', ['npx', 'vitest', 'run', '--config', 'vitest.e2e.config.ts']],
 ];
 const times = [];
+const runStart = Date.now();
 for (const [name, argv] of tiers) {
   console.log(`\n=== ${name}`);
   const start = Date.now();
@@ -23,3 +24,8 @@ for (const [name, argv] of tiers) {
   }
 }
 console.log(`\n=== time per tier\n${times.join('\n')}`);
+// TESTING.md's budget for the whole run on 2 cores: a slower run is a finding, said loudly
+const total = (Date.now() - runStart) / 1000;
+const BUDGET_S = 45 * 60;
+console.log(`${total.toFixed(1).padStart(7)} s  in all (budget ${BUDGET_S / 60} min)`);
+if (total > BUDGET_S) console.log(`=== WARNING: the test run took ${(total / 60).toFixed(1)} min, over the ${BUDGET_S / 60}-minute budget`);

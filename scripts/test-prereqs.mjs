@@ -36,6 +36,9 @@ export const REQUIRED = [
   ['make', 'make'],
   ['gcc', 'gcc'],
   ['xz', 'xz-utils'],
+  // the full-chain guest's disk image (test/e2e/harness/disk.ts)
+  ['mkfs.ext4', 'e2fsprogs'],
+  ['debugfs', 'e2fsprogs'],
 ];
 
 function onPath(bin) {

@@ -61,7 +61,14 @@ export function buildProgram(io: MainIo, setExit: (code: number) => void): Comma
 
   for (const register of commands) register(program, { io, globals, setExit });
 
+  // without it commander says "too many arguments" for a mistyped command
+  program.allowExcessArguments(true);
   program.action(async () => {
+    if (program.args.length > 0) {
+      io.stderr.write(`vfio-wizard: unknown command '${program.args[0]}'. The commands are: ${program.commands.map((c) => c.name()).join(', ')} (vfio-wizard --help).\n`);
+      setExit(ExitCode.usage);
+      return;
+    }
     const { runWizard } = await import('./commands/wizard.js');
     setExit(await runWizard({ io, globals: globals(), setExit }));
   });

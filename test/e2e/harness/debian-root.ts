@@ -2,7 +2,7 @@
 // kernel, initramfs-tools, GRUB's tools and kmod, built once and cached under .cache/e2e. Each
 // test works on a throw-away overlay of it, so the cached tree is never changed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheDir } from './guest.js';
 
@@ -38,11 +38,18 @@ export function withSystemMounts<T>(dir: string, fn: () => T): T {
   }
 }
 
+/**
+ * What the cached root was built from: a change to the package list or the recipe below (bump
+ * RECIPE when editing it) makes the next run rebuild it instead of reusing a stale tree.
+ */
+const RECIPE = 1;
+export const debianRootKey = (): string => `bookworm ${MIRROR} minbase recipe ${RECIPE}: ${DEBIAN_ROOT_PACKAGES.join(' ')}`;
+
 /** The cached Debian root (built on first use: about 3 minutes and 1 GB). */
 export function ensureDebianRoot(): string {
   const root = path.join(cacheDir, 'bookworm-root');
   const done = path.join(cacheDir, 'bookworm-root.complete');
-  if (existsSync(done)) return root;
+  if (existsSync(done) && readFileSync(done, 'utf8').split('\n')[0] === debianRootKey()) return root;
   rmSync(root, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
   run(['debootstrap', '--variant=minbase', 'bookworm', root, MIRROR]);
@@ -55,7 +62,7 @@ export function ensureDebianRoot(): string {
   run(['cp', path.join(root, 'usr/share/grub/default/grub'), path.join(root, 'etc/default/grub')]);
   mkdirSync(path.join(root, 'boot', 'grub'), { recursive: true });
   run(['chroot', root, 'apt-get', 'clean']);
-  writeFileSync(done, `${new Date().toISOString()}\n`);
+  writeFileSync(done, `${debianRootKey()}\n${new Date().toISOString()}\n`);
   return root;
 }
 

@@ -1,0 +1,98 @@
+// The built bin as a user runs it: --version, --help, unknown options and commands (exit 2 with a
+// message that says what was wrong), and the promise that --help, --version, scan --json and
+// check --json never load the terminal UI (Ink lives in its own chunk, loaded only for the TUI):
+// a module-resolution hook records every module the process loads.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { materializeRoot } from '../../src/demo/materialize.js';
+import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
+import { binPath } from '../support/tmux.js';
+
+const pkg = JSON.parse(readFileSync(path.join(path.dirname(binPath), '..', 'package.json'), 'utf8')) as { version: string };
+let tmp: string;
+let root: string;
+let hook: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'vw-bin-'));
+  root = path.join(tmp, 'root');
+  materializeRoot(SAMPLE_WORKSTATION, root);
+  // registers a resolve hook that appends every resolved URL to $VW_LOADED
+  const hooks = path.join(tmp, 'hooks.mjs');
+  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.VW_LOADED, r.url + '\\n'); return r; }\n`);
+  hook = path.join(tmp, 'register.mjs');
+  writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function bin(args: string[], loaded?: string) {
+  const r = spawnSync(process.execPath, [...(loaded ? ['--import', hook] : []), binPath, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', ...(loaded ? { VW_LOADED: loaded } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('the bin', () => {
+  it('--version prints the package version; --help the commands and examples; both exit 0', () => {
+    expect(bin(['--version'])).toMatchObject({ code: 0, out: `${pkg.version}\n` });
+    const help = bin(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['scan', 'check', 'plan', 'apply', 'status', 'rollback', 'vm', 'verify', 'share']) expect(help.out).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    expect(help.out).toContain('Examples:');
+  });
+
+  it('an unknown option or command exits 2 and says which', () => {
+    const opt = bin(['scan', '--bogus']);
+    expect(opt.code).toBe(2);
+    expect(opt.err).toContain("unknown option '--bogus'");
+    const cmd = bin(['frobnicate']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.err).toContain("unknown command 'frobnicate'. The commands are: scan, check");
+  });
+
+  it('--help, --version, scan --json and check --json never load the UI chunk or Ink', () => {
+    const cases = [['--help'], ['--version'], ['--root', root, 'scan', '--json'], ['--root', root, 'check', '--json']];
+    for (const args of cases) {
+      const log = path.join(tmp, `loaded-${cases.indexOf(args)}.txt`);
+      writeFileSync(log, '');
+      const r = bin(args, log);
+      expect(r.code === 0 || r.code === 3, `${args.join(' ')}: ${r.err}`).toBe(true);
+      const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      expect(urls.length, args.join(' ')).toBeGreaterThan(0);
+      expect(urls.filter((u) => /\/chunks\/tui-|\/node_modules\/(ink|react)\//.test(u)), args.join(' ')).toEqual([]);
+    }
+    // control: the hook does see the UI chunk when the wizard starts (plain mode, no terminal)
+    const log = path.join(tmp, 'loaded-wizard.txt');
+    writeFileSync(log, '');
+    bin(['--root', root, '--commands', 'skip'], log);
+    const wizard = readFileSync(log, 'utf8');
+    expect(wizard).toMatch(/\/chunks\/wizard-/);
+  });
+
+  it('the packed package installs and runs on its own (the bundle needs no dependencies); packing builds it first', () => {
+    const project = path.join(path.dirname(binPath), '..');
+    const scripts = (JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.prepack).toMatch(/scripts\/build\.mjs/);
+    // --ignore-scripts: dist/ is already built by the test command, and other tests are using it
+    const packDir = path.join(tmp, 'pack');
+    const inst = path.join(tmp, 'inst');
+    for (const d of [packDir, inst]) spawnSync('mkdir', ['-p', d]);
+    const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir, '--json'], { cwd: project, encoding: 'utf8' });
+    expect(pack.status, pack.stderr).toBe(0);
+    const [{ filename }] = JSON.parse(pack.stdout) as { filename: string }[];
+    writeFileSync(path.join(inst, 'package.json'), '{"name":"inst","version":"1.0.0","private":true}\n');
+    const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(packDir, filename!)], { cwd: inst, encoding: 'utf8' });
+    expect(install.status, install.stderr).toBe(0);
+    const installed = path.join(inst, 'node_modules', '.bin', 'vfio-wizard');
+    const v = spawnSync(installed, ['--version'], { encoding: 'utf8' });
+    expect(v.stdout).toBe(`${pkg.version}\n`);
+    const scan = spawnSync(installed, ['--root', root, 'scan', '--json'], { encoding: 'utf8' });
+    expect(scan.status, scan.stderr).toBe(0);
+    expect(JSON.parse(scan.stdout).devices.length).toBeGreaterThan(0);
+  });
+});
