@@ -134,6 +134,7 @@ export function keyHints(state: WizardState): KeyHint[] {
     case 'readiness':
       hints.push(['↑↓', 'move'], ['⏎/→', state.readiness.expanded === null ? 'details' : 'close']);
       if (state.readiness.detailMax > 0 && state.readiness.expanded !== null) hints.push(['PgUp/PgDn', 'scroll']);
+      if (state.session.hostValidate && state.hostCheck.phase !== 'running') hints.push(['r', 'libvirt check again']);
       break;
     case 'devices':
       hints.push(['↑↓', 'move'], ['space', 'choose card'], ['⏎', 'bind chosen']);

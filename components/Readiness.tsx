@@ -2,7 +2,7 @@
 // check used, why it matters and how to fix it, wrapped to the terminal width.
 import { useEffect } from 'react';
 import type { Check, CheckStatus } from '../src/checks/types.js';
-import type { WizardState } from '../src/wizard.js';
+import { checksOf, type WizardState } from '../src/wizard.js';
 import { truncate, viewport, width } from './text-layout.js';
 import { Lines, plain, wrapped, type Line } from './Lines.js';
 
@@ -47,11 +47,21 @@ export interface ReadinessLayout {
 }
 
 export function readinessLayout(state: WizardState, columns: number, height: number): ReadinessLayout {
-  const checks = state.session.checks;
+  const checks = checksOf(state);
   if (checks.length === 0) return { lines: [plain('No checks were run.')], overflow: 0 };
   const { cursor, expanded, detailScroll } = state.readiness;
   const open = expanded === null ? null : (checks.find((c) => c.id === expanded) ?? null);
   const head: Line[] = [plain(truncate(tally(checks), columns), { dim: true })];
+  const hc = state.hostCheck;
+  if (state.session.hostValidate) {
+    head.push(
+      hc.phase === 'running'
+        ? plain(truncate("Running libvirt's host check (virt-host-validate qemu); its output is below…", columns), { color: 'cyan' })
+        : hc.error
+          ? plain(truncate(`libvirt's host check: ${hc.error} (r runs it again)`, columns), { color: 'yellow' })
+          : plain(truncate("libvirt's host check ran: its result is the virt-host-validate row (r runs it again)", columns), { dim: true }),
+    );
+  }
   const body = height - head.length;
   // With details open the list shrinks to a few rows around the cursor; the details get the rest.
   const listHeight = open === null ? body : Math.min(checks.length, Math.max(3, Math.floor(body / 4)));

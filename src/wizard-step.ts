@@ -14,6 +14,7 @@ import type { ExportFormat } from './vm/export.js';
 import type { HostResources } from './vm/host-resources.js';
 import type { VmMdev, VmSpec } from './vm/vm-spec.js';
 import type { StepOptions, StepOutcome, StepVerification } from './steps/registry.js';
+import type { Check } from './checks/types.js';
 
 export type StepPhase = 'decide' | 'review' | 'applying' | 'done' | 'failed';
 
@@ -139,6 +140,11 @@ export interface StepServices<S> {
   vmDefaults(session: S, selection: string[], mdevs: VmMdev[]): { base: VmSpec; resources: HostResources };
   /** the VM as one of the export formats (OVMF files from the host) */
   vmExport(session: S, spec: VmSpec, format: ExportFormat): string;
+  /**
+   * libvirt's virt-host-validate, its output streamed to the output pane: the readiness checks with
+   * its result, or null when it cannot run for this session (another root, the demo, not installed)
+   */
+  hostValidate?(session: S, signal: AbortSignal): Promise<Check[] | null>;
 }
 
 export function initStepFlow(stepId: string): StepFlow {

@@ -46,7 +46,21 @@ export interface WizardSession {
   rootDir?: string;
   /** mdev parents, mdevs, NVIDIA's VF interface (absent: nothing read, nothing to share) */
   share?: ShareFacts;
+  /** libvirt's virt-host-validate can run here (the running system, installed, not the demo) */
+  hostValidate?: boolean;
 }
+
+/** libvirt's own host check on the readiness screen: run when the screen is first shown, r again. */
+export interface HostCheckState {
+  phase: 'idle' | 'running' | 'done';
+  request: number;
+  error: string | null;
+  /** the checks with its result; null until it ran (the session's checks are shown meanwhile) */
+  checks: Check[] | null;
+}
+
+/** The readiness checks as they stand now (with libvirt's host check once it ran). */
+export const checksOf = (state: WizardState): Check[] => state.hostCheck.checks ?? state.session.checks;
 
 /** Shown on every demo screen and output, so nobody mistakes the sample for their machine. */
 export const DEMO_BANNER = 'DEMO — sample workstation, nothing is run';
@@ -128,6 +142,7 @@ export interface WizardState {
   blocking: Check[];
   screen: Screen;
   readiness: ReadinessState;
+  hostCheck: HostCheckState;
   devices: DevicesState;
   /** whether the UI can load the demo (it has a loader and is not already in the demo) */
   demoAvailable: boolean;
@@ -229,6 +244,9 @@ export type WizardEvent =
   | { type: 'statusFailed'; message: string }
   | { type: 'refreshStatus' }
   | { type: 'verified'; check: ResumeCheck }
+  | { type: 'hostCheckAgain' }
+  /** virt-host-validate finished: the checks with its result (null: it did not run) */
+  | { type: 'hostChecked'; checks: Check[] | null; error: string | null; request: number }
   | { type: 'verifyFailed'; message: string }
   | { type: 'verificationRecorded' }
   | { type: 'recheck' }
@@ -275,6 +293,7 @@ export function initWizard(session: WizardSession, opts: InitOptions = {}): Wiza
     blocking: blockingChecks(session.checks),
     screen: opts.resume ? 'verify' : 'welcome',
     readiness: { cursor: 0, expanded: null, detailScroll: 0, detailMax: 0 },
+    hostCheck: { phase: 'idle', request: 0, error: null, checks: null },
     devices: { filter, cursor: order[filter][0] ?? null, order },
     demoAvailable: Boolean(opts.demoAvailable) && !session.demo,
     demo: { state: 'idle' },
@@ -517,6 +536,7 @@ export function keyToEvent(state: WizardState, key: KeyPress): WizardEvent | nul
       if (key.return || ch === ' ') return { type: 'toggleDetails' };
       if (key.rightArrow) return { type: 'expand' };
       if ((key.leftArrow || key.escape) && state.readiness.expanded !== null) return { type: 'collapse' };
+      if (ch === 'r' && state.session.hostValidate && state.hostCheck.phase !== 'running') return { type: 'hostCheckAgain' };
       if (key.leftArrow || back) return { type: 'back' };
       if (next) return { type: 'next' };
       return null;
@@ -583,11 +603,11 @@ function toggleFilter(d: DevicesState): DevicesState {
 }
 
 function moveReadiness(state: WizardState, to: (index: number, last: number) => number): WizardState {
-  const last = state.session.checks.length - 1;
+  const last = checksOf(state).length - 1;
   if (last < 0) return state;
   const cursor = clamp(to(state.readiness.cursor, last), 0, last);
   // Details follow the cursor when they are open, so ↑/↓ read through the checks one by one.
-  const expanded = state.readiness.expanded === null ? null : (state.session.checks[cursor]?.id ?? null);
+  const expanded = state.readiness.expanded === null ? null : (checksOf(state)[cursor]?.id ?? null);
   return { ...state, readiness: { ...state.readiness, cursor, expanded, detailScroll: 0 } };
 }
 
@@ -756,8 +776,16 @@ function scrollOverflow(state: WizardState, max: number): WizardState {
   return setFlow(state, flow.stepId, (f) => ({ ...f, scrollMax: m, scroll: Math.min(f.scroll, m) }));
 }
 
+/** Starts virt-host-validate (the UI's hook runs it) when it can run here and is not running. */
+function startHostCheck(state: WizardState): WizardState {
+  if (!state.session.hostValidate || state.hostCheck.phase === 'running') return state;
+  return { ...state, hostCheck: { ...state.hostCheck, phase: 'running', request: state.hostCheck.request + 1, error: null } };
+}
+
 function goTo(state: WizardState, screen: Screen): WizardState {
   let next = { ...state, screen };
+  // libvirt's host check runs once, the first time the readiness screen is shown
+  if (screen === 'readiness' && state.hostCheck.phase === 'idle') next = startHostCheck(next);
   // the VM form starts from the host's defaults for the chosen devices (the UI's hook reads them)
   if (screen === 'vm' && !next.vm.form && (next.selection.length > 0 || next.share.created.length > 0)) next = { ...next, vm: { ...next.vm, request: next.vm.request + 1, error: null } };
   // the summary reads the journal each time it is shown
@@ -854,6 +882,14 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
       const to = previousScreen(state);
       return to === null ? state : goTo(state, to);
     }
+    case 'hostCheckAgain':
+      return startHostCheck(state);
+    case 'hostChecked': {
+      if (event.request !== state.hostCheck.request) return state;
+      const hostCheck: HostCheckState = { ...state.hostCheck, phase: 'done', error: event.error, checks: event.checks ?? state.hostCheck.checks };
+      // the session stays the same object: the steps' plans depend on it, not on this check
+      return { ...state, blocking: blockingChecks(checksOf({ ...state, hostCheck })), hostCheck };
+    }
     case 'goto':
       if (busy(state)) return state;
       // the trial is planned from the command line choices as they are now
@@ -866,7 +902,7 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
     case 'expand':
     case 'collapse': {
       if (state.screen !== 'readiness') return state;
-      const id = state.session.checks[state.readiness.cursor]?.id ?? null;
+      const id = checksOf(state)[state.readiness.cursor]?.id ?? null;
       const open =
         event.type === 'expand' ? true : event.type === 'collapse' ? false : state.readiness.expanded === null;
       return { ...state, readiness: { ...state.readiness, expanded: open ? id : null, detailScroll: 0 } };

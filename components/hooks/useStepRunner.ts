@@ -207,6 +207,18 @@ export function useStepRunner(state: WizardState, dispatch: Dispatch<WizardEvent
     }
   }, [steps, session, exportFormat, exportSpec]);
 
+  // libvirt's host check on the readiness screen; leaving the wizard stops it
+  const hostRequest = state.hostCheck.phase === 'running' ? state.hostCheck.request : 0;
+  useEffect(() => {
+    if (!steps?.hostValidate || hostRequest === 0) return;
+    const ctl = new AbortController();
+    steps.hostValidate(session, ctl.signal).then(
+      (checks) => send({ type: 'hostChecked', checks, error: null, request: hostRequest }),
+      (err: unknown) => send({ type: 'hostChecked', checks: null, error: errorMessage(err), request: hostRequest }),
+    );
+    return () => ctl.abort();
+  }, [steps, session, hostRequest]);
+
   // After a reboot: check the step, then record the outcome in its journal.
   const v = state.verify;
   const verifyRequest = v?.phase === 'checking' ? v.request : 0;

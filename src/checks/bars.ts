@@ -1,5 +1,6 @@
-// Devices with memory BARs above 4 GiB or larger than 4 GiB (modern GPUs, NPUs): they depend on
-// the firmware's "Above 4G Decoding", and Resizable BAR is a known cause of guest trouble.
+// Devices with large memory BARs (bigger than the classic 256 MiB window, or 256 MiB placed above
+// 4 GiB: modern GPUs, NPUs): they depend on the firmware's "Above 4G Decoding", and Resizable BAR is
+// a known cause of guest trouble. Small BARs above 4 GiB (virtio, NICs) are ordinary.
 import type { HostFacts } from '../host/types.js';
 import type { Check } from './types.js';
 import { LARGE_BAR_MENU } from './firmware-menus.js';
@@ -10,14 +11,14 @@ const WHY =
   'drivers handle badly (Code 43, black screen).';
 
 export function checkLargeBars(facts: HostFacts): Check {
-  const base = { id: 'large-bars' as const, title: 'Large BARs (above 4 GiB)', why: WHY };
+  const base = { id: 'large-bars' as const, title: 'Large BARs', why: WHY };
   const large = facts.devices.filter((d) => d.largeBar && !d.isBridge);
   if (large.length === 0) {
     return {
       ...base,
       status: 'pass',
-      summary: 'no device has a BAR above 4 GiB',
-      evidence: ['no memory BAR above 4 GiB or larger than 4 GiB in any device\'s resource file'],
+      summary: 'no device has a large BAR',
+      evidence: ['no memory BAR larger than 256 MiB (or of 256 MiB above 4 GiB) in any device\'s resource file'],
       remedy: null,
     };
   }
@@ -25,9 +26,9 @@ export function checkLargeBars(facts: HostFacts): Check {
     ...base,
     status: 'warn',
     summary:
-      `${large.length} device${large.length > 1 ? 's have' : ' has'} BARs above 4 GiB (${large.map((d) => d.address).join(', ')}): ` +
+      `${large.length} device${large.length > 1 ? 's have' : ' has'} large BARs (${large.map((d) => d.address).join(', ')}): ` +
       'keep Above 4G Decoding on; Resizable BAR can upset guests',
-    evidence: large.map((d) => `${d.address} ${d.name}: memory BAR above 4 GiB`),
+    evidence: large.map((d) => `${d.address} ${d.name}: a memory BAR larger than 256 MiB, or of 256 MiB above 4 GiB`),
     remedy: LARGE_BAR_MENU,
   };
 }

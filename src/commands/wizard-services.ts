@@ -26,6 +26,8 @@ import { ovmfForSpec } from '../vm/ovmf.js';
 import { defaultVmSpec } from '../vm/vm-spec.js';
 import type { WizardSession } from '../wizard.js';
 import type { StepApplyReport, StepServices } from '../wizard-step.js';
+import { runChecks } from '../checks/index.js';
+import { runVirtHostValidate } from '../checks/run-virt-host-validate.js';
 
 export interface WizardServiceConfig {
   /** --root of the run: sessions without their own rootDir use it */
@@ -125,6 +127,15 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
     },
 
     markVerification: (session, runId, stepId, outcome) => markVerification(rootOf(session), runId, stepId, outcome),
+
+    async hostValidate(session, signal) {
+      const root = rootOf(session);
+      if (session.demo || !root.live || session.facts.virt.virtHostValidate === null) return null;
+      // a read-only check: its output goes to the pane, no log file is written
+      const runner = eventRunner(createRunner({ logDir: null }), hub);
+      const result = await runVirtHostValidate(session.facts, runner, { signal });
+      return runChecks(session.facts, { virtHostValidate: result });
+    },
 
     vmDefaults(session, selection, mdevs) {
       const sel = selection.length === 0 && mdevs.length > 0 ? { ok: true as const, devices: [] } : expandSelection(session.facts, selection);

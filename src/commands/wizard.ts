@@ -81,7 +81,7 @@ class DemoRoots {
 function scanSession(rootDir: string, demo: boolean): WizardSession {
   const root = systemRoot(rootDir);
   const facts = scanHost(root);
-  return { facts, checks: runChecks(facts), demo, rootDir, share: readShareFacts(root, facts) };
+  return { facts, checks: runChecks(facts), demo, rootDir, share: readShareFacts(root, facts), hostValidate: !demo && root.live && facts.virt.virtHostValidate !== null };
 }
 
 const SYMBOL: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', unknown: '?' };

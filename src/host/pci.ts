@@ -14,6 +14,7 @@ import { baseName, type SysReader } from './sysfs-read.js';
 import type { IommuGroup, PciDevice, SriovFacts } from './types.js';
 
 const FOUR_GIB = 4 * 1024 * 1024 * 1024;
+const BAR_WINDOW = 256 * 1024 * 1024;
 const IORESOURCE_MEM = 0x200;
 const NVME_NAMESPACE = /^nvme\d+(?:c\d+)?n\d+$/;
 const VIRTIO_VENDOR = '1af4';
@@ -66,7 +67,11 @@ function fromUevent(text: string): Identity {
   return id;
 }
 
-/** true when a memory BAR (resource lines 0–5) starts at or above 4 GiB or is larger than 4 GiB */
+/**
+ * true when a memory BAR (resource lines 0–5) is large in the sense that matters for passthrough:
+ * bigger than the classic 256 MiB window (Resizable BAR, compute cards), or 256 MiB and placed
+ * above 4 GiB. Small 64-bit BARs above 4 GiB (virtio, NVMe doorbells) are ordinary and not counted.
+ */
 export function hasLargeBar(resource: string): boolean {
   let at = 0;
   for (let i = 0; i < 6 && at < resource.length; i++) {
@@ -79,7 +84,8 @@ export function hasLargeBar(resource: string): boolean {
     const end = Number.parseInt(e, 16);
     const flags = Number.parseInt(f, 16);
     if (!(flags & IORESOURCE_MEM) || (start === 0 && end === 0)) continue;
-    if (start >= FOUR_GIB || end - start + 1 > FOUR_GIB) return true;
+    const size = end - start + 1;
+    if (size > BAR_WINDOW || (size === BAR_WINDOW && start >= FOUR_GIB)) return true;
   }
   return false;
 }

@@ -135,7 +135,7 @@ export interface PciDevice {
   parents: string[];
   /** PCI-to-PCI bridge / host bridge / root port (class 0604, 0600 …) */
   isBridge: boolean;
-  /** at least one memory BAR lies above 4 GiB or is larger than 4 GiB */
+  /** a memory BAR larger than 256 MiB, or of 256 MiB above 4 GiB (src/host/pci.ts hasLargeBar) */
   largeBar: boolean;
   vendorName: string | null;
   deviceName: string | null;

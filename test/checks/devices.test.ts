@@ -46,7 +46,7 @@ describe('large-bars', () => {
     );
     const c = checkLargeBars(makeFacts({ devices }));
     expect(c.status).toBe('warn');
-    expect(c.summary).toMatch(/^1 device has BARs above 4 GiB \(0000:01:00.0\): keep Above 4G Decoding on/);
+    expect(c.summary).toMatch(/^1 device has large BARs \(0000:01:00.0\): keep Above 4G Decoding on/);
     expect(c.remedy).toContain('Above 4G Decoding');
     expect(c.remedy).toContain('Resizable BAR');
   });

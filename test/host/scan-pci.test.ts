@@ -146,20 +146,30 @@ describe('PCI devices from sysfs', () => {
     expect(dev(facts, '0000:01:00.0').mdevSupportedTypes).toBe(false);
   });
 
-  it('large BAR: a memory BAR above 4 GiB or larger than 4 GiB; I/O ports and small BARs do not count', () => {
+  it('large BAR: bigger than the classic 256 MiB window, or 256 MiB above 4 GiB; I/O ports and small BARs (even above 4 GiB) do not count', () => {
     const { facts } = scanSpec({
       devices: [
+        // 8 GiB (Resizable BAR on)
         { address: '01:00.0', vendor: '10de', device: '2204', class: '030000', resources: [['0x0000000080000000', '0x000000027fffffff', '0x0000000000042208']] },
-        // exactly 4 GiB, below 4 GiB: not large
+        // 4 GiB, starting below 4 GiB: large too
         { address: '04:00.0', vendor: '10de', device: '2204', class: '030000', resources: [['0x0000000040000000', '0x000000013fffffff', '0x0000000000042208']] },
+        // 16 MiB below 4 GiB
         { address: '02:00.0', vendor: '10de', device: '2204', class: '030000', resources: [['0x00000000de000000', '0x00000000deffffff', '0x0000000000040200']] },
+        // 32 bytes above 4 GiB (a NIC's, or virtio's 16 KiB): ordinary
         { address: '03:00.0', vendor: '8086', device: '1533', class: '020000', resources: [['0x0000000100000000', '0x000000010000001f', '0x0000000000040101']] },
+        { address: '05:00.0', vendor: '1af4', device: '1041', class: '020000', resources: [['0x0000000800000000', '0x0000000800003fff', '0x000000000014220c']] },
+        // 256 MiB: below 4 GiB ordinary, above 4 GiB large
+        { address: '06:00.0', vendor: '1002', device: '73bf', class: '030000', resources: [['0x00000000c0000000', '0x00000000cfffffff', '0x0000000000042208']] },
+        { address: '07:00.0', vendor: '1002', device: '73bf', class: '030000', resources: [['0x0000004000000000', '0x000000400fffffff', '0x0000000000042208']] },
       ],
     });
     expect(dev(facts, '0000:01:00.0').largeBar).toBe(true);
+    expect(dev(facts, '0000:04:00.0').largeBar).toBe(true);
     expect(dev(facts, '0000:02:00.0').largeBar).toBe(false);
     expect(dev(facts, '0000:03:00.0').largeBar).toBe(false);
-    expect(dev(facts, '0000:04:00.0').largeBar).toBe(false);
+    expect(dev(facts, '0000:05:00.0').largeBar).toBe(false);
+    expect(dev(facts, '0000:06:00.0').largeBar).toBe(false);
+    expect(dev(facts, '0000:07:00.0').largeBar).toBe(true);
   });
 
   it('names an unknown device like lspci does, and says when the root has no pci.ids', () => {
