@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runChecks } from '../checks/index.js';
+import { runVirtHostValidate } from '../checks/run-virt-host-validate.js';
 import type { Check, CheckStatus } from '../checks/types.js';
 import { materializeRoot } from '../demo/materialize.js';
 import { SAMPLE_WORKSTATION } from '../demo/sample-workstation.js';
@@ -142,6 +143,15 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
       return ExitCode.ok;
     }
     if (mode === 'plain') {
+      // libvirt's own host check, as the terminal UI runs it on the readiness screen
+      if (session.hostValidate) {
+        const { createRunner } = await import('../run/runner.js');
+        io.stdout.write("Running libvirt's host check (virt-host-validate qemu):\n");
+        const vhv = await runVirtHostValidate(session.facts, createRunner({ logDir: null }), { onLine: (line) => void io.stdout.write(`virt-host-validate: ${line}\n`) });
+        io.stdout.write('\n');
+        io.stdout.write(plainOverview({ ...session, checks: runChecks(session.facts, { virtHostValidate: vhv }) }));
+        return ExitCode.ok;
+      }
       io.stdout.write(plainOverview(session));
       return ExitCode.ok;
     }

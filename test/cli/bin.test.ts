@@ -84,9 +84,9 @@ describe('the bin', () => {
     for (const d of [packDir, inst]) spawnSync('mkdir', ['-p', d]);
     const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir, '--json'], { cwd: project, encoding: 'utf8' });
     expect(pack.status, pack.stderr).toBe(0);
-    const [{ filename }] = JSON.parse(pack.stdout) as { filename: string }[];
+    const filename = (JSON.parse(pack.stdout) as { filename: string }[])[0]!.filename;
     writeFileSync(path.join(inst, 'package.json'), '{"name":"inst","version":"1.0.0","private":true}\n');
-    const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(packDir, filename!)], { cwd: inst, encoding: 'utf8' });
+    const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(packDir, filename)], { cwd: inst, encoding: 'utf8' });
     expect(install.status, install.stderr).toBe(0);
     const installed = path.join(inst, 'node_modules', '.bin', 'vfio-wizard');
     const v = spawnSync(installed, ['--version'], { encoding: 'utf8' });
@@ -94,5 +94,15 @@ describe('the bin', () => {
     const scan = spawnSync(installed, ['--root', root, 'scan', '--json'], { encoding: 'utf8' });
     expect(scan.status, scan.stderr).toBe(0);
     expect(JSON.parse(scan.stdout).devices.length).toBeGreaterThan(0);
+  });
+
+  it("the wizard without a terminal, on the running system: libvirt's host check runs and streams, and its row has a result; on a fixture root it does not run", () => {
+    const live = bin([]);
+    expect(live.code).toBe(0);
+    expect(live.out).toMatch(/^Running libvirt's host check \(virt-host-validate qemu\):\nvirt-host-validate: +QEMU: Checking/m);
+    expect(live.out).toMatch(/virt-host-validate — \d+ of \d+ QEMU checks passed/);
+    const fixture = bin(['--root', root]);
+    expect(fixture.out).not.toContain("Running libvirt's host check");
+    expect(fixture.out).toMatch(/virt-host-validate — not run/);
   });
 });
