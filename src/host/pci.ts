@@ -130,12 +130,12 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
 
     const ue = read('uevent');
     const id = ue !== null ? fromUevent(ue) : null;
-    const vendor = id?.vendor ?? hexId(read('vendor'));
-    const device = id?.device ?? hexId(read('device'));
-    let cls = id?.class ?? null;
-    if (cls === null) {
+    const readVendor = id?.vendor ?? hexId(read('vendor'));
+    const readDevice = id?.device ?? hexId(read('device'));
+    let readCls = id?.class ?? null;
+    if (readCls === null) {
       const raw = read('class');
-      cls = raw === null ? null : normaliseClass(raw);
+      readCls = raw === null ? null : normaliseClass(raw);
     }
 
     const groupLink = groupsExist ? r.link(`${dir}/iommu_group`) : null;
@@ -147,10 +147,14 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
       else groupMap.set(iommuGroup, [address]);
     }
 
-    if (vendor === null || device === null || cls === null) {
-      r.notes.push(`${address}: vendor, device or class unreadable; left out of the device list`);
-      continue;
-    }
+    // an unidentifiable function stays in the list — it still counts in its IOMMU group, and the
+    // group guards must see it — with PCI's "no device" IDs and the "unassigned" class, marked so
+    // that nothing selects it
+    const unreadable = readVendor === null || readDevice === null || readCls === null;
+    if (unreadable) r.notes.push(`${address}: vendor, device or class unreadable; listed as an unidentified device, which cannot be selected`);
+    const vendor = readVendor ?? 'ffff';
+    const device = readDevice ?? 'ffff';
+    const cls = readCls ?? 'ff0000';
     const subsystemVendor = id ? id.subsystemVendor : hexId(read('subsystem_vendor'));
     const subsystemDevice = id ? id.subsystemDevice : hexId(read('subsystem_device'));
     const revRaw = read('revision');
@@ -200,8 +204,8 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
       }
     }
 
-    const vendorName = names?.vendor(vendor) ?? null;
-    const deviceName = names?.device(vendor, device) ?? null;
+    const vendorName = unreadable ? null : (names?.vendor(vendor) ?? null);
+    const deviceName = unreadable ? null : (names?.device(vendor, device) ?? null);
     devices.push({
       address,
       vendor,
@@ -223,7 +227,8 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
       vendorName,
       deviceName,
       className: classNameOf(cls),
-      name: displayName(vendor, device, vendorName, deviceName),
+      name: unreadable ? 'Unidentified device (its IDs could not be read)' : displayName(vendor, device, vendorName, deviceName),
+      ...(unreadable ? { unreadable: true as const } : {}),
       hostCritical: [],
       netInterfaces: netInterfaces.sort(),
       blockDevices: blockDevices.sort(),

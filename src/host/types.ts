@@ -144,6 +144,11 @@ export interface PciDevice {
   name: string;
   /** why the host needs this device (root filesystem controller, default-route NIC, …) */
   hostCritical: HostCriticalReason[];
+  /**
+   * vendor, device or class could not be read: shown with ffff:ffff and class ff0000, counted in
+   * its IOMMU group, never selectable (absent when the IDs were read)
+   */
+  unreadable?: true;
   /** network interfaces / block devices under this function, when readable */
   netInterfaces: string[];
   blockDevices: string[];

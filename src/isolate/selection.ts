@@ -94,6 +94,17 @@ export function expandSelection(facts: HostFacts, args: readonly string[]): Sele
         };
       }
     }
+    const unknown = devices.filter((d) => d.unreadable);
+    if (unknown.length > 0) {
+      return {
+        ok: false,
+        error: {
+          kind: 'badInput',
+          message: `${unknown.map((d) => d.address).join(', ')}: vendor, device or class could not be read, so the wizard cannot tell what ${unknown.length === 1 ? 'it is' : 'they are'}`,
+          remedy: 'Check the device with lspci -vvv -s ADDR (and the kernel log); a device that cannot be identified is never bound. Nothing was changed.',
+        },
+      };
+    }
     const addrs = devices.map((d) => d.address).sort(compareAddress);
     for (const a of addrs) chosen.add(a);
     expansions.push({ argument: arg, devices: addrs });

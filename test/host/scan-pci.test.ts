@@ -4,6 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { systemRoot } from '../../src/host/root.js';
 import { scanHost } from '../../src/host/scan.js';
 import { dev, makeRoot, scanSpec, workstationDevices } from './fixture-root.js';
+import { expandSelection, groupViability } from '../../src/isolate/selection.js';
+import type { HostFacts } from '../../src/host/types.js';
+
+function expandSelectionOk(f: HostFacts, arg: string): string[] {
+  const r = expandSelection(f, [arg]);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.devices;
+}
 
 const PCI_IDS = `# test pci.ids
 10de  NVIDIA Corporation
@@ -197,7 +205,7 @@ describe('PCI devices from sysfs', () => {
     expect(dev(facts, '0000:01:00.0')).toMatchObject({ vendor: '10de', device: '1e07', class: '030000', subsystemVendor: '1462', driver: 'nvidia' });
   });
 
-  it('an unreadable attribute becomes null plus a note; an unidentifiable device is left out with a note', () => {
+  it('an unreadable attribute becomes null plus a note; an unidentifiable device stays listed as unidentified, counts in its group, and cannot be selected', () => {
     const dir = makeRoot({ devices: workstationDevices() });
     const gpuDir = path.join(dir, 'sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0');
     // root can read any mode, so make the attribute something that cannot be read as a file
@@ -211,10 +219,17 @@ describe('PCI devices from sysfs', () => {
     const facts = scanHost(systemRoot(dir));
     expect(dev(facts, '0000:01:00.0').revision).toBeNull();
     expect(facts.notes.some((n) => n.includes('0000:01:00.0/revision') && n.includes('EISDIR'))).toBe(true);
-    expect(facts.devices.some((d) => d.address === '0000:00:1f.6')).toBe(false);
+    expect(dev(facts, '0000:00:1f.6')).toMatchObject({ unreadable: true, vendor: 'ffff', device: '15bc', class: '020000', vendorName: null, name: 'Unidentified device (its IDs could not be read)' });
     expect(facts.notes.some((n) => n.startsWith('0000:00:1f.6: vendor, device or class unreadable'))).toBe(true);
-    // it still counts in its IOMMU group: group viability must not forget it
+    // it still counts in its IOMMU group: group viability does not forget it
     expect(facts.iommuGroups.find((g) => g.id === 12)?.devices).toEqual(['0000:00:1f.6']);
+    const sel = expandSelection(facts, ['00:1f.6']);
+    expect(sel.ok === false && sel.error).toMatchObject({ kind: 'badInput', message: expect.stringContaining('could not be read') });
+    // in the GPU's group, the unidentified function keeps the group from being called viable
+    const gpuGroup = dev(facts, '0000:01:00.0').iommuGroup;
+    const shared = { ...facts, devices: facts.devices.map((d) => (d.address === '0000:00:1f.6' ? { ...d, iommuGroup: gpuGroup } : d)) };
+    const v = groupViability(shared, expandSelectionOk(shared, '01:00.0'));
+    expect(v.find((g) => g.group === gpuGroup)).toMatchObject({ viable: false, others: expect.arrayContaining([expect.objectContaining({ address: '0000:00:1f.6' })]) });
   });
 
   it('an absolute bus link in a copied tree is read inside the root, not from this host', () => {
