@@ -106,4 +106,46 @@ describe('the change path in a real terminal', () => {
     expect(await t.waitForExit()).toBe(0);
     expect(readdirSync(tmp)).toEqual([]); // the demo root (with its journal) was removed
   }, 60_000);
+
+  it('at 60x20, the smallest size the wizard supports: the change path (decide, review, confirm, applied, devices, isolation, VM form, summary) stays in place', async () => {
+    const rows = 20;
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'vw-tmux-small-'));
+    dirs.push(tmp);
+    const t = startTmux(['node', binPath, '--demo'], { columns: 60, rows, env: { TMPDIR: tmp } });
+    sessions.push(t);
+    await t.waitFor('Press Enter to start');
+    t.keys('Enter');
+    await t.waitFor('2/7 Host readiness');
+    t.keys('n');
+    let screen = await t.waitFor('3/7 Kernel command line');
+    screen = await t.waitFor('intel_iommu=on');
+    assertInPlace(screen, rows);
+    t.keys('Enter');
+    screen = await t.waitFor('Files (1)');
+    assertInPlace(screen, rows);
+    t.keys('Enter');
+    screen = await t.waitFor('[ Cancel ]');
+    assertInPlace(screen, rows);
+    t.keys('y');
+    screen = await t.waitFor('✔ Applied');
+    assertInPlace(screen, rows);
+    t.keys('n');
+    screen = await t.waitFor('4/7 Devices');
+    assertInPlace(screen, rows);
+    t.keys('Down');
+    t.keys('Space');
+    await t.waitFor('Chosen: 01:00');
+    t.keys('Enter');
+    screen = await t.waitFor('5/7 Bind to vfio-pci');
+    assertInPlace(screen, rows);
+    t.keys('n');
+    screen = await t.waitFor('6/7 Virtual machine');
+    assertInPlace(screen, rows);
+    t.keys('n');
+    screen = await t.waitFor('7/7 Summary');
+    assertInPlace(screen, rows);
+    t.keys('q');
+    expect(await t.waitForExit()).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 60_000);
 });
