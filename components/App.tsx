@@ -246,8 +246,9 @@ export function App({ session, onExit }: AppProps) {
   const asking = state.confirmQuit !== null ? 1 : 0;
   const full = rows - 1 - (demo ? 1 : 0) - 1 - asking - helpHeight;
   const feed = services.commandFeed;
-  // While a step's commands run, the output pane takes the bottom third of the screen.
-  const paneRows = feed && busy(state) ? Math.max(2, Math.floor(full / 3)) : 0;
+  // While a step's commands (or libvirt's host check) run, the output pane takes the bottom third
+  // of the screen; the tail it keeps follows that height (1 line while hidden).
+  const paneRows = feed && (busy(state) || state.hostCheck.phase === 'running') ? Math.max(2, Math.floor(full / 3)) : 0;
   const height = full - paneRows;
   const screenProps = { state, columns, height };
   const flow = currentFlow(state);

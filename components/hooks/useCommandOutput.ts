@@ -25,19 +25,26 @@ export function useCommandOutput(feed: CommandFeed, o: CommandOutputOptions = {}
   // The batcher reads the mode when it trims; a ref keeps it current without resubscribing.
   const verbose = useRef(state.verbose);
   verbose.current = state.verbose;
+  // The capacity follows the pane's height (it is 1 while the pane is hidden, more once shown or
+  // after a resize); the batcher reads it through a ref, so a change never drops the subscription.
+  const capacity = useRef(tailCapacity);
+  capacity.current = tailCapacity;
+  useEffect(() => {
+    dispatch({ type: 'set-capacity', tailCapacity });
+  }, [tailCapacity]);
 
   useEffect(() => {
     const batcher = createEventBatcher({
       intervalMs: batchMs,
       onFlush: (actions) => dispatch({ type: 'batch', actions }),
-      keepLines: () => (verbose.current ? null : tailCapacity),
+      keepLines: () => (verbose.current ? null : capacity.current),
     });
     const unsubscribe = feed.subscribe((e) => batcher.push(e));
     return () => {
       unsubscribe();
       batcher.dispose();
     };
-  }, [feed, batchMs, tailCapacity]);
+  }, [feed, batchMs]);
 
   return [state, dispatch];
 }

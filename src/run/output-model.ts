@@ -64,6 +64,8 @@ export type OutputAction =
   | CommandEvent
   | CommandLinesAction
   | { type: 'toggle-verbose' }
+  /** the pane's height changed (terminal resize, pane shown): tails keep that many lines from now on */
+  | { type: 'set-capacity'; tailCapacity: number }
   | { type: 'batch'; actions: OutputAction[] };
 
 export function initialOutputState(o: { tailCapacity?: number; verbose?: boolean } = {}): OutputState {
@@ -130,6 +132,13 @@ export function outputReducer(s: OutputState, a: OutputAction): OutputState {
         logPath: a.logPath,
       };
       return { ...s, running: s.running.filter((r) => r.id !== a.id), staticItems: [...s.staticItems, item] };
+    }
+    case 'set-capacity': {
+      const cap = Math.max(1, Math.floor(a.tailCapacity));
+      if (cap === s.tailCapacity) return s;
+      // Growing keeps what is there (older lines were already dropped); shrinking trims now.
+      const running = cap < s.tailCapacity ? s.running.map((r) => (r.tail.length > cap ? { ...r, tail: r.tail.slice(r.tail.length - cap) } : r)) : s.running;
+      return { ...s, tailCapacity: cap, running };
     }
     case 'toggle-verbose': {
       if (s.verbose) return { ...s, verbose: false };

@@ -220,6 +220,29 @@ describe('apply', () => {
     await waitForText(s.screen, 'Nothing applied by vfio-wizard is in effect');
   });
 
+  it('the output pane shows a tail as tall as its third of the screen while a command runs (not just its last line)', async () => {
+    // regression: the tail's capacity was fixed when the pane mounted hidden (1 line)
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const lines = Array.from({ length: 40 }, (_, i) => `regen line ${i + 1}`);
+    const runner = createRecordingRunner([{ match: /update-grub/, lines, hold, once: true }]);
+    const s = startScenario(SAMPLE_WORKSTATION, { commands: 'chroot', runner: () => runner, rows: 30 });
+    await toCmdline(s);
+    await press(s.screen, KEY.enter);
+    await press(s.screen, KEY.enter);
+    await press(s.screen, 'y');
+    const f = await waitForText(s.screen, 'regen line 40');
+    const shown = lines.filter((l) => f.split('\n').some((row) => row.trimEnd() === l));
+    // rows 30: the pane gets a third of what the screen leaves, one row of it the command's header
+    expect(shown.length).toBeGreaterThanOrEqual(4);
+    expect(shown).toEqual(lines.slice(lines.length - shown.length)); // the newest, in order
+    expect(f).not.toContain('regen line 1\n');
+    // the whole frame stays shorter than the terminal
+    expect(f.split('\n').length).toBeLessThan(30);
+    release();
+    await waitForText(s.screen, 'update-grub done');
+  });
+
   it('Ctrl+C stops the running command (SIGTERM, then SIGKILL) and the step is rolled back', async () => {
     // a real process that ignores SIGTERM stands in for update-grub: only the second Ctrl+C ends it
     // (the rollback's own regeneration afterwards is a quick `true`)

@@ -24,6 +24,19 @@ describe('outputReducer', () => {
     expect(s.staticItems).toEqual([]);
   });
 
+  it('follows a new capacity: growing keeps what is there and fills up, shrinking trims at once', () => {
+    let s = apply([start('a'), line('a', '1'), line('a', '2'), line('a', '3'), line('a', '4')]);
+    s = outputReducer(s, { type: 'set-capacity', tailCapacity: 5 });
+    expect(s.running[0]?.tail).toEqual(['2', '3', '4']);
+    s = apply(['5', '6', '7'].map((l) => line('a', l)), s);
+    expect(s.running[0]?.tail).toEqual(['3', '4', '5', '6', '7']);
+    s = outputReducer(s, { type: 'set-capacity', tailCapacity: 2 });
+    expect(s.running[0]?.tail).toEqual(['6', '7']);
+    expect(s.tailCapacity).toBe(2);
+    expect(outputReducer(s, { type: 'set-capacity', tailCapacity: 0 }).tailCapacity).toBe(1);
+    expect(outputReducer(s, { type: 'set-capacity', tailCapacity: 2 })).toBe(s); // no change, same state
+  });
+
   it('batched lines count what the batcher dropped', () => {
     const s = apply([start('a'), { type: 'command-lines', id: 'a', name: 'a', lines: ['8', '9'], total: 9 }]);
     expect(s.running[0]).toMatchObject({ tail: ['8', '9'], lineCount: 9 });
