@@ -5,9 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { binPath } from '../support/tmux.js';
-import { copyDebianRoot, type DebianRootCopy } from './harness/debian-root.js';
+import { copyDebianRoot, ensureDebianRoot, type DebianRootCopy } from './harness/debian-root.js';
+
+// a fresh machine builds the cached root first (minutes), outside any one test's time limit
+beforeAll(() => void ensureDebianRoot(), 1_800_000);
 
 let copy: DebianRootCopy | null = null;
 afterEach(() => {

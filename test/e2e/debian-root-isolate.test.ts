@@ -6,11 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { FOUR_FUNCTION_NVIDIA } from '../../src/demo/synthetic-hosts.js';
 import { binPath } from '../support/tmux.js';
-import { copyDebianRoot, debianKernel, type DebianRootCopy } from './harness/debian-root.js';
+import { copyDebianRoot, ensureDebianRoot, debianKernel, type DebianRootCopy } from './harness/debian-root.js';
+
+// a fresh machine builds the cached root first (minutes), outside any one test's time limit
+beforeAll(() => void ensureDebianRoot(), 1_800_000);
 
 let copy: DebianRootCopy | null = null;
 afterEach(() => {

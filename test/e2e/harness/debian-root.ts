@@ -38,32 +38,56 @@ export function withSystemMounts<T>(dir: string, fn: () => T): T {
   }
 }
 
-/**
- * What the cached root was built from: a change to the package list or the recipe below (bump
- * RECIPE when editing it) makes the next run rebuild it instead of reusing a stale tree.
- */
-const RECIPE = 1;
-export const debianRootKey = (): string => `bookworm ${MIRROR} minbase recipe ${RECIPE}: ${DEBIAN_ROOT_PACKAGES.join(' ')}`;
+export const CHROOT_ENV = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
-/** The cached Debian root (built on first use: about 3 minutes and 1 GB). */
-export function ensureDebianRoot(): string {
-  const root = path.join(cacheDir, 'bookworm-root');
-  const done = path.join(cacheDir, 'bookworm-root.complete');
-  if (existsSync(done) && readFileSync(done, 'utf8').split('\n')[0] === debianRootKey()) return root;
+export interface CachedRootRecipe {
+  /** directory name under the cache */
+  name: string;
+  packages: string[];
+  /** bump when `finish` (or anything else about the build) changes */
+  recipe: number;
+  /** runs after the packages are installed, with /proc, /sys and /dev mounted */
+  finish?: (root: string) => void;
+}
+
+/**
+ * What a cached root was built from: a change to its package list or recipe makes the next run
+ * rebuild it instead of reusing a stale tree.
+ */
+export const cachedRootKey = (r: CachedRootRecipe): string => `bookworm ${MIRROR} minbase recipe ${r.recipe}: ${r.packages.join(' ')}`;
+
+/** A debootstrapped bookworm (minbase) with these packages, built once and cached under .cache/e2e. */
+export function ensureCachedRoot(r: CachedRootRecipe): string {
+  const root = path.join(cacheDir, r.name);
+  const done = path.join(cacheDir, `${r.name}.complete`);
+  if (existsSync(done) && readFileSync(done, 'utf8').split('\n')[0] === cachedRootKey(r)) return root;
   rmSync(root, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
   run(['debootstrap', '--variant=minbase', 'bookworm', root, MIRROR]);
   writeFileSync(path.join(root, 'etc', 'fstab'), 'LABEL=e2eroot / ext4 defaults 0 1\n');
-  withSystemMounts(root, () =>
-    run(['chroot', root, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...DEBIAN_ROOT_PACKAGES], {
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-    }),
-  );
-  run(['cp', path.join(root, 'usr/share/grub/default/grub'), path.join(root, 'etc/default/grub')]);
-  mkdirSync(path.join(root, 'boot', 'grub'), { recursive: true });
+  withSystemMounts(root, () => {
+    run(['chroot', root, 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...r.packages], { env: CHROOT_ENV });
+    r.finish?.(root);
+  });
   run(['chroot', root, 'apt-get', 'clean']);
-  writeFileSync(done, `${debianRootKey()}\n${new Date().toISOString()}\n`);
+  writeFileSync(done, `${cachedRootKey(r)}\n${new Date().toISOString()}\n`);
   return root;
+}
+
+const INITRAMFS_TOOLS_ROOT: CachedRootRecipe = {
+  name: 'bookworm-root',
+  packages: DEBIAN_ROOT_PACKAGES,
+  recipe: 1,
+  finish(root) {
+    run(['cp', path.join(root, 'usr/share/grub/default/grub'), path.join(root, 'etc/default/grub')]);
+    mkdirSync(path.join(root, 'boot', 'grub'), { recursive: true });
+  },
+};
+export const debianRootKey = (): string => cachedRootKey(INITRAMFS_TOOLS_ROOT);
+
+/** The cached Debian root with initramfs-tools and GRUB's tools (built on first use: about 3 minutes and 1 GB). */
+export function ensureDebianRoot(): string {
+  return ensureCachedRoot(INITRAMFS_TOOLS_ROOT);
 }
 
 export function debianKernel(root: string): string {
@@ -82,8 +106,12 @@ export interface DebianRootCopy {
  * grub-probe must find a real block device under the root, which overlayfs or tmpfs would hide.
  */
 export function copyDebianRoot(): DebianRootCopy {
-  const cached = ensureDebianRoot();
-  const dir = mkdtempSync(path.join(cacheDir, 'work-'));
+  return copyCachedRoot(ensureDebianRoot(), 'work-');
+}
+
+/** A throw-away copy of a cached root (see copyDebianRoot), unmounted and removed by cleanup(). */
+export function copyCachedRoot(cached: string, prefix: string): DebianRootCopy {
+  const dir = mkdtempSync(path.join(cacheDir, prefix));
   run(['cp', '-a', `${cached}/.`, dir]);
   return {
     dir,
