@@ -8,7 +8,8 @@ import type { CommandChange, FileChange, Plan, SysfsChange } from '../plan/types
 import { validatePlan } from '../plan/validate.js';
 import { atomicWrite, durableUnlink, sha256 } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
-import { effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
+import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
+import { formatDuration } from '../run/format-result.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, createRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
 import { acquireLock, currentBootId } from './lock.js';
@@ -196,10 +197,12 @@ async function applyCommand(run: Run, step: StepRecord, c: CommandChange, opts: 
   }
   // a kill from here until the command returns leaves the same journal (intent: it may have run)
   crashPoint(`command ${entry.seq}:running`);
+  const name = c.argv[0] ?? 'command';
   const r = await opts.runner.run(entry.ranAs as string[], {
-    name: c.argv[0] ?? 'command',
+    name,
     signal: opts.signal,
-    onLine: (line) => opts.onEvent?.({ type: 'output', stepId: step.id, line }),
+    timeoutMs: c.timeoutMs ?? COMMAND_TIMEOUT_MS,
+    onLine: (line) => opts.onEvent?.({ type: 'output', stepId: step.id, line, command: name }),
   });
   crashPoint(`command ${entry.seq}`);
   entry.exitCode = r.exitCode;
@@ -213,7 +216,7 @@ async function applyCommand(run: Run, step: StepRecord, c: CommandChange, opts: 
     throw new StepFailure(`interrupted while running ${shellJoin(c.argv)}`, ExitCode.interrupted);
   }
   if (!r.ok) {
-    const how = r.spawnError ? `could not start (${r.spawnError})` : r.timedOut ? 'timed out' : r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode}`;
+    const how = r.spawnError ? `could not start (${r.spawnError})` : r.timedOut ? `timed out after ${formatDuration(c.timeoutMs ?? COMMAND_TIMEOUT_MS)} and was stopped` : r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode}`;
     const tail = r.tail.slice(-5).map((l) => `    ${l}`).join('\n');
     throw new StepFailure(`${shellJoin(c.argv)} ${how}${tail ? `:\n${tail}` : ''}${r.logPath ? `\n  full log: ${r.logPath}` : ''}`, ExitCode.failed);
   }
@@ -266,7 +269,7 @@ async function dryRun(plans: Plan[], opts: ApplyOptions): Promise<ApplyResult> {
       } else {
         const argv = hostArgv(root, c.argv, c.runsOn);
         commands.push(c.argv);
-        await opts.runner.run(argv, { name: c.argv[0] ?? 'command', signal: opts.signal });
+        await opts.runner.run(argv, { name: c.argv[0] ?? 'command', signal: opts.signal, timeoutMs: c.timeoutMs ?? COMMAND_TIMEOUT_MS });
       }
       opts.onEvent?.({ type: 'change', stepId: plan.stepId, seq, text, state: 'skipped' });
     }

@@ -8,11 +8,20 @@ export type CommandMode = 'chroot' | 'skip';
 export type EngineEvent =
   | { type: 'step-start'; stepId: string; title: string }
   | { type: 'change'; stepId: string; seq: number; text: string; state: 'start' | 'done' | 'pending' | 'skipped' }
-  | { type: 'output'; stepId: string; line: string }
+  /** command: the line is that command's output (renderers that show command events already have it); absent: the engine's own note */
+  | { type: 'output'; stepId: string; line: string; command?: string }
   | { type: 'step-end'; stepId: string; state: string; error: string | null }
   | { type: 'rollback-start'; stepId: string; reason: string }
   | { type: 'recovered'; runId: string; stepId: string }
   | { type: 'regenerate'; argv: string[]; state: 'start' | 'done' | 'failed' | 'pending' };
+
+/**
+ * How long one command of a step (or of its rollback) may run before it is stopped: an initramfs
+ * rebuild for every installed kernel takes minutes, a hung one must not hold the lock forever.
+ */
+export const COMMAND_TIMEOUT_MS = 30 * 60_000;
+/** A quick query the engine makes on the side (a SELinux label). */
+export const QUERY_TIMEOUT_MS = 60_000;
 
 export interface EngineOptions {
   root: SystemRoot;

@@ -6,7 +6,7 @@ import { textDiff } from '../plan/diff.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import type { Regeneration } from '../plan/types.js';
 import { atomicWrite, durableUnlink, leftoverTemps, sha256 } from './atomic-write.js';
-import { effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
+import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, listRunIds, loadRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
 import { acquireLock } from './lock.js';
@@ -259,9 +259,9 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
       if (mayHaveRun(e) && e.undo) {
         if (mode === 'skip') out.pending.push(e.undo.argv);
         else {
-          const r = await opts.runner.run(hostArgv(run.root, e.undo.argv, e.runsOn), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal });
+          const r = await opts.runner.run(hostArgv(run.root, e.undo.argv, e.runsOn), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS });
           if (!r.ok && e.undo.mayFail && !r.canceled) opts.onEvent?.({ type: 'output', stepId: step.id, line: `(${shellJoin(e.undo.argv)} failed, which is expected when there was nothing to undo)` });
-          else if (!r.ok) out.problems.push(`undo command failed: ${shellJoin(e.undo.argv)} (${r.canceled ? 'interrupted' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`})`);
+          else if (!r.ok) out.problems.push(`undo command failed: ${shellJoin(e.undo.argv)} (${r.canceled ? 'interrupted' : r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`})${r.logPath ? ` (full log: ${r.logPath})` : ''}`);
         }
       }
     }
@@ -315,10 +315,10 @@ export async function regenerate(
       continue;
     }
     opts.onEvent?.({ type: 'regenerate', argv, state: 'start' });
-    const r = await opts.runner.run(hostArgv(root, argv), { name: argv[0] ?? kind, signal: opts.signal });
+    const r = await opts.runner.run(hostArgv(root, argv), { name: argv[0] ?? kind, signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS });
     opts.onEvent?.({ type: 'regenerate', argv, state: r.ok ? 'done' : 'failed' });
     if (!r.ok) {
-      problems.push(`regenerating the ${kind} failed: ${shellJoin(argv)} (${r.canceled ? 'interrupted' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`}); ${r.tail.slice(-3).join(' / ')}`);
+      problems.push(`regenerating the ${kind} failed: ${shellJoin(argv)} (${r.canceled ? 'interrupted' : r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`}); ${r.tail.slice(-3).join(' / ')}${r.logPath ? ` (full log: ${r.logPath})` : ''}`);
     }
   }
   return { problems, pending };

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { SystemRoot } from '../host/root.js';
 import type { Runner } from '../run/types.js';
+import { QUERY_TIMEOUT_MS } from './engine-types.js';
 
 // Node cannot read extended attributes, and an atomic rename gives the file a new inode with the
 // directory's default label. So the label is handled only where SELinux is actually enforcing a
@@ -14,7 +15,7 @@ export function selinuxActive(root: SystemRoot): boolean {
 
 export async function readLabel(root: SystemRoot, runner: Runner, hostPath: string): Promise<string | null> {
   if (!selinuxActive(root)) return null;
-  const r = await runner.run(['stat', '-c', '%C', hostPath], { name: 'stat' });
+  const r = await runner.run(['stat', '-c', '%C', hostPath], { name: 'stat', timeoutMs: QUERY_TIMEOUT_MS });
   const label = r.ok ? r.output.trim() : '';
   return label !== '' && label !== '?' ? label : null;
 }
@@ -27,6 +28,6 @@ export async function readLabel(root: SystemRoot, runner: Runner, hostPath: stri
 export async function relabel(root: SystemRoot, runner: Runner, hostPath: string, label: string | null): Promise<string | null> {
   if (!selinuxActive(root)) return null;
   const argv = label ? ['chcon', label, hostPath] : ['restorecon', hostPath];
-  const r = await runner.run(argv, { name: argv[0]! });
+  const r = await runner.run(argv, { name: argv[0]!, timeoutMs: QUERY_TIMEOUT_MS });
   return r.ok ? null : `${argv.join(' ')} failed (${r.tail.at(-1) ?? `exit ${r.exitCode ?? r.spawnError}`}): ${hostPath} may carry the wrong SELinux label`;
 }

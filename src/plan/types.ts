@@ -57,6 +57,8 @@ export interface CommandChange {
    * whatever --root says; restore.sh leaves it to the running host when undoing under another root.
    */
   runsOn?: 'root' | 'host';
+  /** stop the command (SIGTERM, then SIGKILL) after this many ms; default COMMAND_TIMEOUT_MS (30 min) */
+  timeoutMs?: number;
   /** this command regenerates boot artefacts from files: rollback re-runs it after restoring them */
   regenerates?: Regeneration;
 }
@@ -86,4 +88,6 @@ export interface StepExpectation {
   cmdlineRemoved?: string[];
   /** full PCI addresses bound to vfio-pci */
   devices?: string[];
+  /** the boot loader whose configuration the command line step edited (as detected or given with --loader) */
+  loader?: string;
 }

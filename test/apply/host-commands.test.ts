@@ -10,6 +10,9 @@ import { ExitCode } from '../../src/exit-codes.js';
 import { systemRoot } from '../../src/host/root.js';
 import type { Plan } from '../../src/plan/types.js';
 import { createRecordingRunner } from '../../src/run/recording-runner.js';
+import { createRunner } from '../../src/run/runner.js';
+import { COMMAND_TIMEOUT_MS } from '../../src/apply/engine-types.js';
+import { existsSync } from 'node:fs';
 import { makeRoot, removeRoot } from './support/tree.js';
 
 const roots: string[] = [];
@@ -63,5 +66,38 @@ describe('host commands', () => {
     expect(r.stdout).toContain(`not run (it is about the running host, not ${dir}): virsh undefine vm1 --nvram`);
     expect(r.stdout.indexOf('virsh destroy')).toBeLessThan(r.stdout.indexOf('virsh undefine'));
     expect(r.stdout).toContain('restore.sh: done');
+  });
+});
+
+describe('command timeouts', () => {
+  it('a command running past its timeout is stopped (SIGTERM to its group), the step fails with the time and the log, and is rolled back', async () => {
+    const dir = makeRoot({ 'etc/hostname': 'h\n' });
+    roots.push(dir);
+    const root = systemRoot(dir);
+    const slow: Plan = {
+      stepId: 'vm',
+      title: 'slow',
+      needsReboot: false,
+      notes: [],
+      changes: [
+        { kind: 'file', path: '/etc/vfio-test.conf', action: 'create', before: null, after: 'x\n', mode: 0o644, why: 'w' },
+        { kind: 'command', argv: ['sh', '-c', 'echo working; sleep 30'], why: 'hangs', phase: 'other', runsOn: 'host', timeoutMs: 400 },
+      ],
+    };
+    const t0 = Date.now();
+    const applied = await applyPlan(slow, { root, runner: createRunner({ logDir: root.at('/var/log/vfio-wizard'), killGraceMs: 500 }), uid: 0 });
+    expect(Date.now() - t0).toBeLessThan(15_000); // not the 30 s of the sleep
+    expect(applied.status).toBe('rolled-back');
+    expect(applied.message).toMatch(/timed out after 400 ms and was stopped/);
+    expect(applied.message).toMatch(/full log: .*var\/log\/vfio-wizard\/.*\.log/);
+    expect(existsSync(root.at('/etc/vfio-test.conf'))).toBe(false);
+  });
+
+  it('engine commands get the default limit when the plan names none', async () => {
+    const dir = makeRoot({ 'etc/hostname': 'h\n' });
+    roots.push(dir);
+    const runner = createRecordingRunner();
+    await applyPlan(plan, { root: systemRoot(dir), runner, uid: 0 });
+    expect(runner.calls.map((c) => c.opts.timeoutMs)).toEqual([COMMAND_TIMEOUT_MS, COMMAND_TIMEOUT_MS]);
   });
 });
