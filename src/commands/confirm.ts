@@ -3,6 +3,10 @@
 import { createInterface } from 'node:readline/promises';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from './context.js';
+import { createCancellation } from '../run/cancellation.js';
+import { withEvents, type CommandEvent } from '../run/events.js';
+import { createPlainRenderer, type TextSink } from '../run/plain-renderer.js';
+import type { Runner } from '../run/types.js';
 
 async function askYes(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -32,14 +36,38 @@ export async function confirmed(ctx: CommandContext, o: { yes: boolean; json: bo
   return false;
 }
 
-/** Runs `work` with Ctrl+C (and every further one) aborting its signal; the engine then rolls back. */
-export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.on('SIGINT', onSigint);
+/**
+ * Runs `work` with Ctrl+C turned into cancellation instead of a dead process: the first aborts
+ * `signal` (SIGTERM to the running command's process group; the engine then rolls the step back),
+ * a second aborts `forceSignal` (SIGKILL to it). `process` is injectable for tests.
+ */
+export async function interruptible<T>(
+  work: (signal: AbortSignal, forceSignal: AbortSignal) => Promise<T>,
+  proc: Pick<NodeJS.EventEmitter, 'on' | 'removeListener'> = process,
+): Promise<T> {
+  const cancellation = createCancellation();
+  const onSigint = () => void cancellation.request();
+  proc.on('SIGINT', onSigint);
   try {
-    return await work(controller.signal);
+    return await work(cancellation.signal, cancellation.forceSignal);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    proc.removeListener('SIGINT', onSigint);
   }
+}
+
+/**
+ * The runner a CLI command runs a step's commands through: every command reported as command
+ * events — printed as they come, each line prefixed by the command's name, or collected for the
+ * --json document — with the second Ctrl+C handed to the commands that can be canceled. `logPath`
+ * is the run's log when the inner runner writes one.
+ */
+export function cliRunner(inner: Runner, o: { json: boolean; out: TextSink; forceSignal: AbortSignal }): { runner: Runner; events: CommandEvent[]; logPath: () => string | null } {
+  const events: CommandEvent[] = [];
+  const emit = o.json ? (e: CommandEvent) => void events.push(e) : createPlainRenderer(o.out);
+  let logPath: string | null = null;
+  const runner = withEvents(inner, (e) => {
+    if (e.type === 'command-end' && e.logPath) logPath = e.logPath;
+    emit(e);
+  }, o.forceSignal);
+  return { runner, events, logPath: () => logPath };
 }

@@ -15,7 +15,7 @@ import { LOADER_IDS } from '../steps/loader-ids.js';
 import { readStatus } from '../apply/status.js';
 import { findStep, nextStepId, STEPS, type StepOptions, type StepOutcome } from '../steps/registry.js';
 import type { CommandContext } from './context.js';
-import { confirmed, interruptible } from './confirm.js';
+import { cliRunner, confirmed, interruptible } from './confirm.js';
 import { VERSION } from '../version.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
 
@@ -105,7 +105,8 @@ function engineLine(e: EngineEvent): string | null {
     case 'change':
       return e.state === 'start' ? null : `  ${e.state}: ${e.text}`;
     case 'output':
-      return `    ${e.line}`;
+      // a command's own lines are printed by the command renderer, prefixed by its name
+      return e.command ? null : `    ${e.line}`;
     case 'step-end':
       return `  ${e.stepId}: ${e.state}${e.error ? ` (${e.error})` : ''}`;
     case 'rollback-start':
@@ -177,11 +178,12 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     hint: 'Review the plan above, then pass --yes to apply it.',
   });
   if (!go) return;
-  const runner = flags.dryRun ? createRecordingRunner() : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
-  const applied = await interruptible((signal) =>
-    applyOutcome(outcome, {
+  const applied = await interruptible((signal, forceSignal) => {
+    // a dry run records its commands (listed at the end); a real one shows each live
+    const cli = flags.dryRun ? null : cliRunner(createRunner({ logDir: root.at('/var/log/vfio-wizard') }), { json: g.json, out: ctx.io.stdout, forceSignal });
+    return applyOutcome(outcome, {
       root,
-      runner,
+      runner: cli?.runner ?? createRecordingRunner(),
       commands: g.commands ?? 'chroot',
       dryRun: Boolean(flags.dryRun),
       signal,
@@ -193,11 +195,11 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
             if (line) out(`${line}\n`);
           },
       onCheck: (what, v) => void (!g.json && !v.ok && out(`${what === 'preflight' ? 'preflight' : 'check after applying'} failed: ${v.summary}\n`)),
-    }),
-  );
-  const { result, verification } = applied;
+    }).then((r) => ({ ...r, events: cli?.events ?? [], logPath: cli?.logPath() ?? null }));
+  });
+  const { result, verification, events, logPath } = applied;
   if (g.json) {
-    out(`${JSON.stringify({ ...outcomeJson(outcome), result, verification }, null, 2)}\n`);
+    out(`${JSON.stringify({ ...outcomeJson(outcome), result, verification, logPath, events }, null, 2)}\n`);
   } else {
     if (verification?.ok) out(`verified: ${verification.summary}\n`);
     if (result.pendingCommands.length) {
@@ -205,6 +207,7 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
       out(`${head}\n${result.pendingCommands.map((c) => `  ${shellJoin(c)}`).join('\n')}\n`);
     }
     (result.exitCode === ExitCode.ok ? out : err)(`${result.message}\n`);
+    if (logPath) out(`Log of the commands: ${logPath}\n`);
     if (result.status === 'applied' && result.needsReboot && !flags.dryRun) out('Reboot for the change to take effect; vfio-wizard then checks it (vfio-wizard status shows what is pending).\n');
     // after an automatic rollback there is nothing left to undo; say so only while the step stands
     if (result.restoreScript && (result.status === 'applied' || result.status === 'rollback-blocked')) out(`Undo: vfio-wizard rollback --step ${outcome.stepId}   (without Node: sh ${result.restoreScript})\n`);

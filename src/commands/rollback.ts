@@ -9,7 +9,7 @@ import { checkUndone } from '../steps/undo-check.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { createRunner } from '../run/runner.js';
 import type { CommandContext } from './context.js';
-import { confirmed, interruptible } from './confirm.js';
+import { cliRunner, confirmed, interruptible } from './confirm.js';
 
 export interface RollbackFlags {
   step?: string;
@@ -77,10 +77,12 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
   }
   if (!g.json) out(preview(sel));
   if (!(await confirmed(ctx, { yes: Boolean(flags.yes), json: g.json, action: 'rollback', question: 'Roll back? [y/N] ', hint: 'Pass --yes to roll back.' }))) return;
-  const result: RollbackResult = await interruptible((signal) =>
-    rollback(req, {
+  let cli: ReturnType<typeof cliRunner> | null = null;
+  const result: RollbackResult = await interruptible((signal, forceSignal) => {
+    cli = cliRunner(createRunner({ logDir: root.at('/var/log/vfio-wizard') }), { json: g.json, out: ctx.io.stdout, forceSignal });
+    return rollback(req, {
       root,
-      runner: createRunner({ logDir: root.at('/var/log/vfio-wizard') }),
+      runner: cli.runner,
       commands: g.commands ?? 'chroot',
       force: Boolean(flags.force),
       signal,
@@ -90,11 +92,15 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
             const line = eventLine(e);
             if (line) out(`${line}\n`);
           },
-    }),
-  );
+    });
+  });
   withUndoChecks(root, sel, result);
-  if (g.json) out(`${JSON.stringify(result, null, 2)}\n`);
-  else if (result.exitCode === ExitCode.ok) out(`${[result.message, ...(result.checks ?? []).map((c) => `  ${c.stepId}: ${c.summary}`)].join('\n')}\n`);
-  else err(`vfio-wizard: ${result.message}\n`);
+  const logPath = (cli as ReturnType<typeof cliRunner> | null)?.logPath() ?? null;
+  if (g.json) out(`${JSON.stringify({ ...result, logPath, events: (cli as ReturnType<typeof cliRunner> | null)?.events ?? [] }, null, 2)}\n`);
+  else {
+    if (result.exitCode === ExitCode.ok) out(`${[result.message, ...(result.checks ?? []).map((c) => `  ${c.stepId}: ${c.summary}`)].join('\n')}\n`);
+    else err(`vfio-wizard: ${result.message}\n`);
+    if (logPath) out(`Log of the commands: ${logPath}\n`);
+  }
   ctx.setExit(result.exitCode);
 }

@@ -11,7 +11,7 @@ import { markVerification, readStatus } from '../apply/status.js';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { systemRoot, type SystemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
-import { createEventHub, runWithEvents, type CommandEvent, type EventHub } from '../run/events.js';
+import { createEventHub, withEvents, type CommandEvent, type EventHub } from '../run/events.js';
 import { createRecordingRunner } from '../run/recording-runner.js';
 import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
@@ -51,16 +51,9 @@ export interface WizardChangeServices extends StepServices<WizardSession> {
   commandFeed: EventHub<CommandEvent>;
 }
 
-/**
- * A runner that reports every command to the hub, and hands the second Ctrl+C (SIGKILL) to the
- * commands that can be canceled. The engine's own rollback runs its regeneration without a
- * signal, on purpose: that run must not inherit a kill the user asked for the step's command.
- */
+/** A runner that reports every command to the hub (see withEvents). */
 export function eventRunner(inner: Runner, hub: EventHub<CommandEvent>, forceSignal?: AbortSignal): Runner {
-  return {
-    run: (argv, opts = {}) =>
-      runWithEvents(inner, (e) => hub.emit(e), argv, { ...opts, forceSignal: opts.forceSignal ?? (opts.signal ? forceSignal : undefined) }),
-  };
+  return withEvents(inner, (e) => hub.emit(e), forceSignal);
 }
 
 /** A UserError as one message that keeps its remedy (the screen shows it as is). */

@@ -116,3 +116,15 @@ export async function runWithEvents(
     opts.forceSignal?.removeEventListener('abort', onKill);
   }
 }
+
+/**
+ * A runner that reports every command as events, and hands `forceSignal` (the second Ctrl+C:
+ * SIGKILL) to the commands that can be canceled — those run with a signal. The engine's own
+ * rollback runs its regeneration without one, on purpose: it must not inherit a kill the user
+ * asked for the step's command.
+ */
+export function withEvents(inner: Runner, emit: (event: CommandEvent) => void, forceSignal?: AbortSignal): Runner {
+  return {
+    run: (argv, opts = {}) => runWithEvents(inner, emit, argv, { ...opts, forceSignal: opts.forceSignal ?? (opts.signal ? forceSignal : undefined) }),
+  };
+}

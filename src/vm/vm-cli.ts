@@ -17,7 +17,7 @@ import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
 import { EXPORT_FORMATS, exportVm, type ExportFormat } from './export.js';
 import { interruptible } from '../commands/confirm.js';
-import { runWithEvents } from '../run/events.js';
+import { withEvents } from '../run/events.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
 import { planVm, vmLibvirtFindings } from '../steps/vm-step.js';
 import { VERSION } from '../version.js';
@@ -165,8 +165,6 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
   const json = g.json;
   const render = json ? createJsonRenderer(ctx.io.stdout) : createPlainRenderer(ctx.io.stdout);
   const base = deps.runner ?? createRunner({ logDir: root.at('/var/log/vfio-wizard') });
-  // every command (probes, virt-install, the undo) shows live, prefixed by its name (or as JSON events)
-  const runner: Runner = { run: (argv, o = {}) => runWithEvents(base, render, argv, o) };
 
   if (spec.install.kind === 'iso' && !existsFile(root.at(spec.install.path))) {
     throw new UserError(`--iso ${spec.install.path}: no such file`, ExitCode.badInput, 'Give the path of an installer ISO that exists on this host, or --import to boot an existing disk.');
@@ -213,10 +211,12 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
     throw new UserError(`creating a VM on ${spec.connect} needs root`, ExitCode.needsRoot, 'Re-run the same command as root (sudo vfio-wizard vm create …), or use --connect qemu:///session for a VM of your own user (no PCI passthrough there).');
   }
 
-  const applied = await interruptible((signal) =>
+  const applied = await interruptible((signal, forceSignal) =>
     applyOutcome(outcome, {
       root,
-      runner,
+      // every command (virt-install, an undo) shows live, prefixed by its name (or as JSON
+      // events); the second Ctrl+C kills it (SIGKILL to its process group)
+      runner: withEvents(base, render, forceSignal),
       uid,
       signal,
       preflightDone: true,

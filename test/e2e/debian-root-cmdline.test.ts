@@ -35,6 +35,13 @@ describe('cmdline step on a real Debian root with the real update-grub', () => {
     const first = bin(['--root', dir, 'apply', '--step', 'cmdline', '--param', 'intel_iommu=on', '--yes']);
     expect(first.code, first.err + first.out).toBe(0);
     expect(first.out).toMatch(/verified: every new parameter is in the generated boot configuration/);
+    // the regeneration's own output, live, each line prefixed by the command's name; the log named
+    expect(first.out).toMatch(/^update-grub: Generating grub configuration file/m);
+    expect(first.out).toMatch(/^update-grub: done in /m);
+    const log = /^Log of the commands: (\S+)$/m.exec(first.out)?.[1];
+    expect(log).toBeDefined();
+    expect(log!.startsWith(path.join(dir, 'var/log/vfio-wizard/'))).toBe(true);
+    expect(readFileSync(log!, 'utf8')).toMatch(/start update-grub[\s\S]*Generating grub configuration file/);
     const cfg = readFileSync(cfgPath, 'utf8');
     const normal = kernelLines(cfg).filter((l) => !/\bsingle\b/.test(l));
     const recovery = kernelLines(cfg).filter((l) => /\bsingle\b/.test(l));
@@ -50,6 +57,8 @@ describe('cmdline step on a real Debian root with the real update-grub', () => {
 
     const rb = bin(['--root', dir, 'rollback', '--yes']);
     expect(rb.code, rb.err + rb.out).toBe(0);
+    expect(rb.out).toMatch(/^update-grub: done in /m);
+    expect(rb.out).toMatch(/^Log of the commands: \S+\.log$/m);
     const restored = readFileSync(cfgPath, 'utf8');
     for (const l of kernelLines(restored)) expect(l).not.toContain('intel_iommu=on');
     expect(readdirSync(path.join(dir, 'etc/default/grub.d'))).not.toContain('zz-vfio-wizard.cfg');
