@@ -90,7 +90,7 @@ export const cmdlineStep: StepDefinition = {
       stepId: 'cmdline',
       title: 'Kernel command line',
       kind: result.kind,
-      plan: result.kind === 'plan' ? { ...result.plan, expect: { cmdlineAdded: result.tokens, cmdlineRemoved: result.replaced } } : null,
+      plan: result.kind === 'plan' ? { ...result.plan, expect: { cmdlineAdded: result.tokens, cmdlineRemoved: result.replaced, loader: result.loader } } : null,
       explanation,
       details,
       verify:

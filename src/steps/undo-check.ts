@@ -6,6 +6,8 @@ import { hasParam } from '../edit/cmdline-tokens.js';
 import type { SystemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
 import type { StepExpectation } from '../plan/types.js';
+import type { BootloaderId } from '../host/types.js';
+import { LOADER_IDS } from './loader-ids.js';
 import { readCmdlineFiles } from './cmdline-files.js';
 import { configuredLines, editedLoader, grubCfgKernelLines, isRecoveryEntry } from './cmdline.js';
 import { readLoaderEntryOptions } from '../edit/loader-entry.js';
@@ -36,7 +38,9 @@ export function checkUndone(root: SystemRoot, step: { id: string; expect?: StepE
   if (step.id !== 'cmdline' || !step.expect?.cmdlineAdded?.length) return null;
   const added = step.expect.cmdlineAdded;
   const files = readCmdlineFiles(root);
-  const loader = editedLoader(scanHost(root).boot.bootloader.id, files);
+  // the loader the step edited (--loader may have overridden detection), not a fresh guess
+  const recorded = step.expect.loader as BootloaderId | undefined;
+  const loader = editedLoader(recorded && LOADER_IDS.includes(recorded) ? recorded : scanHost(root).boot.bootloader.id, files);
   const lines = [...configuredLines(loader, files), ...(regenerated ? generatedLines(files) : [])];
   const left = lines.flatMap((l) => added.filter((t) => hasParam(l.line, t)).map((t) => `${t} in ${l.where}`));
   if (left.length > 0) {
