@@ -63,7 +63,7 @@ export async function interruptible<T>(
  */
 export function cliRunner(inner: Runner, o: { json: boolean; out: TextSink; forceSignal: AbortSignal }): { runner: Runner; events: CommandEvent[]; logPath: () => string | null } {
   const events: CommandEvent[] = [];
-  const emit = o.json ? (e: CommandEvent) => void events.push(e) : createPlainRenderer(o.out);
+  const emit = o.json ? (e: CommandEvent) => void (e.type !== 'command-partial' && events.push(e)) : createPlainRenderer(o.out);
   let logPath: string | null = null;
   const runner = withEvents(inner, (e) => {
     if (e.type === 'command-end' && e.logPath) logPath = e.logPath;

@@ -25,6 +25,8 @@ export interface EventBatcher {
 export function createEventBatcher(o: BatcherOptions): EventBatcher {
   const now = o.now ?? (() => performance.now());
   let queue: OutputAction[] = [];
+  // the newest unfinished-line state per command, delivered after the queued lines
+  let partials = new Map<string, OutputAction>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastFlush = Number.NEGATIVE_INFINITY;
 
@@ -33,14 +35,17 @@ export function createEventBatcher(o: BatcherOptions): EventBatcher {
       clearTimeout(timer);
       timer = undefined;
     }
-    if (queue.length === 0) return;
-    const batch = queue;
+    if (queue.length === 0 && partials.size === 0) return;
+    const batch = partials.size === 0 ? queue : queue.concat([...partials.values()]);
     queue = [];
+    partials = new Map();
     lastFlush = now();
     o.onFlush(batch);
   };
 
   const enqueueLine = (e: Extract<CommandEvent, { type: 'command-line' }>) => {
+    // a finished line supersedes the unfinished state queued before it
+    if (partials.size > 0) partials.delete(e.id);
     const last = queue[queue.length - 1];
     if (last?.type === 'command-lines' && last.id === e.id) {
       last.lines.push(e.line);
@@ -56,12 +61,12 @@ export function createEventBatcher(o: BatcherOptions): EventBatcher {
 
   return {
     push(e) {
-      if (e.type !== 'command-line') {
+      if (e.type === 'command-partial') partials.set(e.id, e);
+      else if (e.type !== 'command-line') {
         queue.push(e);
         flush();
         return;
-      }
-      enqueueLine(e);
+      } else enqueueLine(e);
       if (timer !== undefined) return;
       const since = now() - lastFlush;
       if (since >= o.intervalMs) flush();
@@ -72,6 +77,7 @@ export function createEventBatcher(o: BatcherOptions): EventBatcher {
       clearTimeout(timer);
       timer = undefined;
       queue = [];
+      partials = new Map();
     },
   };
 }

@@ -21,6 +21,15 @@ export interface CommandLineEvent {
   line: string;
 }
 
+/** The unfinished last line changed (progress redrawn with "\r"); '' when it was finished. */
+export interface CommandPartialEvent {
+  type: 'command-partial';
+  id: string;
+  name: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
 export interface CommandCancelEvent {
   type: 'command-cancel';
   id: string;
@@ -42,7 +51,7 @@ export interface CommandEndEvent {
   message: string | null;
 }
 
-export type CommandEvent = CommandStartEvent | CommandLineEvent | CommandCancelEvent | CommandEndEvent;
+export type CommandEvent = CommandStartEvent | CommandLineEvent | CommandPartialEvent | CommandCancelEvent | CommandEndEvent;
 
 export type Listener<E> = (event: E) => void;
 
@@ -96,6 +105,10 @@ export async function runWithEvents(
       onLine: (line, stream) => {
         emit({ type: 'command-line', id, name, stream, line });
         opts.onLine?.(line, stream);
+      },
+      onPartial: (text, stream) => {
+        emit({ type: 'command-partial', id, name, stream, text });
+        opts.onPartial?.(text, stream);
       },
     });
     const status = commandStatus(result);

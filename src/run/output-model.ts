@@ -34,6 +34,8 @@ export interface RunningCommand {
   startedAt: number;
   /** the last `tailCapacity` lines, oldest first */
   tail: string[];
+  /** the unfinished line after them (a progress bar's current state), '' when none */
+  partial: string;
   /** every line seen, including those no longer in the tail */
   lineCount: number;
   /** lines [0, inScrollback) were already put into the static scrollback (verbose mode) */
@@ -86,10 +88,10 @@ function addLines(s: OutputState, id: string, name: string, lines: string[], tot
   const lineCount = cmd.lineCount + total;
   const tail = appendTail(cmd.tail, lines, s.tailCapacity);
   if (!s.verbose) {
-    running[idx] = { ...cmd, tail, lineCount };
+    running[idx] = { ...cmd, tail, lineCount, partial: '' };
     return { ...s, running };
   }
-  running[idx] = { ...cmd, tail, lineCount, inScrollback: lineCount };
+  running[idx] = { ...cmd, tail, lineCount, inScrollback: lineCount, partial: '' };
   const base = lineCount - lines.length;
   const scroll: ScrollbackLine[] = lines.map((line, i) => ({ kind: 'line', key: `${id}:${base + i}`, name, line }));
   return { ...s, running, staticItems: s.staticItems.concat(scroll) };
@@ -105,13 +107,20 @@ export function outputReducer(s: OutputState, a: OutputAction): OutputState {
         ...s,
         running: [
           ...s.running,
-          { id: a.id, name: a.name, argv: a.argv, startedAt: Date.parse(a.at), tail: [], lineCount: 0, inScrollback: 0, cancel: 'none' },
+          { id: a.id, name: a.name, argv: a.argv, startedAt: Date.parse(a.at), tail: [], partial: '', lineCount: 0, inScrollback: 0, cancel: 'none' },
         ],
       };
     case 'command-line':
       return addLines(s, a.id, a.name, [a.line], 1);
     case 'command-lines':
       return addLines(s, a.id, a.name, a.lines, a.total);
+    case 'command-partial': {
+      const idx = s.running.findIndex((r) => r.id === a.id);
+      if (idx === -1 || (s.running[idx] as RunningCommand).partial === a.text) return s;
+      const running = s.running.slice();
+      running[idx] = { ...(running[idx] as RunningCommand), partial: a.text };
+      return { ...s, running };
+    }
     case 'command-cancel':
       return {
         ...s,
@@ -159,5 +168,7 @@ export function outputReducer(s: OutputState, a: OutputAction): OutputState {
 
 /** The tail rows to draw for a pane that may use `height` rows for output lines. */
 export function visibleTail(cmd: RunningCommand, height: number): string[] {
-  return height <= 0 ? [] : cmd.tail.slice(-height);
+  if (height <= 0) return [];
+  // the unfinished line is the newest thing on screen, as in a terminal
+  return cmd.partial === '' ? cmd.tail.slice(-height) : [...(height > 1 ? cmd.tail.slice(-(height - 1)) : []), cmd.partial];
 }

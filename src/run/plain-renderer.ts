@@ -16,6 +16,9 @@ export function createPlainRenderer(out: TextSink): (event: CommandEvent) => voi
       case 'command-line':
         out.write(`${e.name}: ${e.line}\n`);
         break;
+      case 'command-partial':
+        // a pipe cannot redraw a line: the finished line comes as command-line
+        break;
       case 'command-cancel':
         out.write(
           e.force

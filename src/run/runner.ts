@@ -252,6 +252,8 @@ export function createRunner(config: RunnerConfig): FileRunner {
     // never cut into each other's lines.
     const rawPending: Record<'stdout' | 'stderr', Buffer[]> = { stdout: [], stderr: [] };
     const rawPendingBytes = { stdout: 0, stderr: 0 };
+    // what onPartial last reported per stream (the unfinished line's visible state)
+    const lastPartial = { stdout: '', stderr: '' };
 
     const attach = (key: 'stdout' | 'stderr') => {
       const stream = subprocess[key];
@@ -276,6 +278,17 @@ export function createRunner(config: RunnerConfig): FileRunner {
         const lines = splitters[key].push(chunk);
         const plain = splitters[key].plain;
         for (const line of lines) handleLine(line, key, plain);
+        if (opts.onPartial && callbackError === null) {
+          const p = splitters[key].pending();
+          if (p !== lastPartial[key]) {
+            lastPartial[key] = p;
+            try {
+              opts.onPartial(p === '' ? '' : displaySafe(stripAnsi(p)), key);
+            } catch (err) {
+              callbackError = err;
+            }
+          }
+        }
       });
     };
     attach('stdout');

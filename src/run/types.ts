@@ -19,6 +19,12 @@ export interface RunOptions {
   cwd?: string;
   /** called for every output line, in arrival order: CR-collapsed and display-safe (ANSI stripped, tabs expanded, other control characters and invalid UTF-8 shown as U+FFFD) */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * called when the unfinished last line changes (a progress bar redrawn with "\r", a "doing X…"
+   * waiting for its "done"): its current visible state, display-safe; '' once it is finished.
+   * The finished line still comes through onLine.
+   */
+  onPartial?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface RunResult {

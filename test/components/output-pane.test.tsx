@@ -159,6 +159,19 @@ describe('OutputPane', () => {
     expect(r.lastFrame()).toContain('10000 lines');
   });
 
+  it('shows a progress line redrawn with \\r as it changes, in place, while the command runs', async () => {
+    const { hub, r } = setup({ columns: 80, rows: 24 });
+    const runner = createRunner({ logDir: null });
+    const done = runWithEvents(runner, hub.emit, ['sh', '-c', 'echo start; printf "copying 10%%\\r"; sleep 0.5; printf "copying 60%%\\r"; sleep 0.5; printf "copying 100%%\\n"'], { name: 'copy' });
+    let f = await waitForText(r, 'copying 10%');
+    expect(liveArea(f)).toEqual([expect.stringMatching(/^▶ copy · 1 line/), 'start', 'copying 10%']);
+    f = await waitForText(r, 'copying 60%');
+    expect(liveArea(f).slice(1)).toEqual(['start', 'copying 60%']); // redrawn in place, not appended
+    expect((await done).ok).toBe(true);
+    f = await waitForText(r, '✔ copy done');
+    expect(f).not.toContain('copying 60%');
+  });
+
   it('shows a real command from the runner, then its history line', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-pane-'));
     try {

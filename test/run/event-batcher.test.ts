@@ -28,6 +28,28 @@ describe('createEventBatcher', () => {
     expect(flushes).toHaveLength(2); // nothing queued, no empty flushes
   });
 
+  it('coalesces unfinished-line updates to the newest per command, after the lines; a finished line drops the one queued before it', () => {
+    const { b, flushes } = setup();
+    const partial = (t: string, id = 'a'): CommandEvent => ({ type: 'command-partial', id, name: id, stream: 'stdout', text: t });
+    b.push(line('1')); // leading flush
+    b.push(partial('10%'));
+    b.push(partial('20%'));
+    b.push(line('copy done'));
+    b.push(partial('30%'));
+    b.push(partial('b 5%', 'b'));
+    b.push(partial('40%'));
+    vi.advanceTimersByTime(80);
+    expect(flushes[1]).toEqual([
+      { type: 'command-lines', id: 'a', name: 'a', lines: ['copy done'], total: 1 },
+      partial('40%'),
+      partial('b 5%', 'b'),
+    ]);
+    b.push(partial('50%'));
+    b.push(line('finished'));
+    vi.advanceTimersByTime(80);
+    expect(flushes[2]).toEqual([{ type: 'command-lines', id: 'a', name: 'a', lines: ['finished'], total: 1 }]);
+  });
+
   it('flushes queued lines before start, cancel and end events, immediately', () => {
     const { b, flushes } = setup();
     b.push(line('1'));

@@ -37,6 +37,20 @@ describe('outputReducer', () => {
     expect(outputReducer(s, { type: 'set-capacity', tailCapacity: 2 })).toBe(s); // no change, same state
   });
 
+  it('shows the unfinished line below the tail until a finished line replaces it', () => {
+    const partial = (t: string): OutputAction => ({ type: 'command-partial', id: 'a', name: 'a', stream: 'stdout', text: t });
+    let s = apply([start('a'), line('a', '1'), line('a', '2'), partial('copy 40%')]);
+    expect(visibleTail(s.running[0]!, 3)).toEqual(['1', '2', 'copy 40%']);
+    expect(visibleTail(s.running[0]!, 2)).toEqual(['2', 'copy 40%']);
+    expect(visibleTail(s.running[0]!, 1)).toEqual(['copy 40%']);
+    expect(s.running[0]?.lineCount).toBe(2); // not a line yet
+    expect(outputReducer(s, partial('copy 40%'))).toBe(s); // unchanged: same state
+    s = apply([line('a', 'copy 100%')], s);
+    expect(visibleTail(s.running[0]!, 3)).toEqual(['1', '2', 'copy 100%']);
+    expect(s.running[0]?.partial).toBe('');
+    expect(apply([partial('x')], apply([end('a')], s)).running).toEqual([]); // a late one for an ended command is ignored
+  });
+
   it('batched lines count what the batcher dropped', () => {
     const s = apply([start('a'), { type: 'command-lines', id: 'a', name: 'a', lines: ['8', '9'], total: 9 }]);
     expect(s.running[0]).toMatchObject({ tail: ['8', '9'], lineCount: 9 });

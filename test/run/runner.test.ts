@@ -98,6 +98,18 @@ describe('createRunner', () => {
     expect(raw.includes(Buffer.from([0xff, 0xfe, 0x6f, 0x6b]))).toBe(true); // raw bytes in the log
   });
 
+  it('reports the unfinished line as it changes (progress redrawn with \\r), then the finished line', async () => {
+    const runner = newRunner();
+    const seen: string[] = [];
+    const r = await runner.run(['sh', '-c', 'printf "copy 10%%\\r"; sleep 0.2; printf "copy 60%%\\r"; sleep 0.2; printf "copy \\033[1m100%%\\033[0m\\n"; sleep 0.2; printf "waiting... "; sleep 0.2; echo done'], {
+      onLine: (l) => void seen.push(`line ${l}`),
+      onPartial: (t) => void seen.push(`partial ${t}`),
+    });
+    expect(r.ok).toBe(true);
+    // every state once, in order; each finished line clears it; ANSI stripped as in lines
+    expect(seen).toEqual(['partial copy 10%', 'partial copy 60%', 'line copy 100%', 'partial ', 'partial waiting... ', 'line waiting... done', 'partial ']);
+  });
+
   it('kills the command on timeout (SIGTERM to its group)', async () => {
     const r = await newRunner().run(['sh', '-c', 'echo started; sleep 30'], { timeoutMs: 300 });
     expect([r.timedOut, r.canceled, r.exitCode, r.signal, r.ok]).toEqual([true, false, null, 'SIGTERM', false]);
