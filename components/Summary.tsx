@@ -34,6 +34,7 @@ export function summaryLines(state: WizardState, columns: number): { lines: Line
       { text: truncate(`  ${st.id} · run ${st.runId}${flags.length ? ` · ${flags.join(', ')}` : ''}`, Math.max(0, columns - st.title.length - 2)), dim: true },
     ]);
     for (const f of st.files) lines.push(plain(truncate(`    ${f}`, columns), { dim: true }));
+    for (const l of st.logs) lines.push(plain(truncate(`    log: ${l}`, columns), { dim: true }));
     if (st.pendingCommands.length > 0) lines.push(...para(`still to run: ${st.pendingCommands.map(shellJoin).join('; ')}`, columns, { color: 'yellow' }, '    '));
     if (st.error) lines.push(...para(`error: ${st.error}`, columns, { color: 'red' }, '    '));
   });

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError, type ExitCodeValue } from '../exit-codes.js';
-import type { SystemRoot } from '../host/root.js';
+import { pathInRoot, type SystemRoot } from '../host/root.js';
 import { orderChanges } from '../plan/order.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import type { CommandChange, FileChange, Plan, SysfsChange } from '../plan/types.js';
@@ -188,6 +188,7 @@ async function applyCommand(run: Run, step: StepRecord, c: CommandChange, opts: 
     state: (skip ? 'pending' : 'intent') as 'intent' | 'done' | 'failed' | 'pending' | 'undone',
     exitCode: null as number | null,
     tail: [] as string[],
+    logPath: undefined as string | undefined,
   };
   step.entries.push(entry);
   saveJournal(run);
@@ -207,6 +208,8 @@ async function applyCommand(run: Run, step: StepRecord, c: CommandChange, opts: 
   crashPoint(`command ${entry.seq}`);
   entry.exitCode = r.exitCode;
   entry.tail = r.tail.slice(-20);
+  const logInRoot = r.logPath === null ? null : pathInRoot(opts.root, r.logPath);
+  if (logInRoot !== null) entry.logPath = logInRoot;
   // a command stopped midway (Ctrl+C, timeout, a signal) may have done part of its work: it stays
   // "intent" (outcome unknown), so rollback re-runs its regeneration; a clean failure changed nothing
   const stoppedMidway = r.canceled || r.timedOut || r.signal !== null;

@@ -72,6 +72,8 @@ export interface CommandEntry {
   state: 'intent' | 'done' | 'failed' | 'pending' | 'undone';
   exitCode: number | null;
   tail: string[];
+  /** the log with the command's whole output, as a path inside the root ("/var/log/vfio-wizard/…"); absent when none was written */
+  logPath?: string;
 }
 
 export type JournalEntry = FileEntry | SysfsEntry | CommandEntry;

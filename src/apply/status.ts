@@ -21,6 +21,8 @@ export interface StepStatus {
   /** commands listed but not run (--commands skip) */
   pendingCommands: string[][];
   files: string[];
+  /** logs of the commands the step ran (host paths under the root), oldest first */
+  logs: string[];
   /** what the step's after-reboot check looks for, as journaled at apply */
   expect: StepExpectation | null;
   error: string | null;
@@ -57,6 +59,7 @@ function stepStatus(root: SystemRoot, runId: string, s: StepRecord, bootNow: str
     expect: s.expect ?? null,
     pendingCommands: s.state === 'applied' ? s.entries.flatMap((e) => (e.kind === 'command' && e.state === 'pending' ? [e.argv] : [])) : [],
     files: s.entries.flatMap((e) => (e.kind === 'file' ? [e.target] : [])),
+    logs: [...new Set(s.entries.flatMap((e) => (e.kind === 'command' && typeof e.logPath === 'string' ? [root.at(e.logPath)] : [])))],
     error: s.error,
   };
 }
@@ -104,6 +107,7 @@ export function renderStatusText(st: Status): string {
         .join(', ');
       out.push(`  ${s.id.padEnd(12)} ${s.state.padEnd(16)} ${s.title}${flags ? `  [${flags}]` : ''}`);
       for (const f of s.files) out.push(`      ${f}`);
+      for (const l of s.logs) out.push(`      log: ${l}`);
       if (s.error) out.push(`      error: ${s.error}`);
     }
   }

@@ -15,6 +15,13 @@ export interface SystemRoot {
   at(systemPath: string): string;
 }
 
+/** The system path of a host path under the root ("/mnt/var/log/x" → "/var/log/x"); null when it lies outside. */
+export function pathInRoot(root: SystemRoot, hostPath: string): string | null {
+  if (root.live) return hostPath;
+  const rel = path.relative(root.dir, hostPath);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? null : `/${rel}`;
+}
+
 export function systemRoot(dir: string): SystemRoot {
   const abs = path.resolve(dir);
   let isDir = false;

@@ -12,7 +12,9 @@ import type { Plan } from '../../src/plan/types.js';
 import { createRecordingRunner } from '../../src/run/recording-runner.js';
 import { createRunner } from '../../src/run/runner.js';
 import { COMMAND_TIMEOUT_MS } from '../../src/apply/engine-types.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readStatus, renderStatusText } from '../../src/apply/status.js';
 import { makeRoot, removeRoot } from './support/tree.js';
 
 const roots: string[] = [];
@@ -99,5 +101,26 @@ describe('command timeouts', () => {
     const runner = createRecordingRunner();
     await applyPlan(plan, { root: systemRoot(dir), runner, uid: 0 });
     expect(runner.calls.map((c) => c.opts.timeoutMs)).toEqual([COMMAND_TIMEOUT_MS, COMMAND_TIMEOUT_MS]);
+  });
+});
+
+describe('command logs in the journal', () => {
+  it('a step records where its commands were logged (a path inside the root); status shows it under the root it is read from', async () => {
+    const dir = makeRoot({ 'etc/hostname': 'h\n' });
+    roots.push(dir);
+    const root = systemRoot(dir);
+    const p: Plan = { stepId: 'vm', title: 't', needsReboot: false, notes: [], changes: [{ kind: 'command', argv: ['sh', '-c', 'echo logged'], why: 'w', phase: 'other', runsOn: 'host' }] };
+    const applied = await applyPlan(p, { root, runner: createRunner({ logDir: root.at('/var/log/vfio-wizard'), runId: 'logtest' }), uid: 0 });
+    expect(applied.status).toBe('applied');
+    const journal = readFileSync(path.join(dir, 'var/lib/vfio-wizard/runs', applied.runId!, 'journal.json'), 'utf8');
+    expect(JSON.parse(journal).steps[0].entries[0].logPath).toBe('/var/log/vfio-wizard/logtest.log');
+    const st = readStatus(root).runs[0]!.steps[0]!;
+    expect(st.logs).toEqual([path.join(dir, 'var/log/vfio-wizard/logtest.log')]);
+    expect(readFileSync(st.logs[0]!, 'utf8')).toContain('logged');
+    expect(renderStatusText(readStatus(root))).toContain(`      log: ${path.join(dir, 'var/log/vfio-wizard/logtest.log')}`);
+    // --commands skip runs nothing and logs nothing
+    const skipped = await applyPlan({ ...p, stepId: 'cmdline' }, { root, runner: createRecordingRunner(), commands: 'skip', uid: 0 });
+    expect(skipped.status).toBe('applied');
+    expect(readStatus(root).runs.flatMap((r) => r.steps).find((s) => s.id === 'cmdline')?.logs).toEqual([]);
   });
 });

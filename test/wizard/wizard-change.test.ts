@@ -150,7 +150,7 @@ describe('the change path', () => {
 
 const step = (over: Partial<StepStatus>): StepStatus => ({
   runId: 'r1', id: 'cmdline', title: 'Kernel command line', state: 'applied', startedAt: '', finishedAt: '', needsReboot: true,
-  rebootPending: false, verification: 'pending', pendingCommands: [], files: [], error: null, expect: null, ...over,
+  rebootPending: false, verification: 'pending', pendingCommands: [], files: [], logs: [], error: null, expect: null, ...over,
 });
 const status = (...steps: StepStatus[]): Status => ({
   schema: 'vfio-wizard.status/1', root: '/', runs: [{ runId: 'r1', createdAt: '', corrupt: null, steps }],
