@@ -8,7 +8,7 @@ import type { Change, Plan } from '../plan/types.js';
 import { addParams } from '../edit/cmdline-tokens.js';
 import { editLoaderEntry } from '../edit/loader-entry.js';
 import type { CmdlineFiles } from './cmdline-files.js';
-import { chosenTokens, type CmdlineChoices } from './cmdline.js';
+import { chosenTokens, grubRegeneration, type CmdlineChoices } from './cmdline.js';
 import { decideCmdlineParams } from './cmdline-params.js';
 
 export const TRIAL_STEP_ID = 'cmdline-trial';
@@ -87,12 +87,9 @@ export function planCmdlineTrial(facts: HostFacts, files: CmdlineFiles, choices:
     const reboot = grub2 ? 'grub2-reboot' : 'grub-reboot';
     const editenv = grub2 ? 'grub2-editenv' : 'grub-editenv';
     if (files.bins[reboot] === null) return { kind: 'refuse', reason: `${reboot} was not found, so GRUB cannot be told to boot an entry once; nothing was changed` };
-    const family = [facts.distro.id ?? '', ...facts.distro.idLike];
-    const regen = files.bins['update-grub'] && family.some((f) => f === 'debian' || f === 'ubuntu')
-      ? { argv: ['update-grub'], cfg: '/boot/grub/grub.cfg' }
-      : files.bins['grub2-mkconfig']
-        ? { argv: ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg'], cfg: '/boot/grub2/grub.cfg' }
-        : { argv: ['grub-mkconfig', '-o', '/boot/grub/grub.cfg'], cfg: '/boot/grub/grub.cfg' };
+    // the same configuration the command line step regenerates (on RHEL 7–8 UEFI: the one on the ESP)
+    const regen = grubRegeneration(facts, files);
+    if ('error' in regen) return { kind: 'refuse', reason: `${regen.error}; nothing was changed` };
     const cfg = files.grubCfgs.find((c) => c.path === regen.cfg);
     if (!cfg) return { kind: 'refuse', reason: `${regen.cfg} does not exist yet: run ${regen.argv.join(' ')} once, then try again; nothing was changed` };
     const first = firstMenuEntry(cfg.text);

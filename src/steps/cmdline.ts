@@ -87,7 +87,7 @@ function fileModify(path: string, before: string, after: string, why: string): C
 }
 
 /** Where GRUB's generated config lives and which command regenerates it. */
-function grubRegeneration(facts: HostFacts, files: CmdlineFiles): { argv: string[]; cfg: string } | { error: string } {
+export function grubRegeneration(facts: HostFacts, files: CmdlineFiles): { argv: string[]; cfg: string } | { error: string } {
   const family = [facts.distro.id ?? '', ...facts.distro.idLike];
   if (files.bins['update-grub'] && family.some((f) => f === 'debian' || f === 'ubuntu')) {
     return { argv: ['update-grub'], cfg: '/boot/grub/grub.cfg' };

@@ -292,6 +292,21 @@ describe('trial boot', () => {
     expect(t).toContain('\tlinux\t/boot/vmlinuz root=/dev/vda ro quiet intel_iommu=on');
     expect(t.endsWith('}')).toBe(true);
   });
+  it('RHEL 7–8 on UEFI: the trial entry goes into the full config on the ESP, the one GRUB reads (grub2-reboot)', () => {
+    const rhel = { id: 'centos', idLike: ['rhel', 'fedora'] };
+    const full = { path: '/boot/efi/EFI/centos/grub.cfg', text: "menuentry 'CentOS Linux' --class centos {\n\tlinux16 /vmlinuz root=/dev/x ro\n}\n" };
+    const uefi = (f: HostFacts) => ({ ...f, boot: { ...f.boot, uefi: true } });
+    const r = planCmdlineTrial(uefi(intelOff('grub', rhel)), files({ etcDefaultGrub: 'GRUB_CMDLINE_LINUX="quiet"\n', grubCfgs: [full], tools: ['grub2-mkconfig', 'grub2-reboot'] }));
+    if (r.kind !== 'plan') throw new Error(`${r.kind}: ${'reason' in r ? r.reason : ''}`);
+    expect(argvs(r.plan.changes)).toEqual([['grub2-mkconfig', '-o', '/boot/efi/EFI/centos/grub.cfg'], ['grub2-reboot', 'vfio-wizard-trial']]);
+    expect(r.verify).toEqual({ kind: 'grub-trial', path: '/boot/efi/EFI/centos/grub.cfg' });
+    // no regeneration tool at all: refused with the reason, nothing planned
+    expect(planCmdlineTrial(intelOff('grub', rhel), files({ etcDefaultGrub: 'GRUB_CMDLINE_LINUX="quiet"\n', grubCfgs: [full], tools: ['grub2-reboot'] }))).toMatchObject({
+      kind: 'refuse',
+      reason: expect.stringMatching(/neither update-grub, grub-mkconfig nor grub2-mkconfig was found/),
+    });
+  });
+
   it('systemd-boot: a copied entry and bootctl set-oneshot; other loaders are refused with a reason', () => {
     const entry = { path: '/boot/loader/entries/arch.conf', text: 'title Arch\nlinux /vmlinuz\noptions root=/dev/sda1 rw\n' };
     const r = planCmdlineTrial(intelOff('systemd-boot'), files({ loaderEntries: [entry], tools: ['bootctl'] }));
