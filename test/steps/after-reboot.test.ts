@@ -146,7 +146,7 @@ describe('vfio-wizard verify', () => {
       const st = JSON.parse(out);
       expect(st.pending.verification).toContain('cmdline');
       // the journal keeps what the step added, for the check after the reboot
-      expect(st.runs[0].steps[0].expect).toEqual({ cmdlineAdded: ['intel_iommu=on'], cmdlineRemoved: [] });
+      expect(st.runs[0].steps[0].expect).toEqual({ cmdlineAdded: ['intel_iommu=on'], cmdlineRemoved: [], loader: 'grub' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
