@@ -25,6 +25,8 @@ export const ExitCode = {
   needsOverride: 11,
   /** must run as root */
   needsRoot: 77,
+  /** the terminal went away (SIGHUP) while a step ran; the step was rolled back */
+  hangup: 129,
   interrupted: 130,
   terminated: 143,
 } as const;

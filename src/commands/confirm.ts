@@ -36,22 +36,35 @@ export async function confirmed(ctx: CommandContext, o: { yes: boolean; json: bo
   return false;
 }
 
+/** Signals that stop a running step, with the exit code each one ends the command with. */
+const STOP_SIGNALS: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = { SIGINT: ExitCode.interrupted, SIGTERM: ExitCode.terminated, SIGHUP: ExitCode.hangup };
+
 /**
- * Runs `work` with Ctrl+C turned into cancellation instead of a dead process: the first aborts
- * `signal` (SIGTERM to the running command's process group; the engine then rolls the step back),
- * a second aborts `forceSignal` (SIGKILL to it). `process` is injectable for tests.
+ * Runs `work` with Ctrl+C — and SIGTERM (a shutdown, `kill`) or SIGHUP (the terminal went away) —
+ * turned into cancellation instead of a dead process: the first aborts `signal` (SIGTERM to the
+ * running command's process group; the engine then rolls the step back), a second aborts
+ * `forceSignal` (SIGKILL to it). Returns the work's value and `exitFor`, which turns the engine's
+ * "interrupted" into 128+n of the signal that came (130, 143, 129). `proc` is injectable for tests.
  */
 export async function interruptible<T>(
   work: (signal: AbortSignal, forceSignal: AbortSignal) => Promise<T>,
   proc: Pick<NodeJS.EventEmitter, 'on' | 'removeListener'> = process,
-): Promise<T> {
+): Promise<[T, (code: number) => number]> {
   const cancellation = createCancellation();
-  const onSigint = () => void cancellation.request();
-  proc.on('SIGINT', onSigint);
+  let first: keyof typeof STOP_SIGNALS | null = null;
+  const handlers = (Object.keys(STOP_SIGNALS) as (keyof typeof STOP_SIGNALS)[]).map((sig) => {
+    const h = () => {
+      first ??= sig;
+      cancellation.request();
+    };
+    proc.on(sig, h);
+    return [sig, h] as const;
+  });
+  const exitFor = (code: number) => (code === ExitCode.interrupted && first !== null ? STOP_SIGNALS[first] : code);
   try {
-    return await work(cancellation.signal, cancellation.forceSignal);
+    return [await work(cancellation.signal, cancellation.forceSignal), exitFor];
   } finally {
-    proc.removeListener('SIGINT', onSigint);
+    for (const [sig, h] of handlers) proc.removeListener(sig, h);
   }
 }
 

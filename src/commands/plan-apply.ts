@@ -178,7 +178,7 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     hint: 'Review the plan above, then pass --yes to apply it.',
   });
   if (!go) return;
-  const applied = await interruptible((signal, forceSignal) => {
+  const [applied, exitFor] = await interruptible((signal, forceSignal) => {
     // a dry run records its commands (listed at the end); a real one shows each live
     const cli = flags.dryRun ? null : cliRunner(createRunner({ logDir: root.at('/var/log/vfio-wizard') }), { json: g.json, out: ctx.io.stdout, forceSignal });
     return applyOutcome(outcome, {
@@ -212,5 +212,5 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
     // after an automatic rollback there is nothing left to undo; say so only while the step stands
     if (result.restoreScript && (result.status === 'applied' || result.status === 'rollback-blocked')) out(`Undo: vfio-wizard rollback --step ${outcome.stepId}   (without Node: sh ${result.restoreScript})\n`);
   }
-  ctx.setExit(result.exitCode);
+  ctx.setExit(exitFor(result.exitCode));
 }

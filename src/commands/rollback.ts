@@ -78,7 +78,7 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
   if (!g.json) out(preview(sel));
   if (!(await confirmed(ctx, { yes: Boolean(flags.yes), json: g.json, action: 'rollback', question: 'Roll back? [y/N] ', hint: 'Pass --yes to roll back.' }))) return;
   let cli: ReturnType<typeof cliRunner> | null = null;
-  const result: RollbackResult = await interruptible((signal, forceSignal) => {
+  const [result, exitFor]: [RollbackResult, (code: number) => number] = await interruptible((signal, forceSignal) => {
     cli = cliRunner(createRunner({ logDir: root.at('/var/log/vfio-wizard') }), { json: g.json, out: ctx.io.stdout, forceSignal });
     return rollback(req, {
       root,
@@ -102,5 +102,5 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
     else err(`vfio-wizard: ${result.message}\n`);
     if (logPath) out(`Log of the commands: ${logPath}\n`);
   }
-  ctx.setExit(result.exitCode);
+  ctx.setExit(exitFor(result.exitCode));
 }

@@ -211,7 +211,7 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
     throw new UserError(`creating a VM on ${spec.connect} needs root`, ExitCode.needsRoot, 'Re-run the same command as root (sudo vfio-wizard vm create …), or use --connect qemu:///session for a VM of your own user (no PCI passthrough there).');
   }
 
-  const applied = await interruptible((signal, forceSignal) =>
+  const [applied, exitFor] = await interruptible((signal, forceSignal) =>
     applyOutcome(outcome, {
       root,
       // every command (virt-install, an undo) shows live, prefixed by its name (or as JSON
@@ -229,7 +229,7 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
   if (result.status !== 'applied') {
     report({ status: 'failed', domainXml: domain, result });
     if (!json) out(`Creating ${spec.name} failed. ${result.message}\n`);
-    ctx.setExit(result.exitCode);
+    ctx.setExit(exitFor(result.exitCode));
     return;
   }
   report({ status: 'created', domainXml: domain, runId: result.runId, verification: applied.verification, howToConnect: connectHints(spec) });

@@ -61,7 +61,7 @@ describe('cliRunner (plain)', () => {
   it('a command that ignores SIGTERM is killed by the second Ctrl+C, and both show', async () => {
     const out = sink();
     const proc = new EventEmitter();
-    const r = await interruptible(async (signal, forceSignal) => {
+    const [r] = await interruptible(async (signal, forceSignal) => {
       const cli = cliRunner(createRunner({ logDir: null, killGraceMs: 60_000 }), { json: false, out, forceSignal });
       const running = cli.runner.run(['sh', '-c', 'trap "" TERM; echo started; while :; do sleep 0.05; done'], { name: 'stubborn', signal });
       while (!out.text().includes('stubborn: started')) await new Promise((res) => setTimeout(res, 20));

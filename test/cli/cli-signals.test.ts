@@ -1,0 +1,87 @@
+// The built bin under signals while a step's command runs: Ctrl+C (SIGINT), a shutdown or `kill`
+// (SIGTERM) and a terminal that went away (SIGHUP) each stop the command, roll the step back,
+// release the lock, and end with 128+n. The command is real: a fixture root (the sample
+// workstation) with a static busybox, whose update-grub sleeps the first time it runs (the
+// step's regeneration) and returns at once the second (the rollback's).
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { materializeRoot } from '../../src/demo/materialize.js';
+import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
+import { binPath } from '../support/tmux.js';
+import { addBusybox } from '../apply/support/tree.js';
+import { interruptible } from '../../src/commands/confirm.js';
+import { EventEmitter } from 'node:events';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Our GRUB drop-in (its name sorts after the root's own drop-ins), if it is there. */
+const ourDropins = (dir: string): string[] => (existsSync(path.join(dir, 'etc/default/grub.d')) ? readdirSync(path.join(dir, 'etc/default/grub.d')).filter((f) => f.endsWith('vfio-wizard.cfg')) : []);
+
+function slowRoot(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-signals-'));
+  dirs.push(dir);
+  materializeRoot(SAMPLE_WORKSTATION, dir);
+  addBusybox(dir);
+  const script = path.join(dir, 'usr/sbin/update-grub');
+  writeFileSync(script, '#!/bin/sh\nif [ -e /regenerated-once ]; then echo rolled back; exit 0; fi\ntouch /regenerated-once\necho regenerating\nsleep 30\n');
+  chmodSync(script, 0o755);
+  return dir;
+}
+
+function startApply(dir: string) {
+  const child = spawn(process.execPath, [binPath, '--root', dir, 'apply', '--step', 'cmdline', '--param', 'intel_iommu=on', '--yes'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, done, out: () => out, err: () => err };
+}
+
+describe('signals during apply (the built bin, a real command in a chroot)', () => {
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${sig} stops the command, rolls the step back, frees the lock, exits ${code}`, async () => {
+      if (!existsSync(path.join(path.dirname(binPath), '..', 'dist', 'cli.js'))) throw new Error('run `npm run build` first (npm test does)');
+      const dir = slowRoot();
+      const grubBefore = readFileSync(path.join(dir, 'etc/default/grub'), 'utf8');
+      const run = startApply(dir);
+      for (let i = 0; i < 300 && !run.out().includes('update-grub: regenerating'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(run.out(), run.err()).toContain('update-grub: regenerating');
+      expect(ourDropins(dir)).toHaveLength(1); // written, the regeneration running
+      run.child.kill(sig);
+      const end = await run.done;
+      expect(end, run.out() + run.err()).toEqual({ code, signal: null }); // its own exit, not killed by the signal
+      expect(run.out()).toContain('update-grub: rolled back'); // the rollback's regeneration ran
+      expect(ourDropins(dir)).toEqual([]);
+      expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
+      expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+    }, 40_000);
+  }
+});
+
+describe('interruptible exit codes', () => {
+  it('maps the engine\'s "interrupted" to the signal that came; other codes and no signal stay as they are', async () => {
+    for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      const proc = new EventEmitter();
+      const [, exitFor] = await interruptible(async (signal) => {
+        proc.emit(sig);
+        expect(signal.aborted).toBe(true);
+      }, proc);
+      expect(exitFor(130)).toBe(code);
+      expect(exitFor(1)).toBe(1);
+      expect(proc.listenerCount(sig)).toBe(0);
+    }
+    const [, quiet] = await interruptible(async () => undefined, new EventEmitter());
+    expect(quiet(130)).toBe(130);
+    expect(quiet(0)).toBe(0);
+  });
+});
