@@ -176,6 +176,16 @@ export function newRunId(root: SystemRoot, now = new Date()): string {
 
 export function listRunIds(root: SystemRoot): string[] {
   const dir = runsDir(root);
+  // a planted link must not make status (or anything else) read journals from elsewhere
+  for (const d of [root.at(STATE_DIR), dir]) {
+    let isLink = false;
+    try {
+      isLink = lstatSync(d).isSymbolicLink();
+    } catch {
+      /* absent: nothing recorded */
+    }
+    if (isLink) refuseLink(d);
+  }
   let names: string[];
   try {
     names = readdirSync(dir);

@@ -2,7 +2,7 @@ import { closeSync, constants, fsyncSync, linkSync, openSync, readFileSync, unli
 import { ExitCode, UserError } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
-import { ensureStateDir } from './journal.js';
+import { ensureStateDir, readStateFile } from './journal.js';
 
 // One writer at a time per system. The lock lives with the journal (<root>/var/lib/vfio-wizard/
 // lock) so it follows --root; it names the holder (pid, process start time, boot id), which is
@@ -96,9 +96,10 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
         let seen: string | null = null;
         let holder: LockInfo | null = null;
         try {
-          seen = readFileSync(file, 'utf8');
+          seen = readStateFile(file).toString('utf8');
           holder = JSON.parse(seen) as LockInfo;
-        } catch {
+        } catch (e) {
+          if (e instanceof UserError) throw e; // a planted link or a non-file: refused, never followed
           holder = null; // a lock cut short by a crash (only possible from older versions): its writer is gone
         }
         if (holder && typeof holder.pid === 'number' && holderAlive(holder)) {
@@ -111,7 +112,7 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
         // stale: remove it only if it is still the one judged stale (another process may have taken it over since)
         let still: string | null = null;
         try {
-          still = readFileSync(file, 'utf8');
+          still = readStateFile(file).toString('utf8');
         } catch {
           still = null;
         }
@@ -131,7 +132,7 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
           if (released) return;
           released = true;
           try {
-            const now = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+            const now = JSON.parse(readStateFile(file).toString('utf8')) as LockInfo;
             if (now.pid === process.pid) unlinkSync(file);
           } catch {
             /* gone already */

@@ -1,6 +1,8 @@
 // The lock tells a live holder from a stale one by pid, process start time and boot id.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { readStatus } from '../../src/apply/status.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureStateDir } from '../../src/apply/journal.js';
 import { acquireLock, currentBootId, lockPath } from '../../src/apply/lock.js';
@@ -116,4 +118,47 @@ describe('lock races between processes', () => {
     expect(outs.filter((o) => o === 'held').length).toBeGreaterThanOrEqual(1);
     exclusive(events);
   }, 30_000);
+});
+
+describe('planted links in the state directory', () => {
+  const caught = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (e) {
+      return e;
+    }
+    return null;
+  };
+
+  it('a lock that is a symbolic link is refused (exit 8), never followed, and the link target is left alone', () => {
+    const root = fresh();
+    ensureStateDir(root);
+    const decoy = path.join(root.dir, 'decoy.json');
+    const decoyText = `${JSON.stringify({ pid: 1, startTicks: startTicks(1), bootId: currentBootId(), startedAt: 'x', command: 'apply' })}\n`;
+    writeFileSync(decoy, decoyText);
+    symlinkSync(decoy, lockPath(root));
+    const err = caught(() => acquireLock(root, 'apply'));
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(ExitCode.journalCorrupt);
+    expect((err as UserError).message).not.toContain('pid 1'); // not read as a live holder
+    expect(lstatSync(lockPath(root)).isSymbolicLink()).toBe(true);
+    expect(readFileSync(decoy, 'utf8')).toBe(decoyText);
+  });
+
+  it('status refuses a state directory or runs directory that is a link (exit 8) instead of reading journals elsewhere', () => {
+    for (const which of ['var/lib/vfio-wizard', 'var/lib/vfio-wizard/runs']) {
+      const root = fresh();
+      const elsewhere = path.join(root.dir, 'elsewhere');
+      mkdirSync(path.join(elsewhere, 'runs'), { recursive: true });
+      mkdirSync(path.dirname(path.join(root.dir, which)), { recursive: true });
+      symlinkSync(which.endsWith('runs') ? path.join(elsewhere, 'runs') : elsewhere, path.join(root.dir, which));
+      const err = caught(() => readStatus(root));
+      expect(err, which).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(ExitCode.journalCorrupt);
+    }
+    // the control: plain directories read fine
+    const plainRoot = fresh();
+    ensureStateDir(plainRoot);
+    expect(readStatus(plainRoot).runs).toEqual([]);
+  });
 });
