@@ -391,7 +391,7 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
         try {
           const u = await undoStep(run, step, { ...opts, signal: undefined });
           const regen = await regenerate(root, u.regenerations, { ...opts, signal: undefined });
-          finishSteps([{ run, step }], regen.problems);
+          finishSteps([{ run, step }], regen.problems, [...u.pending, ...regen.pending]);
           const left = [...u.problems, ...regen.problems];
           opts.onEvent?.({ type: 'step-end', stepId: step.id, state: step.state, error: why });
           if (left.length > 0) {

@@ -95,6 +95,8 @@ export interface StepRecord {
   verification: 'pending' | 'passed' | 'failed' | 'none';
   /** regeneration commands a rollback of this step still has to run (set before undoing) */
   pendingRegenerations?: { kind: Regeneration; argv: string[] }[];
+  /** commands a rollback under --commands skip listed instead of running (undo, regeneration): still to run by hand */
+  unrunCommands?: string[][];
   /** what the after-reboot check looks for (absent in journals written before it existed) */
   expect?: StepExpectation;
   entries: JournalEntry[];

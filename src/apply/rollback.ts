@@ -280,8 +280,11 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
   return out;
 }
 
-/** After the regenerations: mark the steps rolled back, or blocked with the reason (kept for a retry). */
-export function finishSteps(sel: { run: Run; step: StepRecord }[], problems: string[]): void {
+/**
+ * After the regenerations: mark the steps rolled back, or blocked with the reason (kept for a
+ * retry). `unrun`: the commands --commands skip listed instead of running; status keeps showing them.
+ */
+export function finishSteps(sel: { run: Run; step: StepRecord }[], problems: string[], unrun: string[][] = []): void {
   const touched = new Set<Run>();
   for (const { run, step } of sel) {
     if (step.state !== 'rolling-back') continue;
@@ -291,6 +294,7 @@ export function finishSteps(sel: { run: Run; step: StepRecord }[], problems: str
     } else {
       step.state = 'rolled-back';
       step.pendingRegenerations = [];
+      if (unrun.length > 0) step.unrunCommands = unrun;
     }
     touched.add(run);
   }
@@ -411,9 +415,9 @@ export async function rollbackSelected(sel: { run: Run; step: StepRecord }[], op
   }
   sweepCreatedDirs(sel[0]!.run.root);
   const regen = await regenerate(sel[0]!.run.root, regenerations, opts);
-  finishSteps(sel, regen.problems);
-  problems.push(...regen.problems);
   pendingCommands.push(...regen.pending);
+  finishSteps(sel, regen.problems, pendingCommands);
+  problems.push(...regen.problems);
   const ok = problems.length === 0;
   const names = sel.map((x) => x.step.id).join(', ');
   return {

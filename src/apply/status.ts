@@ -57,7 +57,12 @@ function stepStatus(root: SystemRoot, runId: string, s: StepRecord, bootNow: str
     rebootPending: s.state === 'applied' && s.needsReboot && !rebooted,
     verification: s.verification,
     expect: s.expect ?? null,
-    pendingCommands: s.state === 'applied' ? s.entries.flatMap((e) => (e.kind === 'command' && e.state === 'pending' ? [e.argv] : [])) : [],
+    pendingCommands:
+      s.state === 'applied'
+        ? s.entries.flatMap((e) => (e.kind === 'command' && e.state === 'pending' ? [e.argv] : []))
+        : s.state === 'rolled-back'
+          ? (s.unrunCommands ?? []) // listed by a rollback under --commands skip, never run
+          : [],
     files: s.entries.flatMap((e) => (e.kind === 'file' ? [e.target] : [])),
     logs: [...new Set(s.entries.flatMap((e) => (e.kind === 'command' && typeof e.logPath === 'string' ? [root.at(e.logPath)] : [])))],
     error: s.error,
@@ -89,7 +94,8 @@ export function readStatus(root: SystemRoot): Status {
     pending: {
       reboot: steps.filter((s) => s.rebootPending).map((s) => s.id),
       verification: steps.filter((s) => s.state === 'applied' && s.verification === 'pending').map((s) => s.id),
-      commands: steps.flatMap((s) => s.pendingCommands),
+      // once each: the steps of one rollback share its regeneration
+      commands: [...new Map(steps.flatMap((s) => s.pendingCommands).map((c) => [shellJoin(c), c] as const)).values()],
       interrupted: steps.filter((s) => s.state === 'applying' || s.state === 'rolling-back' || s.state === 'rollback-blocked').map((s) => s.id),
     },
   };

@@ -124,3 +124,36 @@ describe('command logs in the journal', () => {
     expect(readStatus(root).runs.flatMap((r) => r.steps).find((s) => s.id === 'cmdline')?.logs).toEqual([]);
   });
 });
+
+describe('rollback under --commands skip', () => {
+  it('status keeps listing the regeneration it did not run, until someone runs it by hand', async () => {
+    const dir = makeRoot({ 'etc/default/grub': 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' });
+    roots.push(dir);
+    const root = systemRoot(dir);
+    const p: Plan = {
+      stepId: 'cmdline',
+      title: 'Kernel command line',
+      needsReboot: true,
+      notes: [],
+      changes: [
+        { kind: 'file', path: '/etc/default/grub', action: 'modify', before: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n', after: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on"\n', why: 'w' },
+        { kind: 'command', argv: ['update-grub'], why: 'regenerate', phase: 'bootloader', regenerates: 'bootloader' },
+      ],
+    };
+    expect((await applyPlan(p, { root, runner: createRecordingRunner(), commands: 'skip', uid: 0 })).status).toBe('applied');
+    const rb = await rollback({ stepId: 'cmdline' }, { root, runner: createRecordingRunner(), commands: 'skip', uid: 0 });
+    expect(rb.status).toBe('rolled-back');
+    expect(rb.pendingCommands).toEqual([['update-grub']]);
+    const st = readStatus(root);
+    expect(st.runs[0]!.steps[0]).toMatchObject({ state: 'rolled-back', pendingCommands: [['update-grub']] });
+    expect(st.pending.commands).toEqual([['update-grub']]);
+    expect(renderStatusText(st)).toContain('Commands still to run: update-grub.');
+    // run for real, nothing is left listed
+    const dir2 = makeRoot({ 'etc/default/grub': 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' });
+    roots.push(dir2);
+    const root2 = systemRoot(dir2);
+    await applyPlan(p, { root: root2, runner: createRecordingRunner(), uid: 0 });
+    await rollback({ stepId: 'cmdline' }, { root: root2, runner: createRecordingRunner(), uid: 0 });
+    expect(readStatus(root2).pending.commands).toEqual([]);
+  });
+});
