@@ -88,9 +88,14 @@ try {
   console.log(`  scan minus node start-up      wall ${ms(scanWall)}  cpu ${ms(scanCpu)}`);
   console.log(`  lspci -nnk (linux-sysfs)      wall ${ms(m.lspci.wall)}  cpu ${ms(m.lspci.cpu)}`);
   console.log(`  shell loop, lspci per device  wall ${ms(loopAll)} (extrapolated from ${sample.length} of ${members.length})`);
+  const vsLspci = scanWall / m.lspci.wall;
+  const vsLoop = m.scan.wall / loopAll;
+  const mark = (ok) => (ok ? 'ok  ' : 'MISS');
   console.log('ratios (lower is better for the scanner):');
-  console.log(`  (scan - node) / lspci         wall ${(scanWall / m.lspci.wall).toFixed(2)}${scanCpu === null ? '' : `  cpu ${(scanCpu / m.lspci.cpu).toFixed(2)}`}`);
-  console.log(`  scan / shell loop             wall ${(m.scan.wall / loopAll).toFixed(4)}`);
+  console.log(`  ${mark(vsLspci <= 1)} (scan - node) / lspci    wall ${vsLspci.toFixed(2)}${scanCpu === null ? '' : `  cpu ${(scanCpu / m.lspci.cpu).toFixed(2)}`}   goal ≤ 1`);
+  console.log(`  ${mark(vsLoop <= 0.01)} scan / shell loop        wall ${vsLoop.toFixed(4)} (${(1 / vsLoop).toFixed(0)}x faster)   goal ≥ 100x faster`);
+  // exit 3: ran, but missed a goal (bench/run.mjs reports it)
+  if (vsLspci > 1 || vsLoop > 0.01) process.exitCode = 3;
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
