@@ -256,7 +256,9 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
         }
       }
     } else {
-      if (mayHaveRun(e) && e.undo) {
+      // a command only listed at apply (--commands skip) was the user's to run: a rollback that also
+      // only lists lists its undo too, so both halves stay in the user's hands
+      if ((mayHaveRun(e) || (mode === 'skip' && e.state === 'pending')) && e.undo) {
         if (mode === 'skip') out.pending.push(e.undo.argv);
         else {
           const r = await opts.runner.run(hostArgv(run.root, e.undo.argv, e.runsOn), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS });
@@ -274,6 +276,7 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
     step.error = out.problems.join('; ');
   } else if (out.regenerations.size === 0) {
     step.state = 'rolled-back';
+    if (out.pending.length > 0) step.unrunCommands = out.pending;
   }
   step.finishedAt = new Date().toISOString();
   saveJournal(run);

@@ -9,14 +9,18 @@ import type { Change, Plan } from '../plan/types.js';
 import type { ShareFacts } from './share-facts.js';
 
 export const SRIOV_RULES_FILE = '/etc/udev/rules.d/70-vfio-wizard-sriov.rules';
-const RULES_HEADER = '# Written by vfio-wizard: how many SR-IOV virtual functions each device gets when its driver binds.\n# Undo with `vfio-wizard rollback --step sriov`.\n';
+const RULES_HEADER = '# Written by vfio-wizard: how many SR-IOV virtual functions each device gets once its driver is bound (at boot, or when it binds later).\n# Undo with `vfio-wizard rollback --step sriov`.\n';
 
 export type SharePlanResult =
   | { kind: 'plan'; plan: Plan; explanation: string[] }
   | { kind: 'nothing'; reason: string }
   | { kind: 'refuse'; reason: string; remedy: string };
 
-const ruleFor = (pf: string, n: number) => `ACTION=="bind", SUBSYSTEM=="pci", KERNEL=="${pf}", ATTR{sriov_numvfs}="${n}"`;
+// "bind": the driver bound while udev runs (a module loaded late). "add" with a driver: the
+// coldplug replay at boot (systemd-udev-trigger replays only "add"), for a driver that bound in the
+// initramfs before udev of the real root ran — nvme and most NIC drivers. Writing the count it
+// already has is a no-op for the kernel, so both firing is harmless.
+const ruleFor = (pf: string, n: number) => `ACTION=="add|bind", SUBSYSTEM=="pci", KERNEL=="${pf}", DRIVER=="?*", ATTR{sriov_numvfs}="${n}"`;
 const isRuleFor = (line: string, pf: string) => line.includes(`KERNEL=="${pf}"`) && line.includes('sriov_numvfs');
 
 /** The udev rules file with this device's line set to n (removed for 0); null: the file should not exist. */

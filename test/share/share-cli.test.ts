@@ -56,7 +56,7 @@ describe('the sriov step', () => {
   it('plan shows the udev rule and the sysfs write; bad values are usage errors; nothing is written', async () => {
     const p = await cli(nics.dir, ['plan', '--step', 'sriov', '--device', '02:00.0', '--vfs', '4']);
     expect(p.exit).toBe(0);
-    expect(p.stdout).toContain(`+ACTION=="bind", SUBSYSTEM=="pci", KERNEL=="0000:02:00.0", ATTR{sriov_numvfs}="4"`);
+    expect(p.stdout).toContain(`+ACTION=="add|bind", SUBSYSTEM=="pci", KERNEL=="0000:02:00.0", DRIVER=="?*", ATTR{sriov_numvfs}="4"`);
     expect(p.stdout).toContain('write "4" to /sys/bus/pci/devices/0000:02:00.0/sriov_numvfs');
     for (const [args, code, text] of [
       [['--vfs', 'four'], ExitCode.usage, '--vfs four: not a whole number'],
@@ -90,8 +90,14 @@ describe('the mdev step', () => {
     const a = await cli(t4.dir, ['apply', '--step', 'mdev', '--device', '3b:00.0', '--type', 'nvidia-222', '--uuid', uuid, '--yes', '--commands', 'skip']);
     expect(a.exit, a.stderr).toBe(0);
     expect(a.stdout).toContain(`mdevctl start --uuid ${uuid}`);
-    const rb = await cli(t4.dir, ['rollback', '--step', 'mdev', '--yes', '--commands', 'skip']);
+    const rb = await cli(t4.dir, ['--json', 'rollback', '--step', 'mdev', '--yes', '--commands', 'skip']);
     expect(rb.exit, rb.stderr).toBe(0);
+    // the undo, newest first: stop the running mdev, then forget its definition — listed, not run
+    const undo = [['mdevctl', 'stop', '--uuid', uuid], ['mdevctl', 'undefine', '--uuid', uuid]];
+    expect(JSON.parse(rb.stdout)).toMatchObject({ status: 'rolled-back', pendingCommands: undo });
+    // and status keeps them as still to run by hand
+    const st = JSON.parse((await cli(t4.dir, ['--json', 'status'])).stdout);
+    expect(st.pending.commands).toEqual(undo);
   });
 
   it('without mdevctl: a sysfs create that makes no mdev here is caught by the read-back and undone; bad input refused', async () => {

@@ -124,7 +124,7 @@ describe('SR-IOV plans', () => {
     expect(r.kind).toBe('plan');
     if (r.kind !== 'plan') return;
     expect(r.plan.changes).toEqual([
-      expect.objectContaining({ kind: 'file', action: 'create', path: SRIOV_RULES_FILE, after: expect.stringContaining('ACTION=="bind", SUBSYSTEM=="pci", KERNEL=="0000:02:00.0", ATTR{sriov_numvfs}="4"') }),
+      expect.objectContaining({ kind: 'file', action: 'create', path: SRIOV_RULES_FILE, after: expect.stringContaining('ACTION=="add|bind", SUBSYSTEM=="pci", KERNEL=="0000:02:00.0", DRIVER=="?*", ATTR{sriov_numvfs}="4"') }),
       expect.objectContaining({ kind: 'sysfs', path: '/sys/bus/pci/devices/0000:02:00.0/sriov_numvfs', value: '4', previous: '0' }),
     ]);
   });
@@ -159,7 +159,7 @@ describe('SR-IOV plans', () => {
         for (const f of foreign) expect(lines).toContain(f);
         for (const [dev, n] of want) {
           const mine = lines.filter((l) => l.includes(`KERNEL=="${dev}"`));
-          expect(mine).toEqual(n > 0 ? [`ACTION=="bind", SUBSYSTEM=="pci", KERNEL=="${dev}", ATTR{sriov_numvfs}="${n}"`] : []);
+          expect(mine).toEqual(n > 0 ? [`ACTION=="add|bind", SUBSYSTEM=="pci", KERNEL=="${dev}", DRIVER=="?*", ATTR{sriov_numvfs}="${n}"`] : []);
         }
         if (foreign.length === 0 && [...want.values()].every((n) => n === 0)) expect(text).toBeNull();
       }),

@@ -66,6 +66,20 @@ cat "/sys/bus/pci/devices/$pf/sriov_numvfs" > "$out/numvfs-after-apply.txt"
 for v in /sys/bus/pci/devices/$pf/virtfn*; do [ -e "$v" ] && basename "$(readlink "$v")"; done > "$out/vfs.txt"
 for v in $(cat "$out/vfs.txt"); do basename "$(readlink "/sys/bus/pci/devices/$v/iommu_group")"; done > "$out/vf-groups.txt"
 cat /etc/udev/rules.d/70-vfio-wizard-sriov.rules > "$out/udev-rule.txt" 2>&1
+# the rule at work, as at boot: the VFs gone, the real udevd replays "add" for the PF (what
+# systemd-udev-trigger does at boot, after nvme bound in the initramfs) and the count comes back
+echo 0 > "/sys/bus/pci/devices/$pf/sriov_numvfs"
+cat "/sys/bus/pci/devices/$pf/sriov_numvfs" > "$out/numvfs-before-replay.txt"
+# the guest's root is a chroot into the overlay: systemd's tools refuse work there unless told
+export SYSTEMD_IGNORE_CHROOT=1
+udevd=/lib/systemd/systemd-udevd
+[ -x "$udevd" ] || udevd=/usr/lib/systemd/systemd-udevd
+"$udevd" --daemon > "$out/udevd.out" 2>&1
+udevadm settle --timeout=30 >> "$out/udevd.out" 2>&1
+udevadm trigger --action=add --sysname-match="$pf" >> "$out/udevd.out" 2>&1
+udevadm settle --timeout=30 >> "$out/udevd.out" 2>&1
+cat "/sys/bus/pci/devices/$pf/sriov_numvfs" > "$out/numvfs-after-replay.txt"
+udevadm control --exit >> "$out/udevd.out" 2>&1
 wizard rollback --step sriov --yes > "$out/sriov-rollback.out" 2>&1
 echo $? > "$out/sriov-rollback.rc"
 cat "/sys/bus/pci/devices/$pf/sriov_numvfs" > "$out/numvfs-after-rollback.txt"
