@@ -2,21 +2,14 @@
 // — mediated device types, SR-IOV, NVIDIA's vGPU type on a VF, MIG — with the command that does
 // it, the mdevs that exist and the ones mdevctl keeps; for the others, why not in one line.
 // Read-only. nvidia-smi is asked about MIG only on the running system, and only when installed.
-import { existsSync } from 'node:fs';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
 import { parseDeviceArgument } from '../isolate/selection.js';
-import { createRunner } from '../run/runner.js';
 import { shareReport, shareVerdict, type ShareVerdict } from '../share/capability.js';
-import { parseNvidiaSmiMig, readShareFacts, type ShareFacts } from '../share/share-facts.js';
+import { readShareFacts } from '../share/share-facts.js';
+import { migState } from '../share/mig-state.js';
 import type { CommandContext } from './context.js';
-
-async function migState(live: boolean): Promise<ShareFacts['mig']> {
-  if (!live || !['/usr/bin/nvidia-smi', '/bin/nvidia-smi'].some((p) => existsSync(p))) return [];
-  const r = await createRunner({ logDir: null }).run(['nvidia-smi', '--query-gpu=pci.bus_id,mig.mode.current', '--format=csv,noheader'], { name: 'nvidia-smi', timeoutMs: 30_000, env: { LC_ALL: 'C' } });
-  return r.ok ? parseNvidiaSmiMig(r.stdout) : [];
-}
 
 function verdictText(v: ShareVerdict): string {
   const lines = [`${v.device}  ${v.name}`];
@@ -30,7 +23,7 @@ export async function runShare(ctx: CommandContext, flags: { device?: string }):
   const g = ctx.globals();
   const root = systemRoot(g.root);
   const facts = scanHost(root);
-  const share = { ...readShareFacts(root, facts), mig: await migState(root.live) };
+  const share = { ...readShareFacts(root, facts), mig: await migState(root) };
   let verdicts: ShareVerdict[];
   if (flags.device !== undefined) {
     const parsed = parseDeviceArgument(flags.device);

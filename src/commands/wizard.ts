@@ -17,6 +17,7 @@ import { ExitCode } from '../exit-codes.js';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
 import { readShareFacts } from '../share/share-facts.js';
+import { migState } from '../share/mig-state.js';
 import { buildGroups, deviceLine, flagExplanations, groupTitle, noGroupsNote } from '../iommu-view.js';
 import { blockingChecks, DEMO_BANNER, type WizardSession } from '../wizard.js';
 import { outputMode, type GlobalOptions } from './context.js';
@@ -138,6 +139,8 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
   const demos = new DemoRoots();
   try {
     const session = globals.demo ? demos.create() : scanSession(globals.root, false);
+    // MIG mode comes from nvidia-smi (running system only, when installed), as `share` asks it
+    if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root)) };
     if (mode === 'json') {
       io.stdout.write(`${JSON.stringify({ demo: session.demo, facts: session.facts, checks: session.checks }, null, 2)}\n`);
       return ExitCode.ok;
