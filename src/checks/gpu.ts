@@ -46,6 +46,19 @@ export function checkBootGpu(facts: HostFacts): Check {
         'an advanced setup where the display manager is stopped and the console unbound while the guest runs; manage the host over SSH.',
     };
   }
+  // the host keeps a display only through a GPU that still has a host driver (or none yet)
+  const givenAway = (d: PciDevice) => d.driver === 'vfio-pci' || d.driver === 'pci-stub';
+  if (gpus.every(givenAway)) {
+    return {
+      ...base,
+      status: 'warn',
+      summary: `all ${gpus.length} GPUs are bound to ${[...new Set(gpus.map((d) => d.driver))].join('/')}: none is left with a host driver, so the host has no display while the guests run`,
+      evidence,
+      remedy:
+        'Keep at least one GPU with its host driver: undo the binding of one (vfio-wizard rollback --step isolate, or bind by address only the cards the guests need), ' +
+        'or run this host headless on purpose and manage it over SSH.',
+    };
+  }
   const others = gpus.filter((d) => d !== boot);
   return {
     ...base,

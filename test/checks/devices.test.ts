@@ -22,6 +22,18 @@ describe('boot-gpu', () => {
     expect(c.remedy).toMatch(/single-GPU passthrough/);
   });
 
+  it('warns when every GPU is on vfio-pci (none keeps a host driver); one GPU left with its driver passes', () => {
+    const gpus = hostGpus(makeFacts()).map((d) => d.address);
+    expect(gpus.length).toBeGreaterThanOrEqual(2);
+    const all = defaultDevices().map((d) => (gpus.includes(d.address) ? { ...d, driver: 'vfio-pci' } : d));
+    const c = checkBootGpu(makeFacts({ devices: all }));
+    expect(c.status).toBe('warn');
+    expect(c.summary).toMatch(/^all \d+ GPUs are bound to vfio-pci: none is left with a host driver/);
+    expect(c.remedy).toMatch(/Keep at least one GPU with its host driver/);
+    const oneLeft = defaultDevices().map((d) => (d.address === gpus[1] ? { ...d, driver: 'vfio-pci' } : d));
+    expect(checkBootGpu(makeFacts({ devices: oneLeft })).status).toBe('pass');
+  });
+
   it('passes a headless host with no GPU', () => {
     const c = checkBootGpu(makeFacts({ devices: defaultDevices().filter((d) => !d.class.startsWith('03')) }));
     expect(c.status).toBe('pass');
