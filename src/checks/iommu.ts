@@ -111,7 +111,10 @@ export function checkIommuKernel(facts: HostFacts): Check {
 
   // the table says which IOMMU the kernel would drive (an emulated VT-d can sit under an AMD CPU)
   const kind = iommu.firmwareTables.includes('DMAR') ? 'intel' : iommu.firmwareTables.includes('IVRS') ? 'amd' : cpu.vendor;
-  const unsure = iommu.firmware === null ? ' (the ACPI tables could not be read, so the firmware may be the cause too)' : '';
+  // unreadable ACPI tables: nothing may be said about the firmware layer, only that it is unknown
+  const known = iommu.firmware === true;
+  const unsure = known ? '' : '; whether the firmware exposes it is unknown (its ACPI tables could not be read), so the firmware may be the cause too';
+  const firmwareFirst = known ? '' : `First make sure the firmware exposes it (${iommuMenu(cpu.vendor)}). Then: `;
   const iommuOff = paramOptions(cmdline, 'iommu').includes('off');
   evidence.push(...logEvidence(facts));
 
@@ -122,9 +125,9 @@ export function checkIommuKernel(facts: HostFacts): Check {
       return {
         ...base,
         status: 'fail',
-        summary: `the firmware exposes VT-d but the kernel command line turns it off (${culprit})${unsure}`,
+        summary: `${known ? 'the firmware exposes VT-d but the kernel command line turns it off' : 'the kernel command line turns the Intel IOMMU off'} (${culprit})${unsure}`,
         evidence,
-        remedy: `Remove ${culprit} from the kernel command line and add intel_iommu=on (the wizard's kernel command line step does this), then reboot.`,
+        remedy: `${firmwareFirst}Remove ${culprit} from the kernel command line and add intel_iommu=on (the wizard's kernel command line step does this), then reboot.`,
       };
     }
     if (intel.includes('on')) {
@@ -141,9 +144,11 @@ export function checkIommuKernel(facts: HostFacts): Check {
     return {
       ...base,
       status: 'fail',
-      summary: `kernel parameter missing: the firmware exposes VT-d but this kernel does not enable it by default${unsure}`,
+      summary: known
+        ? 'kernel parameter missing: the firmware exposes VT-d but this kernel does not enable it by default'
+        : `the kernel enabled no IOMMU and intel_iommu=on is not set${unsure}`,
       evidence,
-      remedy: 'Add intel_iommu=on to the kernel command line (the wizard\'s kernel command line step does this), then reboot.',
+      remedy: `${firmwareFirst}Add intel_iommu=on to the kernel command line (the wizard's kernel command line step does this), then reboot.`,
     };
   }
 
@@ -154,17 +159,17 @@ export function checkIommuKernel(facts: HostFacts): Check {
       return {
         ...base,
         status: 'fail',
-        summary: `the firmware exposes AMD-Vi but the kernel command line turns it off (${culprit})${unsure}`,
+        summary: `${known ? 'the firmware exposes AMD-Vi but the kernel command line turns it off' : 'the kernel command line turns the AMD IOMMU off'} (${culprit})${unsure}`,
         evidence,
         remedy:
-          `Remove ${culprit} from the kernel command line, then reboot. Nothing needs to be added: the kernel ` +
+          `${firmwareFirst}Remove ${culprit} from the kernel command line, then reboot. Nothing needs to be added: the kernel ` +
           'enables the AMD IOMMU by itself whenever the firmware exposes it.',
       };
     }
     return {
       ...base,
       status: 'fail',
-      summary: `the firmware exposes AMD-Vi and nothing on the command line turns it off, yet the kernel enabled no IOMMU${unsure}`,
+      summary: `${known ? 'the firmware exposes AMD-Vi and ' : ''}nothing on the command line turns it off, yet the kernel enabled no IOMMU${unsure}`,
       evidence,
       remedy:
         'The kernel enables the AMD IOMMU by default, so no parameter is missing (do not add an amd_iommu ' +

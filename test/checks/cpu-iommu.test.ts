@@ -158,10 +158,19 @@ describe('iommu-kernel: off in firmware vs kernel parameter missing', () => {
     expect(c.status).toBe('warn');
   });
 
-  it('says so when the ACPI tables were unreadable', () => {
+  it('says so when the ACPI tables were unreadable, and claims nothing about the firmware then', () => {
     const c = checkIommuKernel(makeFacts({ iommu: { firmware: null, firmwareTables: [], ...kernelOff }, kernel: { cmdline: 'ro' } }));
     expect(c.status).toBe('fail');
     expect(c.summary).toMatch(/could not be read/);
+    expect(c.summary).not.toMatch(/firmware exposes VT-d|parameter missing/);
+    expect(c.summary).toMatch(/^the kernel enabled no IOMMU and intel_iommu=on is not set; whether the firmware exposes it is unknown/);
+    expect(c.remedy).toMatch(/^First make sure the firmware exposes it \(.+\)\. Then: Add intel_iommu=on/);
+    const off = checkIommuKernel(makeFacts({ iommu: { firmware: null, firmwareTables: [], ...kernelOff }, kernel: { cmdline: 'ro intel_iommu=off' } }));
+    expect(off.summary).toMatch(/^the kernel command line turns the Intel IOMMU off \(intel_iommu=off\); whether the firmware exposes it is unknown/);
+    // readable tables: the firmware layer is named as fine
+    const known = checkIommuKernel(makeFacts({ iommu: { ...kernelOff }, kernel: { cmdline: 'ro' } }));
+    expect(known.summary).toBe('kernel parameter missing: the firmware exposes VT-d but this kernel does not enable it by default');
+    expect(known.remedy).toMatch(/^Add intel_iommu=on/);
   });
 
   it('shows the kernel log lines as evidence', () => {
