@@ -14,13 +14,14 @@ export function checkCpuVirtualization(facts: HostFacts): Check {
   const evidence: string[] = [];
   if (cpu.model) evidence.push(`CPU: ${cpu.model}`);
 
-  // threads is null only when /proc/cpuinfo could not be read at all
-  if (cpu.threads === null && !cpu.virtualization) {
+  // null: /proc/cpuinfo could not be read at all (threads null too), or it lists no flags line
+  if (cpu.virtualization === null) {
+    const unreadable = cpu.threads === null;
     return {
       ...base,
       status: 'unknown',
-      summary: '/proc/cpuinfo could not be read, so the virtualization flags are unknown',
-      evidence: [...evidence, '/proc/cpuinfo: unreadable'],
+      summary: unreadable ? '/proc/cpuinfo could not be read, so the virtualization flags are unknown' : '/proc/cpuinfo lists no CPU flags, so whether VT-x/AMD-V is there is unknown',
+      evidence: [...evidence, unreadable ? '/proc/cpuinfo: unreadable' : '/proc/cpuinfo: no flags line'],
       remedy: 'Run the check on the running system (not an offline --root) or make /proc readable, then check again.',
     };
   }

@@ -92,11 +92,12 @@ function writeSystemFiles(spec: RootSpec, dir: string): void {
   const at = (p: string) => path.join(dir, p);
   if (spec.cpu) {
     const threads = spec.cpu.threads ?? 2;
-    const flags = (spec.cpu.flags ?? []).join(' ');
+    // no flags in the spec (a capture that never recorded them): no flags line, so they are unknown
+    const flags = spec.cpu.flags === undefined ? null : spec.cpu.flags.join(' ');
     const blocks: string[] = [];
     for (let i = 0; i < threads; i++) {
       blocks.push(
-        `processor\t: ${i}\nvendor_id\t: ${spec.cpu.vendor}\nmodel name\t: ${spec.cpu.model ?? 'Synthetic CPU'}\nflags\t\t: ${flags}\n`,
+        `processor\t: ${i}\nvendor_id\t: ${spec.cpu.vendor}\nmodel name\t: ${spec.cpu.model ?? 'Synthetic CPU'}\n${flags === null ? '' : `flags\t\t: ${flags}\n`}`,
       );
     }
     write(at('proc/cpuinfo'), `${blocks.join('\n')}\n`);

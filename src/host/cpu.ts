@@ -25,6 +25,7 @@ export function scanCpu(root: SystemRoot, r: SysReader, loadedModules: string[] 
       else if (key === 'flags' && flags === null) flags = new Set(value.split(/\s+/));
     }
     if (threads === 0) threads = null;
+    if (flags === null) r.notes.push('/proc/cpuinfo lists no flags: whether the CPU has VT-x/AMD-V is unknown');
   }
   const flag = flags?.has('vmx') ? 'vmx' : flags?.has('svm') ? 'svm' : null;
   const kvmModules = ['kvm_intel', 'kvm_amd', 'kvm'];
@@ -32,7 +33,7 @@ export function scanCpu(root: SystemRoot, r: SysReader, loadedModules: string[] 
   return {
     vendor,
     model,
-    virtualization: flag !== null,
+    virtualization: flags === null ? null : flag !== null,
     flag,
     kvmDevice: r.exists(root.at('/dev/kvm')),
     kvmModuleLoaded,

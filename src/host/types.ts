@@ -8,8 +8,8 @@ export interface CpuFacts {
   vendor: CpuVendor;
   /** model name from /proc/cpuinfo, when readable */
   model: string | null;
-  /** vmx (Intel VT-x) or svm (AMD-V) flag present */
-  virtualization: boolean;
+  /** vmx (Intel VT-x) or svm (AMD-V) flag present; null when /proc/cpuinfo is unreadable or lists no flags */
+  virtualization: boolean | null;
   flag: 'vmx' | 'svm' | null;
   /** /dev/kvm exists */
   kvmDevice: boolean;

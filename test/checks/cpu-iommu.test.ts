@@ -41,9 +41,15 @@ describe('cpu-virtualization', () => {
     expect(checkCpuVirtualization(amd({ cpu: { kvmDevice: false } })).remedy).toContain('modprobe kvm_amd');
   });
 
-  it('is unknown when /proc/cpuinfo was unreadable', () => {
-    const c = checkCpuVirtualization(makeFacts({ cpu: { vendor: 'other', virtualization: false, flag: null, threads: null, model: null } }));
+  it('is unknown when /proc/cpuinfo was unreadable, or lists no flags (not a failure)', () => {
+    const c = checkCpuVirtualization(makeFacts({ cpu: { vendor: 'other', virtualization: null, flag: null, threads: null, model: null } }));
     expect(c.status).toBe('unknown');
+    expect(c.summary).toMatch(/could not be read/);
+    const noFlags = checkCpuVirtualization(makeFacts({ cpu: { vendor: 'intel', virtualization: null, flag: null, threads: 8, model: null } }));
+    expect(noFlags.status).toBe('unknown');
+    expect(noFlags.summary).toBe('/proc/cpuinfo lists no CPU flags, so whether VT-x/AMD-V is there is unknown');
+    // flags read and no vmx: a real failure
+    expect(checkCpuVirtualization(makeFacts({ cpu: { vendor: 'intel', virtualization: false, flag: null, threads: 8, model: null } })).status).toBe('fail');
   });
 });
 

@@ -31,8 +31,19 @@ describe('CPU', () => {
     const dir = makeRoot({});
     mkdirSync(path.join(dir, 'proc/cpuinfo'), { recursive: true });
     const facts = scanHost(systemRoot(dir));
-    expect(facts.cpu).toMatchObject({ vendor: 'other', model: null, threads: null, virtualization: false });
+    expect(facts.cpu).toMatchObject({ vendor: 'other', model: null, threads: null, virtualization: null });
     expect(facts.notes.some((n) => n.includes('/proc/cpuinfo') && n.includes('EISDIR'))).toBe(true);
+  });
+
+  it('a /proc/cpuinfo without a flags line (a capture) leaves virtualization unknown, with a note; with flags it is known either way', () => {
+    const noFlags = makeRoot({ cpu: { vendor: 'GenuineIntel', threads: 1 } });
+    const f = scanHost(systemRoot(noFlags));
+    expect(f.cpu).toMatchObject({ vendor: 'intel', threads: 1, virtualization: null, flag: null });
+    expect(f.notes).toContain('/proc/cpuinfo lists no flags: whether the CPU has VT-x/AMD-V is unknown');
+    const without = makeRoot({ cpu: { vendor: 'GenuineIntel', threads: 1, flags: ['fpu', 'sse2'] } });
+    expect(scanHost(systemRoot(without)).cpu).toMatchObject({ virtualization: false, flag: null });
+    const withVmx = makeRoot({ cpu: { vendor: 'GenuineIntel', threads: 1, flags: ['fpu', 'vmx'] } });
+    expect(scanHost(systemRoot(withVmx)).cpu).toMatchObject({ virtualization: true, flag: 'vmx' });
   });
 });
 
