@@ -12,6 +12,15 @@ export function checkUefi(facts: HostFacts): Check {
   if (facts.boot.uefi) {
     return { ...base, status: 'pass', summary: 'booted in UEFI mode', evidence: ['/sys/firmware/efi exists'], remedy: null };
   }
+  if (facts.boot.uefi === null) {
+    return {
+      ...base,
+      status: 'unknown',
+      summary: 'the boot mode is unknown: this root has no /sys/firmware (a system at rest, not running)',
+      evidence: ['/sys/firmware absent'],
+      remedy: 'Run the check on the running system to see how it booted.',
+    };
+  }
   return {
     ...base,
     status: 'warn',
@@ -35,6 +44,15 @@ const SB_WHY =
 export function checkSecureBoot(facts: HostFacts): Check {
   const base = { id: 'secure-boot' as const, title: 'Secure Boot', why: SB_WHY };
   const { boot } = facts;
+  if (boot.uefi === null) {
+    return {
+      ...base,
+      status: 'unknown',
+      summary: 'unknown: this root has no /sys/firmware, so neither the boot mode nor the SecureBoot variable can be read',
+      evidence: ['/sys/firmware absent'],
+      remedy: 'Run the check on the running system.',
+    };
+  }
   if (!boot.uefi) {
     return {
       ...base,

@@ -77,6 +77,25 @@ export function checkIommuKernel(facts: HostFacts): Check {
   const cmdline = kernel.cmdline;
   const cmdEvidence = cmdline === null ? '/proc/cmdline: unreadable' : `/proc/cmdline: ${cmdline}`;
 
+  // nothing to say about the kernel when its sysfs cannot be read: an offline root, or no permission
+  if (!iommu.groupsReadable && iommu.units.length === 0) {
+    return {
+      ...base,
+      status: 'unknown',
+      summary: '/sys/kernel/iommu_groups could not be read (a system at rest under --root, or no permission), so whether the kernel enabled an IOMMU is unknown',
+      evidence: ['/sys/kernel/iommu_groups: unreadable or absent', cmdEvidence],
+      remedy: 'Run the check on the running system, as root.',
+    };
+  }
+  if (iommu.enabled && !iommu.groupsReadable) {
+    return {
+      ...base,
+      status: 'unknown',
+      summary: `the kernel registered IOMMU units (${iommu.units.join(', ')}), but /sys/kernel/iommu_groups could not be read, so its groups are unknown`,
+      evidence: [`/sys/class/iommu: ${iommu.units.join(', ')}`, '/sys/kernel/iommu_groups: unreadable', cmdEvidence],
+      remedy: 'Run the check as root.',
+    };
+  }
   if (iommu.enabled && iommu.groupCount > 0) {
     return {
       ...base,

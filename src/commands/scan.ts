@@ -44,7 +44,7 @@ export function formatScan(f: HostFacts): string {
       `interrupt remapping ${yesNo(i.interruptRemapping)}`,
   );
   const b = f.boot;
-  out.push(`Boot:        ${b.uefi ? 'UEFI' : 'legacy BIOS'}; Secure Boot ${b.uefi ? yesNo(b.secureBoot, 'on', 'off') : 'n/a'}`);
+  out.push(`Boot:        ${b.uefi === null ? 'unknown (no /sys/firmware under this root)' : b.uefi ? 'UEFI' : 'legacy BIOS'}; Secure Boot ${b.uefi ? yesNo(b.secureBoot, 'on', 'off') : b.uefi === null ? 'unknown' : 'n/a'}`);
   const k = f.kernel;
   out.push(
     `Kernel:      ${k.release ?? 'unknown'}; vfio-pci ${k.vfioPci}, vfio ${k.vfio}, vfio_iommu_type1 ${k.vfioIommuType1}`,

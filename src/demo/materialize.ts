@@ -103,6 +103,8 @@ function writeSystemFiles(spec: RootSpec, dir: string): void {
     write(at('proc/cpuinfo'), `${blocks.join('\n')}\n`);
   }
   if (spec.kvmDevice) write(at('dev/kvm'), '');
+  // a fixture is a running system: its sysfs has /sys/firmware whatever it booted with
+  mkdirSync(at('sys/firmware'), { recursive: true });
   for (const t of spec.acpiTables ?? []) write(at(`sys/firmware/acpi/tables/${t}`), t);
   if (spec.acpiTables) mkdirSync(at('sys/firmware/acpi/tables'), { recursive: true });
   for (const u of spec.iommuUnits ?? []) mkdirSync(at(`sys/class/iommu/${u}`), { recursive: true });

@@ -107,7 +107,10 @@ export function detectInitramfs(root: SystemRoot, r: SysReader): Detection<Initr
 }
 
 export function scanBoot(root: SystemRoot, r: SysReader): BootFacts {
-  const uefi = r.isDir(root.at('/sys/firmware/efi'));
+  // every running kernel has /sys/firmware; without it this is a system at rest (no sysfs mounted)
+  const firmwareDir = r.isDir(root.at('/sys/firmware'));
+  if (!firmwareDir) r.notes.push('/sys/firmware is absent (no sysfs under this root): UEFI or legacy boot is unknown');
+  const uefi = firmwareDir ? r.isDir(root.at('/sys/firmware/efi')) : null;
   return {
     uefi,
     secureBoot: uefi ? secureBoot(root, r) : null,

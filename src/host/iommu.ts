@@ -26,8 +26,8 @@ export function scanIommu(root: SystemRoot, r: SysReader, log: KernelLog | null)
     if (tables.some((t) => t === 'IVRS' || /^IVRS\d+$/.test(t))) firmwareTables.push('IVRS');
   }
   const units = (r.list(root.at('/sys/class/iommu')) ?? []).sort();
-  const groups = r.list(root.at('/sys/kernel/iommu_groups')) ?? [];
-  const groupCount = groups.filter((g) => /^\d+$/.test(g)).length;
+  const groupList = r.list(root.at('/sys/kernel/iommu_groups'));
+  const groupCount = (groupList ?? []).filter((g) => /^\d+$/.test(g)).length;
 
   let interruptRemapping: boolean | null = null;
   let evidence: string | null = null;
@@ -57,6 +57,7 @@ export function scanIommu(root: SystemRoot, r: SysReader, log: KernelLog | null)
     enabled: units.length > 0 || groupCount > 0,
     units,
     groupCount,
+    groupsReadable: groupList !== null,
     interruptRemapping,
     interruptRemappingEvidence: evidence,
     kernelLogSource: log?.source ?? null,

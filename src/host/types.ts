@@ -30,6 +30,8 @@ export interface IommuFacts {
   /** entries of /sys/class/iommu (dmar0, ivhd0, …) */
   units: string[];
   groupCount: number;
+  /** /sys/kernel/iommu_groups could be listed; false: unreadable or absent (an offline root has no sysfs), so groupCount says nothing */
+  groupsReadable: boolean;
   /** interrupt remapping from the kernel log; null when the log is unreadable or silent */
   interruptRemapping: boolean | null;
   /** the log line that decided interruptRemapping */
@@ -61,7 +63,8 @@ export interface Detection<T extends string> {
 }
 
 export interface BootFacts {
-  uefi: boolean;
+  /** booted through UEFI (/sys/firmware/efi); null when the root has no /sys/firmware (an offline system: unknown) */
+  uefi: boolean | null;
   /** SecureBoot efivar; null when not UEFI or unreadable */
   secureBoot: boolean | null;
   bootloader: Detection<BootloaderId>;

@@ -300,7 +300,7 @@ export function guards(facts: HostFacts, selected: readonly string[]): GuardResu
 
   // the guards above can only fire on what the scan could resolve: say so when it could not
   const hc = facts.hostCritical;
-  const unknownDisks = [hc.rootBlockDevice === null ? '/' : null, hc.espBlockDevice === null && facts.boot.uefi ? 'the ESP' : null].filter((x): x is string => x !== null);
+  const unknownDisks = [hc.rootBlockDevice === null ? '/' : null, hc.espBlockDevice === null && facts.boot.uefi !== false ? 'the ESP' : null].filter((x): x is string => x !== null);
   const disks = devs.filter((d) => isStorage(d.class) && !storage.includes(d));
   if (disks.length > 0 && unknownDisks.length > 0) {
     warnings.push({

@@ -97,7 +97,8 @@ export function grubRegeneration(facts: HostFacts, files: CmdlineFiles): { argv:
     // small stub there that loads /boot/grub2/grub.cfg — that stub must never be overwritten.
     const esp = files.grubCfgs.find((c) => c.path.startsWith('/boot/efi/EFI/'));
     const espIsFull = esp !== undefined && /^\s*(menuentry|blscfg)\b/m.test(esp.text) && !/^\s*configfile\b/m.test(esp.text);
-    const cfg = facts.boot.uefi && espIsFull ? esp.path : '/boot/grub2/grub.cfg';
+    // boot mode unknown (an offline disk): a full config on the ESP is the one the firmware's GRUB reads
+    const cfg = facts.boot.uefi !== false && espIsFull ? esp.path : '/boot/grub2/grub.cfg';
     return { argv: ['grub2-mkconfig', '-o', cfg], cfg };
   }
   if (files.bins['grub-mkconfig']) return { argv: ['grub-mkconfig', '-o', '/boot/grub/grub.cfg'], cfg: '/boot/grub/grub.cfg' };

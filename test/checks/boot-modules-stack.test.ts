@@ -14,6 +14,14 @@ describe('uefi', () => {
   });
 });
 
+describe('a root with no /sys/firmware (a system at rest)', () => {
+  it('the boot mode and Secure Boot are unknown, not legacy / not applicable', () => {
+    const facts = makeFacts({ boot: { uefi: null, secureBoot: null } });
+    expect(checkUefi(facts)).toMatchObject({ status: 'unknown', summary: expect.stringMatching(/^the boot mode is unknown/) });
+    expect(checkSecureBoot(facts)).toMatchObject({ status: 'unknown' });
+  });
+});
+
 describe('secure-boot', () => {
   it('passes when off, and when not applicable (legacy boot)', () => {
     expect(checkSecureBoot(makeFacts()).status).toBe('pass');

@@ -164,6 +164,17 @@ describe('iommu-kernel: off in firmware vs kernel parameter missing', () => {
     expect(c.status).toBe('warn');
   });
 
+  it('is unknown when /sys/kernel/iommu_groups cannot be read, instead of "no groups"', () => {
+    const none = checkIommuKernel(makeFacts({ iommu: { ...kernelOff, groupsReadable: false } }));
+    expect(none.status).toBe('unknown');
+    expect(none.summary).toMatch(/^\/sys\/kernel\/iommu_groups could not be read/);
+    const units = checkIommuKernel(makeFacts({ iommu: { enabled: true, units: ['dmar0'], groupCount: 0, groupsReadable: false } }));
+    expect(units.status).toBe('unknown');
+    expect(units.summary).toMatch(/registered IOMMU units \(dmar0\), but \/sys\/kernel\/iommu_groups could not be read/);
+    // readable and empty: the real "no groups" warning stays
+    expect(checkIommuKernel(makeFacts({ iommu: { enabled: true, units: ['dmar0'], groupCount: 0 } })).status).toBe('warn');
+  });
+
   it('says so when the ACPI tables were unreadable, and claims nothing about the firmware then', () => {
     const c = checkIommuKernel(makeFacts({ iommu: { firmware: null, firmwareTables: [], ...kernelOff }, kernel: { cmdline: 'ro' } }));
     expect(c.status).toBe('fail');

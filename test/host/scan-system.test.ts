@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemRoot } from '../../src/host/root.js';
 import { scanHost } from '../../src/host/scan.js';
+import { runChecks } from '../../src/checks/index.js';
 import { makeRoot, scanSpec } from './fixture-root.js';
 
 const corpus = (rel: string) =>
@@ -44,6 +45,24 @@ describe('CPU', () => {
     expect(scanHost(systemRoot(without)).cpu).toMatchObject({ virtualization: false, flag: null });
     const withVmx = makeRoot({ cpu: { vendor: 'GenuineIntel', threads: 1, flags: ['fpu', 'vmx'] } });
     expect(scanHost(systemRoot(withVmx)).cpu).toMatchObject({ virtualization: true, flag: 'vmx' });
+  });
+});
+
+describe('a root without sysfs (a system at rest)', () => {
+  it('boot mode and IOMMU groups are unknown, with notes — not legacy and not "no groups"', () => {
+    const dir = makeRoot({});
+    rmSync(path.join(dir, 'sys'), { recursive: true, force: true });
+    const facts = scanHost(systemRoot(dir));
+    expect(facts.boot.uefi).toBeNull();
+    expect(facts.iommu.groupsReadable).toBe(false);
+    expect(facts.notes).toContain('/sys/firmware is absent (no sysfs under this root): UEFI or legacy boot is unknown');
+    const checks = runChecks(facts);
+    expect(checks.find((c) => c.id === 'uefi')?.status).toBe('unknown');
+    expect(checks.find((c) => c.id === 'iommu-kernel')?.status).toBe('unknown');
+    // a fixture of a running system has /sys/firmware and its groups directory
+    const running = scanHost(systemRoot(makeRoot({})));
+    expect(running.boot.uefi).toBe(false);
+    expect(running.iommu.groupsReadable).toBe(true);
   });
 });
 

@@ -71,7 +71,7 @@ describe('driver packages', () => {
     expect(bare.stdout).not.toContain('Installed driver packages');
   });
 
-  it('removal is a journaled command with the exact reinstall as its undo; not run, nothing is reinstalled', async () => {
+  it('removal is a journaled command with the exact reinstall as its undo; under --commands skip both halves are only listed', async () => {
     const dir = root(SAMPLE_WORKSTATION, STATUS);
     const plan = JSON.parse((await cli(['--root', dir, '--json', 'plan', '--step', 'driver-packages', '--device', '01:00.0'])).stdout);
     expect(plan.plan.commands).toEqual([['apt-get', 'remove', '--purge', '-y', 'nvidia-driver', 'nvidia-container-toolkit']]);
@@ -81,10 +81,11 @@ describe('driver packages', () => {
     const status = JSON.parse((await cli(['--root', dir, '--json', 'status'])).stdout);
     expect(status.runs[0].steps[0]).toMatchObject({ id: 'driver-packages', state: 'applied' });
     expect(status.runs[0].steps[0].pendingCommands).toEqual([['apt-get', 'remove', '--purge', '-y', 'nvidia-driver', 'nvidia-container-toolkit']]);
-    // the removal never ran (--commands skip), so there is nothing to reinstall
+    // the removal was the user's to run (--commands skip listed it); a rollback that also only lists
+    // hands them the reinstall, and nothing is run here
     const rb = await cli(['--root', dir, '--commands', 'skip', 'rollback', '--yes']);
     expect(rb.code, rb.stderr).toBe(0);
-    expect(rb.stdout).not.toContain('apt-get install');
+    expect(rb.stdout).toContain("Still to run (--commands skip): apt-get install -y 'nvidia-driver=535.183.01-1~deb12u1' nvidia-container-toolkit=1.16.1-1.");
   });
 
   it('refused while the host keeps an NVIDIA card on the driver (exit 9), and without a device (exit 2)', async () => {

@@ -91,6 +91,7 @@ export function defaultFacts(): HostFacts {
       enabled: true,
       units: ['dmar0', 'dmar1'],
       groupCount: groups.size,
+      groupsReadable: true,
       interruptRemapping: true,
       interruptRemappingEvidence: '[    0.093481] DMAR-IR: Enabled IRQ remapping in x2apic mode',
       kernelLogSource: '/dev/kmsg',
