@@ -23,6 +23,8 @@ export function pathInRoot(root: SystemRoot, hostPath: string): string | null {
 }
 
 export function systemRoot(dir: string): SystemRoot {
+  // `--root=` (or --root "") would otherwise resolve to the current directory, silently
+  if (dir.trim() === '') throw new UserError('--root was given an empty directory name', ExitCode.usage, 'Pass the directory where the system is mounted (for example --root /mnt), or leave --root out to use this machine.');
   const abs = path.resolve(dir);
   let isDir = false;
   try {

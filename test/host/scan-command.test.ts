@@ -69,4 +69,13 @@ describe('vfio-wizard scan', () => {
     expect(r.stderr).toContain('no such directory');
     expect(r.stderr).toContain('Nothing was changed');
   });
+
+  it('an empty --root is a usage error (exit 2), not the current directory', async () => {
+    for (const args of [['--root=', 'scan', '--json'], ['--root', '', 'scan', '--json']]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(ExitCode.usage);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('--root was given an empty directory name');
+    }
+  });
 });
