@@ -3,10 +3,10 @@
 // check --json never load the terminal UI (Ink lives in its own chunk, loaded only for the TUI):
 // a module-resolution hook records every module the process loads.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
@@ -27,6 +27,10 @@ beforeAll(() => {
   writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Strings only Ink (its DOM node names, Yoga) and React 19 (its element symbol) put into a bundle. */
+const INK_MARKERS = ['ink-box', 'ink-text', 'yoga', 'react.transitional.element'];
+const dist = path.join(path.dirname(binPath), '..', 'dist');
 
 function bin(args: string[], loaded?: string) {
   const r = spawnSync(process.execPath, [...(loaded ? ['--import', hook] : []), binPath, ...args], {
@@ -65,7 +69,16 @@ describe('the bin', () => {
       const urls = readFileSync(log, 'utf8').split('\n').filter(Boolean);
       expect(urls.length, args.join(' ')).toBeGreaterThan(0);
       expect(urls.filter((u) => /\/chunks\/tui-|\/node_modules\/(ink|react)\//.test(u)), args.join(' ')).toEqual([]);
+      // by content, whatever chunk esbuild put things in: no loaded file carries Ink or React
+      const files = urls.filter((u) => u.startsWith('file:') && u.includes('/dist/')).map((u) => fileURLToPath(u));
+      expect(files.length, args.join(' ')).toBeGreaterThan(0);
+      for (const f of files) expect(INK_MARKERS.filter((m) => readFileSync(f, 'utf8').includes(m)), `${args.join(' ')}: ${f}`).toEqual([]);
     }
+    // the markers are real: the UI chunk (what the terminal UI loads) carries every one of them
+    const tui = readdirSync(path.join(dist, 'chunks')).filter((f) => /^tui-.*\.js$/.test(f));
+    expect(tui).toHaveLength(1);
+    const tuiText = readFileSync(path.join(dist, 'chunks', tui[0]!), 'utf8');
+    for (const m of INK_MARKERS) expect(tuiText, m).toContain(m);
     // control: the hook does see the UI chunk when the wizard starts (plain mode, no terminal)
     const log = path.join(tmp, 'loaded-wizard.txt');
     writeFileSync(log, '');
