@@ -398,7 +398,11 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
             return result('rollback-blocked', ExitCode.rollbackBlocked, `Step ${step.id} failed: ${why}\nIt was rolled back, but: ${left.join('; ')}.${earlier}`);
           }
           const status = failure.exitCode === ExitCode.interrupted ? 'interrupted' : 'rolled-back';
-          return result(status, failure.exitCode, `Step ${step.id} failed: ${why}\nIt was rolled back automatically: what it had changed is as it was.${earlier}`);
+          // a full disk can keep the journal from recording the rollback; the files are back all the same
+          const behind = run.journalBehind
+            ? `\nThe disk is still too full to record that in the journal: once there is space, \`vfio-wizard rollback --step ${step.id}\` records it (it finds everything already restored and changes nothing).`
+            : '';
+          return result(status, run.journalBehind ? ExitCode.noSpace : failure.exitCode, `Step ${step.id} failed: ${why}\nIt was rolled back automatically: what it had changed is as it was.${behind}${earlier}`);
         } catch (rbErr) {
           step.state = 'rollback-blocked';
           try {

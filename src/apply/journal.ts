@@ -117,6 +117,8 @@ export interface Run {
   /** host path of the run directory */
   dir: string;
   journal: Journal;
+  /** set by trySaveJournal when a full disk kept the last record from being written (cleared by the next good save) */
+  journalBehind?: boolean;
 }
 
 const refuseLink = (hostPath: string): never => {
@@ -263,6 +265,26 @@ export function saveJournal(run: Run): void {
   });
   atomicWrite(path.join(run.dir, 'restore.sh'), restoreScript(run.journal), { mode: 0o700, what: 'writing restore.sh' });
   crashPoint(`restore.sh#${saves}`);
+  run.journalBehind = false;
+}
+
+/**
+ * saveJournal for undoing: a full disk does not stop the undo (each change undone frees space, the
+ * next save usually succeeds). Returns false and marks the run `journalBehind` when the record
+ * could not be written; the journal on disk then still holds the last good record (atomic writes),
+ * which a later rollback finishes from safely — files already back to their original are no-ops.
+ */
+export function trySaveJournal(run: Run): boolean {
+  try {
+    saveJournal(run);
+    return true;
+  } catch (err) {
+    if (err instanceof UserError && err.exitCode === ExitCode.noSpace) {
+      run.journalBehind = true;
+      return false;
+    }
+    throw err;
+  }
 }
 
 function corrupt(hostPath: string, why: string): UserError {

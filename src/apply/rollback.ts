@@ -8,7 +8,7 @@ import type { Regeneration } from '../plan/types.js';
 import { atomicWrite, durableUnlink, leftoverTemps, sha256 } from './atomic-write.js';
 import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
-import { backupPath, listRunIds, loadRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
+import { backupPath, listRunIds, loadRun, saveJournal, trySaveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
 import { acquireLock } from './lock.js';
 import { mayHaveRun, regenerationToRepeat } from './restore-script.js';
 import { relabel } from './selinux.js';
@@ -209,6 +209,21 @@ function atomicOrMeta(host: string, o: { mode: number; uid: number; gid: number 
   atomicWrite(host, readFileSync(host), { mode: o.mode, uid: o.uid, gid: o.gid, what: 'restoring mode and owner', crashLabel: `restore ${seq}` });
 }
 
+/** Remove the step's copies of what vfio-wizard wrote (backups/N.ours); true when one was there. */
+function dropOursCopies(run: Run, step: StepRecord): boolean {
+  let dropped = false;
+  for (const e of step.entries) {
+    if (e.kind !== 'file' || !e.ours?.exists) continue;
+    try {
+      unlinkSync(path.join(run.dir, e.ours.copy));
+      dropped = true;
+    } catch {
+      /* gone already */
+    }
+  }
+  return dropped;
+}
+
 /**
  * Undo one step in reverse order and mark it rolled back. The caller holds the lock, has checked
  * drift (or passes force), and runs the collected regenerations once at the end.
@@ -224,11 +239,20 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
   }
   step.pendingRegenerations = [...out.regenerations].map(([kind, argv]) => ({ kind, argv }));
   step.state = 'rolling-back';
-  saveJournal(run);
+  trySaveJournal(run);
   for (const e of [...step.entries].reverse()) {
     if (e.state === 'undone') continue;
     if (e.kind === 'file') {
-      const problem = await undoFile(run, e, opts);
+      let problem: string | null;
+      try {
+        problem = await undoFile(run, e, opts);
+      } catch (err) {
+        // a full disk: the copies of our own versions (kept for showing a drift) are what the undo
+        // can spare — dropped, then the undo tried once more with the space they held
+        if (!(err instanceof UserError && err.exitCode === ExitCode.noSpace) || !dropOursCopies(run, step)) throw err;
+        opts.onEvent?.({ type: 'output', stepId: step.id, line: 'the disk is full: dropped vfio-wizard\'s copies of its own versions of the files to make room for the undo' });
+        problem = await undoFile(run, e, opts);
+      }
       if (problem) {
         out.problems.push(problem);
         continue;
@@ -268,7 +292,7 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
       }
     }
     e.state = 'undone';
-    saveJournal(run);
+    trySaveJournal(run);
   }
   // a step with a problem stays selectable, so fixing the cause and rolling back again finishes it
   if (out.problems.length > 0) {
@@ -279,7 +303,7 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
     if (out.pending.length > 0) step.unrunCommands = out.pending;
   }
   step.finishedAt = new Date().toISOString();
-  saveJournal(run);
+  trySaveJournal(run);
   return out;
 }
 
@@ -302,7 +326,7 @@ export function finishSteps(sel: { run: Run; step: StepRecord }[], problems: str
     touched.add(run);
   }
   // one record per run: the steps of a run change state together
-  for (const run of touched) saveJournal(run);
+  for (const run of touched) trySaveJournal(run);
 }
 
 /** Re-run the regeneration commands so restored files take effect: initramfs first, then the boot loader. */
@@ -423,11 +447,12 @@ export async function rollbackSelected(sel: { run: Run; step: StepRecord }[], op
   problems.push(...regen.problems);
   const ok = problems.length === 0;
   const names = sel.map((x) => x.step.id).join(', ');
+  const behind = sel.some((x) => x.run.journalBehind);
   return {
     status: ok ? 'rolled-back' : 'failed',
-    exitCode: ok ? ExitCode.ok : ExitCode.rollbackBlocked,
+    exitCode: ok ? (behind ? ExitCode.noSpace : ExitCode.ok) : ExitCode.rollbackBlocked,
     message: ok
-      ? `Rolled back: ${names}.${pendingCommands.length > 0 ? ` Still to run (--commands skip): ${pendingCommands.map(shellJoin).join('; ')}.` : ''}`
+      ? `Rolled back: ${names}.${pendingCommands.length > 0 ? ` Still to run (--commands skip): ${pendingCommands.map(shellJoin).join('; ')}.` : ''}${behind ? ' The disk is too full to record that in the journal: once there is space, run the same rollback again to record it (it finds everything already restored).' : ''}`
       : `Rolled back the files of ${names}, but: ${problems.join('; ')}. Fix the cause and re-run the command shown.`,
     steps: sel.map((y) => ({ runId: y.run.journal.runId, stepId: y.step.id, state: y.step.state })),
     drift: [],

@@ -2,7 +2,7 @@
 // instance, Ctrl+C during a running command, a corrupted or truncated journal, a file edited
 // between apply and rollback. Each must give a clear message, a distinct exit code, and lose nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
@@ -68,6 +68,52 @@ describe('disk full and read-only', () => {
     expect(snapshot(dir)).toEqual(before);
     expect(readdirSync(path.join(dir, 'etc'))).toEqual(['small.conf']);
   });
+
+  it('ENOSPC on the journal itself (journal and files on one file system): the undo still runs, frees the space, the step is rolled back, exit noSpace', async () => {
+    // The file the step creates is sized to leave the disk (nearly) full, so that a later journal
+    // record cannot be written. Where exactly that happens depends on page accounting, so a range of
+    // sizes is tried, each on a fresh tmpfs; whatever the point of failure, nothing may be left
+    // half-applied, and at least one size must hit the journal (the case the test is about).
+    const sizes: number[] = [];
+    const cases: { size: number; exitCode: number; status: string; message: string; same: boolean; stepState: string | undefined }[] = [];
+    for (let n = 0; n <= 16; n++) sizes.push(n);
+    for (const n of sizes) {
+      const dir = root({});
+      mount(['-t', 'tmpfs', '-o', 'size=256k,mode=0755', 'tmpfs'], dir);
+      mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
+      mkdirSync(path.join(dir, 'etc'));
+      writeFileSync(path.join(dir, 'etc/small.conf'), 'a=1\n');
+      const before = snapshot(dir);
+      const free = statfsSync(dir).bavail * statfsSync(dir).bsize;
+      const size = Math.max(1, free - n * 4096);
+      const res = await applyPlan(
+        plan('fill', [
+          modify('/etc/small.conf', 'a=1\n', 'a=2\n'),
+          { kind: 'file', action: 'create', path: '/etc/fill.bin', before: null, after: 'x'.repeat(size), why: 'fills the disk' },
+        ]),
+        { root: systemRoot(dir), runner: createRecordingRunner() },
+      );
+      let stepState: string | undefined;
+      try {
+        stepState = readStatus(systemRoot(dir)).runs.flatMap((r) => r.steps).find((st) => st.id === 'fill')?.state;
+      } catch {
+        stepState = 'unreadable';
+      }
+      const after = snapshot(dir);
+      cases.push({ size, exitCode: res.exitCode, status: res.status, message: res.message, same: res.status === 'applied' || JSON.stringify(after) === JSON.stringify(before), stepState });
+    }
+    // never half-applied: every failure was rolled back to the bytes before, with exit noSpace
+    for (const c of cases) {
+      expect(c.same, `${c.size}: ${c.message}`).toBe(true);
+      if (c.status !== 'applied') {
+        expect(c.exitCode, `${c.size}: ${c.message}`).toBe(ExitCode.noSpace);
+        expect(c.status, `${c.size}: ${c.message}`).toBe('rolled-back');
+        expect(c.stepState, `${c.size}`).not.toBe('applied');
+      }
+    }
+    // the case this is about did occur: the journal write ran out of space
+    expect(cases.some((c) => /while writing (the journal|restore\.sh)/.test(c.message)), JSON.stringify(cases.map((c) => c.message.split('\n')[0]))).toBe(true);
+  }, 60_000);
 
   it('read-only /etc: the write fails, the step is rolled back, exit readOnly with a remount remedy', async () => {
     const dir = root({ 'etc/.keep': '' });
