@@ -360,9 +360,12 @@ const UNDOABLE = new Set(['applied', 'applying', 'rolling-back', 'rollback-block
 /** Steps a rollback request selects, newest first, each with its run. */
 export function selectSteps(root: SystemRoot, req: RollbackRequest): { run: Run; step: StepRecord }[] {
   const all: { run: Run; step: StepRecord }[] = [];
+  // newest run first, and no further than needed: a corrupt journal refuses (exit 8) only when it
+  // could hold what was asked for — an old damaged run does not block undoing a newer step
   for (const id of listRunIds(root).reverse()) {
     const run = loadRun(root, id);
     for (const step of [...run.journal.steps].reverse()) if (UNDOABLE.has(step.state)) all.push({ run, step });
+    if (!req.all && all.some((x) => req.stepId === undefined || x.step.id === req.stepId)) break;
   }
   if (req.all) return all;
   if (req.stepId !== undefined) {

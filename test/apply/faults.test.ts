@@ -218,6 +218,31 @@ describe('a corrupted or truncated journal', () => {
   }
 });
 
+describe('an old corrupt run next to newer ones', () => {
+  it('does not block undoing a newer step; asking for a step it might hold, or for everything, is refused (exit 8)', async () => {
+    const dir = root({ 'etc/a.conf': 'one\n', 'etc/b.conf': 'one\n' });
+    const sysroot = systemRoot(dir);
+    const r1 = await applyPlan(plan('old', [modify('/etc/a.conf', 'one\n', 'two\n')]), { root: sysroot, runner: createRecordingRunner() });
+    // run ids sort by time (to the second): the newer run must be later
+    await new Promise((r) => setTimeout(r, 1100));
+    const r2 = await applyPlan(plan('new', [modify('/etc/b.conf', 'one\n', 'two\n')]), { root: sysroot, runner: createRecordingRunner() });
+    expect(r2.runId! > r1.runId!).toBe(true);
+    writeFileSync(path.join(dir, 'var/lib/vfio-wizard/runs', r1.runId!, 'journal.json'), '{ broken');
+    const refused = async (req: Parameters<typeof rollback>[0]) => {
+      const err = await rollback(req, { root: sysroot, runner: createRecordingRunner() }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(req)).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(ExitCode.journalCorrupt);
+    };
+    await refused({ stepId: 'old' });
+    await refused({ all: true });
+    expect(readFileSync(path.join(dir, 'etc/b.conf'), 'utf8')).toBe('two\n');
+    // the newer step rolls back by name
+    expect((await rollback({ stepId: 'new' }, { root: sysroot, runner: createRecordingRunner() })).status).toBe('rolled-back');
+    expect(readFileSync(path.join(dir, 'etc/b.conf'), 'utf8')).toBe('one\n');
+    expect(readFileSync(path.join(dir, 'etc/a.conf'), 'utf8')).toBe('two\n'); // the old run untouched
+  });
+});
+
 describe('a file edited between apply and rollback', () => {
   it('rollback refuses (exit 4) showing original / ours / now; --force restores and keeps the edit', async () => {
     const dir = root({ 'etc/default/grub': 'GRUB_TIMEOUT=5\n' });
