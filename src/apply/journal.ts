@@ -6,7 +6,7 @@ import type { CommandPhase, FileAction, Regeneration, StepExpectation } from '..
 import { atomicWrite } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
-import { RESTORED_MARKER, restoreReadme, restoreScript } from './restore-script.js';
+import { NOT_RUN_FILE, RESTORED_MARKER, restoreReadme, restoreScript } from './restore-script.js';
 
 // The write-ahead journal (docs/journal.md). One directory per run:
 //   <root>/var/lib/vfio-wizard/runs/<runId>/journal.json   the whole journal, rewritten atomically
@@ -358,10 +358,18 @@ function applyRestoredMarker(dir: string, journal: Journal): void {
   } catch {
     return;
   }
+  // what restore.sh only listed (NO_COMMANDS=1, or a host command under another root) stays to do
+  let notRun: string[][] = [];
+  try {
+    notRun = readStateFile(path.join(dir, NOT_RUN_FILE)).toString('utf8').split('\n').filter(Boolean).map((l) => l.split(' '));
+  } catch {
+    /* none listed */
+  }
   for (const step of journal.steps) {
     if (!ids.includes(step.id) || step.state === 'rolled-back') continue;
     step.state = 'rolled-back';
     step.error = `undone by restore.sh (${RESTORED_MARKER})`;
+    if (notRun.length > 0) step.unrunCommands = notRun;
     for (const e of step.entries) e.state = 'undone';
   }
 }

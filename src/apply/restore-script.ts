@@ -12,6 +12,8 @@ const q = shellQuote;
 
 /** Written by restore.sh next to the journal after a clean restore: one step id per line. */
 export const RESTORED_MARKER = 'restored-by-script';
+/** Written by restore.sh next to the journal: the commands it listed instead of running, one per line. */
+export const NOT_RUN_FILE = 'commands-not-run';
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
 
 const PRELUDE = `set -u
@@ -21,12 +23,20 @@ FORCE=\${FORCE:-0}
 NO_COMMANDS=\${NO_COMMANDS:-0}
 HERE=$(cd "$(dirname "$0")" && pwd) || exit 1
 status=0
+skipped=0
+rm -f "$HERE/${NOT_RUN_FILE}"
+# a command listed instead of run: kept next to the journal, so vfio-wizard status shows it as still to run
+not_run() { skipped=1; printf '%s\\n' "$*" >> "$HERE/${NOT_RUN_FILE}"; }
 
 at() { if [ "$ROOT" = / ]; then printf '%s\\n' "$1"; else printf '%s%s\\n' "\${ROOT%/}" "$1"; fi; }
 sum() { sha256sum < "$1" | cut -d ' ' -f 1; }
 now_of() { if [ -f "$1" ]; then sum "$1"; elif [ -e "$1" ] || [ -L "$1" ]; then echo other; else echo missing; fi; }
+# the exit status: 4 when a file changed after vfio-wizard wrote it (FORCE=1 is the answer), else 1
+# on any failure, 0 when all went well — the same whatever order the problems came in
+failed() { [ "$status" = 4 ] || status=1; }
 drift() {
-  echo "DRIFT: $1 changed after vfio-wizard wrote it; left as it is. Original: $HERE/$2" >&2
+  if [ -n "$2" ]; then orig="Original: $HERE/$2"; else orig='It did not exist before vfio-wizard created it.'; fi
+  echo "DRIFT: $1 changed after vfio-wizard wrote it; left as it is. $orig" >&2
   echo "       Compare it with the current file, or run again with FORCE=1 to overwrite." >&2
   status=4
 }
@@ -38,15 +48,15 @@ restore() {
   if [ "$now" = "$2" ]; then chown "$6:$7" "$t" && chmod "$5" "$t"; echo "unchanged: $1"; return; fi
   if [ "$now" != "$3" ]; then
     if [ "$FORCE" != 1 ]; then drift "$1" "$4"; return; fi
-    if [ "$now" != missing ]; then keep_now "$t" "$4" || { status=1; return; }; fi
+    if [ "$now" != missing ]; then keep_now "$t" "$4" || { failed; return; }; fi
   fi
   b="$HERE/$4"
-  if [ "$(sum "$b")" != "$2" ]; then echo "FAILED: $b does not match its checksum; $1 left as it is" >&2; status=1; return; fi
+  if [ "$(sum "$b")" != "$2" ]; then echo "FAILED: $b does not match its checksum; $1 left as it is" >&2; failed; return; fi
   d=$(dirname "$t"); tmp="$d/.vfio-wizard-restore.$$"
   if mkdir -p "$d" && cp "$b" "$tmp" && chown "$6:$7" "$tmp" && chmod "$5" "$tmp" && mv -f "$tmp" "$t"; then
     echo "restored: $1"
   else
-    rm -f "$tmp"; echo "FAILED: could not restore $1" >&2; status=1
+    rm -f "$tmp"; echo "FAILED: could not restore $1" >&2; failed
   fi
 }
 
@@ -55,10 +65,10 @@ remove() {
   t=$(at "$1"); now=$(now_of "$t")
   if [ "$now" = missing ]; then echo "unchanged: $1 (absent)"; return; fi
   if [ "$now" != "$2" ]; then
-    if [ "$FORCE" != 1 ]; then drift "$1" "$3"; return; fi
-    keep_now "$t" "$3" || { status=1; return; }
+    if [ "$FORCE" != 1 ]; then drift "$1" ""; return; fi
+    keep_now "$t" "$3" || { failed; return; }
   fi
-  if rm -f "$t"; then echo "removed: $1"; else echo "FAILED: could not remove $1" >&2; status=1; fi
+  if rm -f "$t"; then echo "removed: $1"; else echo "FAILED: could not remove $1" >&2; failed; fi
 }
 
 # cleanup SYSPATH — temp files a killed vfio-wizard left next to the file
@@ -75,33 +85,33 @@ removedir() { rmdir "$(at "$1")" 2>/dev/null && echo "removed directory: $1"; re
 # Only on the running system: under another ROOT the image relabels itself at its next boot.
 relabel() {
   if [ "$ROOT" != / ]; then echo "label left to the next boot's relabelling: $1 ($2)"; return; fi
-  if ! command -v chcon >/dev/null 2>&1; then echo "FAILED: chcon is not available to give $1 its label $2 back" >&2; status=1; return; fi
-  chcon "$2" "$1" && echo "relabelled: $1" || { echo "FAILED: chcon $2 $1" >&2; status=1; }
+  if ! command -v chcon >/dev/null 2>&1; then echo "FAILED: chcon is not available to give $1 its label $2 back" >&2; failed; return; fi
+  chcon "$2" "$1" && echo "relabelled: $1" || { echo "FAILED: chcon $2 $1" >&2; failed; }
 }
 
 sysfs() {
   if [ "$ROOT" != / ]; then echo "skipped (live setting, only meaningful on the running system): $1"; return; fi
   # the object is gone already (an mdev removed, a device unplugged): nothing left to undo
   if [ ! -e "$1" ] && [ ! -d "\${1%/*}" ]; then echo "gone already, nothing to undo: $1"; return; fi
-  printf '%s' "$2" > "$1" && echo "restored: $1" || { echo "FAILED: could not write $1" >&2; status=1; }
+  printf '%s' "$2" > "$1" && echo "restored: $1" || { echo "FAILED: could not write $1" >&2; failed; }
 }
 
 run_cmd() {
-  if [ "$NO_COMMANDS" = 1 ]; then echo "not run (NO_COMMANDS=1): $*"; return; fi
+  if [ "$NO_COMMANDS" = 1 ]; then echo "not run (NO_COMMANDS=1): $*"; not_run "$@"; return; fi
   echo "running: $*"
   if [ "$ROOT" = / ]; then "$@"
   elif command -v unshare >/dev/null && command -v mountpoint >/dev/null; then
     # /proc, /sys and /dev inside the root, in a private mount namespace that ends with the command
     unshare --mount --propagation private -- sh -c "$CHROOT_SCRIPT" vfio-wizard-chroot "$ROOT" "$@"
-  else chroot "$ROOT" "$@"; fi || { echo "FAILED: $*" >&2; status=1; }
+  else chroot "$ROOT" "$@"; fi || { echo "FAILED: $*" >&2; failed; }
 }
 # A command about the running host's own services (libvirt): it means nothing inside a mounted
 # disk, so under another ROOT it is printed for the host to run once it is up again.
 run_host_cmd() {
-  if [ "$NO_COMMANDS" = 1 ]; then echo "not run (NO_COMMANDS=1): $*"; return; fi
-  if [ "$ROOT" != / ]; then echo "not run (it is about the running host, not $ROOT): $*"; return; fi
+  if [ "$NO_COMMANDS" = 1 ]; then echo "not run (NO_COMMANDS=1): $*"; not_run "$@"; return; fi
+  if [ "$ROOT" != / ]; then echo "not run (it is about the running host, not $ROOT): $*"; not_run "$@"; return; fi
   echo "running: $*"
-  "$@" || { echo "FAILED: $*" >&2; status=1; }
+  "$@" || { echo "FAILED: $*" >&2; failed; }
 }
 # The same, for an undo whose failure is expected at times (virsh destroy of a stopped domain).
 run_host_cmd_may_fail() {
@@ -180,8 +190,11 @@ export function restoreScript(j: Journal): string {
   out.push(
     'sync',
     // tells vfio-wizard (status, rollback, the next apply) that these steps were undone by hand
+    // (the commands it only listed are in NOT_RUN_FILE: status shows them as still to run)
     `if [ "$status" = 0 ]; then printf '%s\\n' ${covered.length > 0 ? covered.join(' ') : "''"} > "$HERE/${RESTORED_MARKER}"; sync; fi`,
-    'if [ "$status" = 0 ]; then echo "restore.sh: done"; else echo "restore.sh: finished with problems (see above)" >&2; fi',
+    'if [ "$status" != 0 ]; then echo "restore.sh: finished with problems (see above)" >&2',
+    `elif [ "$skipped" = 1 ]; then echo "restore.sh: done, but the commands listed as not run are still to do (also in $HERE/${NOT_RUN_FILE})"`,
+    'else echo "restore.sh: done"; fi',
     'exit "$status"',
     '',
   );

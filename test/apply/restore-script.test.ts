@@ -77,10 +77,37 @@ describe('restore.sh under dash', () => {
     const cmds = r.stdout.split('\n').filter((l) => l.startsWith('not run'));
     expect(cmds).toEqual(['not run (NO_COMMANDS=1): update-initramfs -u -k all', 'not run (NO_COMMANDS=1): update-grub']);
     expect(readStatus(systemRoot(dir)).runs[0]!.steps.map((s) => s.state)).toEqual(['rolled-back', 'rolled-back']);
+    // what it only listed stays to do: status shows it (once each), and the script says so
+    expect(readStatus(systemRoot(dir)).pending.commands).toEqual([['update-initramfs', '-u', '-k', 'all'], ['update-grub']]);
+    expect(r.stdout).toMatch(/restore\.sh: done, but the commands listed as not run are still to do/);
 
     const again = spawnSync('/usr/bin/dash', [scriptPath, dir], { env, encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('exit 4 (a drifted file) wins over a failure that comes after it; a drifted file it created says there was no original', async () => {
+    const grub = 'GRUB_DEFAULT=0\n';
+    const setup = async () => {
+      const dir = makeRoot({ 'etc/default/grub': grub, 'etc/modprobe.d/old.conf': 'x\n' });
+      cleanup.push(dir);
+      const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
+      return { dir, script: res.restoreScript as string, runDir: path.dirname(res.restoreScript as string) };
+    };
+    const run = (script: string, dir: string) => spawnSync('dash', [script, dir], { env: { ...process.env, NO_COMMANDS: '1' }, encoding: 'utf8' });
+    // undone in this order: old.conf, recreated by hand since (drift), then grub, whose backup is damaged (a failure)
+    const a = await setup();
+    writeFileSync(path.join(a.dir, 'etc/modprobe.d/old.conf'), 'recreated\n');
+    writeFileSync(path.join(a.runDir, 'backups/3.orig'), 'tampered\n');
+    const r = run(a.script, a.dir);
+    expect(r.stderr).toMatch(/DRIFT: \/etc\/modprobe\.d\/old\.conf[\s\S]*does not match its checksum/);
+    expect(r.status, r.stderr).toBe(4);
+    // the file vfio-wizard created, edited by hand: no "original" to point at
+    const b = await setup();
+    writeFileSync(path.join(b.dir, 'etc/modprobe.d/new dir/vfio.conf'), 'edited by hand\n');
+    const r2 = run(b.script, b.dir);
+    expect(r2.status).toBe(4);
+    expect(r2.stderr).toContain('DRIFT: /etc/modprobe.d/new dir/vfio.conf changed after vfio-wizard wrote it; left as it is. It did not exist before vfio-wizard created it.');
   });
 
   it('refuses a damaged backup instead of restoring garbage (negative control)', async () => {
