@@ -24,9 +24,10 @@ NO_COMMANDS=\${NO_COMMANDS:-0}
 HERE=$(cd "$(dirname "$0")" && pwd) || exit 1
 status=0
 skipped=0
-rm -f "$HERE/${NOT_RUN_FILE}"
-# a command listed instead of run: kept next to the journal, so vfio-wizard status shows it as still to run
-not_run() { skipped=1; printf '%s\\n' "$*" >> "$HERE/${NOT_RUN_FILE}"; }
+# a command listed instead of run: collected here, and kept next to the journal (with the marker, after
+# a clean run) so that vfio-wizard status shows it as still to run
+rm -f "$HERE/${NOT_RUN_FILE}.new"
+not_run() { skipped=1; printf '%s\\n' "$*" >> "$HERE/${NOT_RUN_FILE}.new"; }
 
 at() { if [ "$ROOT" = / ]; then printf '%s\\n' "$1"; else printf '%s%s\\n' "\${ROOT%/}" "$1"; fi; }
 sum() { sha256sum < "$1" | cut -d ' ' -f 1; }
@@ -191,7 +192,7 @@ export function restoreScript(j: Journal): string {
     'sync',
     // tells vfio-wizard (status, rollback, the next apply) that these steps were undone by hand
     // (the commands it only listed are in NOT_RUN_FILE: status shows them as still to run)
-    `if [ "$status" = 0 ]; then printf '%s\\n' ${covered.length > 0 ? covered.join(' ') : "''"} > "$HERE/${RESTORED_MARKER}"; sync; fi`,
+    `if [ "$status" = 0 ]; then if [ "$skipped" = 1 ]; then mv -f "$HERE/${NOT_RUN_FILE}.new" "$HERE/${NOT_RUN_FILE}"; else rm -f "$HERE/${NOT_RUN_FILE}"; fi; printf '%s\\n' ${covered.length > 0 ? covered.join(' ') : "''"} > "$HERE/${RESTORED_MARKER}"; sync; else rm -f "$HERE/${NOT_RUN_FILE}.new"; fi`,
     'if [ "$status" != 0 ]; then echo "restore.sh: finished with problems (see above)" >&2',
     `elif [ "$skipped" = 1 ]; then echo "restore.sh: done, but the commands listed as not run are still to do (also in $HERE/${NOT_RUN_FILE})"`,
     'else echo "restore.sh: done"; fi',
