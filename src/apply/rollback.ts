@@ -453,7 +453,8 @@ export async function rollbackSelected(sel: { run: Run; step: StepRecord }[], op
   const behind = sel.some((x) => x.run.journalBehind);
   return {
     status: ok ? 'rolled-back' : 'failed',
-    exitCode: ok ? (behind ? ExitCode.noSpace : ExitCode.ok) : ExitCode.rollbackBlocked,
+    // stopped by Ctrl+C / SIGTERM / SIGHUP: say so (the caller maps it to 130/143/129), not 'blocked'
+    exitCode: ok ? (behind ? ExitCode.noSpace : ExitCode.ok) : opts.signal?.aborted ? ExitCode.interrupted : ExitCode.rollbackBlocked,
     message: ok
       ? `Rolled back: ${names}.${pendingCommands.length > 0 ? ` Still to run (--commands skip): ${pendingCommands.map(shellJoin).join('; ')}.` : ''}${behind ? ' The disk is too full to record that in the journal: once there is space, run the same rollback again to record it (it finds everything already restored).' : ''}`
       : `Rolled back the files of ${names}, but: ${problems.join('; ')}. Fix the cause and re-run the command shown.`,

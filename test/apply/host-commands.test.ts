@@ -126,7 +126,7 @@ describe('command logs in the journal', () => {
 });
 
 describe('rollback under --commands skip', () => {
-  it('status keeps listing the regeneration it did not run, until someone runs it by hand', async () => {
+  it('status keeps listing the regeneration it did not run; a rollback that runs it lists nothing', async () => {
     const dir = makeRoot({ 'etc/default/grub': 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' });
     roots.push(dir);
     const root = systemRoot(dir);
@@ -148,7 +148,7 @@ describe('rollback under --commands skip', () => {
     expect(st.runs[0]!.steps[0]).toMatchObject({ state: 'rolled-back', pendingCommands: [['update-grub']] });
     expect(st.pending.commands).toEqual([['update-grub']]);
     expect(renderStatusText(st)).toContain('Commands still to run: update-grub.');
-    // run for real, nothing is left listed
+    // the control: the same rollback running its commands leaves nothing listed
     const dir2 = makeRoot({ 'etc/default/grub': 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' });
     roots.push(dir2);
     const root2 = systemRoot(dir2);

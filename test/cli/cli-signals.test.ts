@@ -3,7 +3,7 @@
 // release the lock, and end with 128+n. The command is real: a fixture root (the sample
 // workstation) with a static busybox, whose update-grub sleeps the first time it runs (the
 // step's regeneration) and returns at once the second (the rollback's).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,6 +66,31 @@ describe('signals during apply (the built bin, a real command in a chroot)', () 
       expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
     }, 40_000);
   }
+});
+
+describe('a signal during rollback', () => {
+  it('SIGTERM while the rollback regenerates stops it and exits 143, not 4 ("a file changed")', async () => {
+    const dir = slowRoot();
+    const script = path.join(dir, 'usr/sbin/update-grub');
+    // applied with --commands skip (a fake update-grub writes no menu to check); slow once /slow
+    // exists: the rollback's regeneration
+    writeFileSync(script, '#!/bin/sh\nif [ -e /slow ]; then echo regenerating; sleep 30; fi\necho ok\n');
+    const env = { ...process.env, CI: 'true' };
+    const applied = spawnSync(process.execPath, [binPath, '--root', dir, '--commands', 'skip', 'apply', '--step', 'cmdline', '--param', 'intel_iommu=on', '--yes'], { encoding: 'utf8', env });
+    expect(applied.status, applied.stdout + applied.stderr).toBe(0);
+    writeFileSync(path.join(dir, 'slow'), '');
+    const child = spawn(process.execPath, [binPath, '--root', dir, 'rollback', '--yes'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let i = 0; i < 300 && !out.includes('update-grub: regenerating'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('update-grub: regenerating');
+    child.kill('SIGTERM');
+    expect(await done, out).toBe(143);
+    expect(ourDropins(dir)).toEqual([]); // the files were restored before the regeneration
+    expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+  }, 40_000);
 });
 
 describe('interruptible exit codes', () => {
