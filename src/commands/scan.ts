@@ -34,13 +34,13 @@ export function formatScan(f: HostFacts): string {
   const c = f.cpu;
   out.push(`Root:        ${f.root}`);
   out.push(
-    `CPU:         ${c.vendor}${c.model ? ` (${c.model})` : ''}; virtualization ${c.flag ?? 'not available'}; ` +
+    `CPU:         ${c.vendor}${c.model ? ` (${c.model})` : ''}; virtualization ${c.flag ?? (c.virtualization === null ? 'unknown' : 'not available')}; ` +
       `/dev/kvm ${c.kvmDevice ? 'present' : 'absent'}; kvm module ${yesNo(c.kvmModuleLoaded, 'loaded', 'not loaded')}`,
   );
   const i = f.iommu;
   out.push(
     `IOMMU:       firmware ${i.firmware === null ? 'unknown' : i.firmware ? `yes (${i.firmwareTables.join(', ')})` : 'no DMAR/IVRS table'}; ` +
-      `kernel ${i.enabled ? `enabled (${i.units.length} units, ${i.groupCount} groups)` : 'not enabled'}; ` +
+      `kernel ${i.enabled ? `enabled (${i.units.length} units, ${i.groupsReadable ? `${i.groupCount} groups` : 'groups unreadable'})` : i.groupsReadable ? 'not enabled' : 'unknown (iommu_groups unreadable)'}; ` +
       `interrupt remapping ${yesNo(i.interruptRemapping)}`,
   );
   const b = f.boot;

@@ -139,8 +139,6 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
   const demos = new DemoRoots();
   try {
     const session = globals.demo ? demos.create() : scanSession(globals.root, false);
-    // MIG mode comes from nvidia-smi (running system only, when installed), as `share` asks it
-    if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root)) };
     if (mode === 'json') {
       io.stdout.write(`${JSON.stringify({ demo: session.demo, facts: session.facts, checks: session.checks }, null, 2)}\n`);
       return ExitCode.ok;
@@ -160,6 +158,9 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
     }
     // The one place src/ reaches into the UI chunk: --help, --version and the plain and JSON
     // paths never load react or ink.
+    // MIG mode comes from nvidia-smi (running system only, when installed), as `share` asks it;
+    // only the terminal UI shows the share screens
+    if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root)) };
     const { startTui } = await import('../../components/tui.js');
     demos.uiOwnsExit = true;
     const steps = createWizardServices({

@@ -9,6 +9,7 @@ import type { Change, Plan } from '../plan/types.js';
 import type { ShareFacts } from './share-facts.js';
 
 export const SRIOV_RULES_FILE = '/etc/udev/rules.d/70-vfio-wizard-sriov.rules';
+const OLD_RULES_HEADER = '# Written by vfio-wizard: how many SR-IOV virtual functions each device gets when its driver binds.\n# Undo with `vfio-wizard rollback --step sriov`.\n';
 const RULES_HEADER = '# Written by vfio-wizard: how many SR-IOV virtual functions each device gets once its driver is bound (at boot, or when it binds later).\n# Undo with `vfio-wizard rollback --step sriov`.\n';
 
 export type SharePlanResult =
@@ -28,7 +29,8 @@ export function editSriovRules(text: string | null, pf: string, n: number): stri
   const kept = (text ?? RULES_HEADER).split('\n').filter((l, i, all) => !(i === all.length - 1 && l === '')).filter((l) => !isRuleFor(l, pf));
   if (n > 0) kept.push(ruleFor(pf, n));
   // the file goes away only when nothing but our own header is left in it
-  const ours = new Set(RULES_HEADER.split('\n'));
+  // our header, also as earlier versions wrote it (a file left with only that goes away too)
+  const ours = new Set([...RULES_HEADER.split('\n'), ...OLD_RULES_HEADER.split('\n')]);
   if (kept.every((l) => l.trim() === '' || ours.has(l))) return null;
   return `${kept.join('\n')}\n`;
 }
