@@ -143,7 +143,10 @@ export function planVgpuType(share: ShareFacts, vf: string, typeId: number): Sha
       title: `vGPU ${t.name} on ${vf}`,
       changes: [{ kind: 'sysfs', path: `/sys/bus/pci/devices/${vf}/nvidia/current_vgpu_type`, value: String(typeId), previous: String(v.current ?? 0), why: `give the virtual function ${vf} the vGPU type ${typeId} (${t.name})` }],
       needsReboot: false,
-      notes: [`Pass ${vf} to a VM as a PCI device (vfio-wizard vm create --device ${vf} …).`],
+      notes: [
+        `Pass ${vf} to a VM as a PCI device (vfio-wizard vm create --device ${vf} …).`,
+        'The type is a live setting: it holds until the next reboot (or until the VFs are recreated); set it again then (this step) — vfio-wizard does not make it permanent.',
+      ],
     },
     explanation: [`${vf}: vGPU type ${typeId} (${t.name})`],
   };

@@ -204,6 +204,7 @@ describe('mdev and vGPU-type plans', () => {
     const r = planVgpuType(share, '0000:3b:00.4', 700);
     if (r.kind !== 'plan') throw new Error(r.kind);
     expect(r.plan.changes).toEqual([expect.objectContaining({ kind: 'sysfs', path: '/sys/bus/pci/devices/0000:3b:00.4/nvidia/current_vgpu_type', value: '700', previous: '0' })]);
+    expect(r.plan.notes.join('\n')).toMatch(/holds until the next reboot/);
     expect(planVgpuType(share, '0000:3b:00.5', 700)).toMatchObject({ kind: 'refuse', reason: '0000:3b:00.5 has vGPU type 699 already' });
     expect(planVgpuType(share, '0000:3b:00.5', 699)).toMatchObject({ kind: 'nothing' });
     expect(planVgpuType(share, '0000:3b:00.4', 5)).toMatchObject({ kind: 'refuse', remedy: expect.stringContaining('699 (NVIDIA A100-4C)') });
