@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError, type ExitCodeValue } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
@@ -209,6 +209,15 @@ function atomicOrMeta(host: string, o: { mode: number; uid: number; gid: number 
   atomicWrite(host, readFileSync(host), { mode: o.mode, uid: o.uid, gid: o.gid, what: 'restoring mode and owner', crashLabel: `restore ${seq}` });
 }
 
+/** The run directory and the file's directory are on one file system: dropping copies there frees room for it. */
+function sameFileSystem(runDir: string, hostFile: string): boolean {
+  try {
+    return statSync(runDir).dev === statSync(path.dirname(hostFile)).dev;
+  } catch {
+    return false;
+  }
+}
+
 /** Remove the step's copies of what vfio-wizard wrote (backups/N.ours); true when one was there. */
 function dropOursCopies(run: Run, step: StepRecord): boolean {
   let dropped = false;
@@ -249,7 +258,7 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
       } catch (err) {
         // a full disk: the copies of our own versions (kept for showing a drift) are what the undo
         // can spare — dropped, then the undo tried once more with the space they held
-        if (!(err instanceof UserError && err.exitCode === ExitCode.noSpace) || !dropOursCopies(run, step)) throw err;
+        if (!(err instanceof UserError && err.exitCode === ExitCode.noSpace) || !sameFileSystem(run.dir, run.root.at(e.target)) || !dropOursCopies(run, step)) throw err;
         opts.onEvent?.({ type: 'output', stepId: step.id, line: 'the disk is full: dropped vfio-wizard\'s copies of its own versions of the files to make room for the undo' });
         problem = await undoFile(run, e, opts);
       }
