@@ -7,13 +7,12 @@
 // --show-depends), dash -n, and the script itself run inside the root against the fixture sysfs.
 // Rollback must take everything out of /etc and out of the rebuilt image.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { TWO_IDENTICAL_GPUS } from '../../src/demo/synthetic-hosts.js';
-import { binPath } from '../support/tmux.js';
+import { bin, treeSnapshot, unpackInitramfs } from './harness/root-tools.js';
 import { copyDebianRoot, debianKernel, ensureDebianRoot, type DebianRootCopy } from './harness/debian-root.js';
 
 const SCRIPT = 'usr/local/sbin/vfio-wizard-override';
@@ -31,44 +30,9 @@ afterEach(() => {
   copy = null;
 });
 
-function bin(args: string[]) {
-  const r = spawnSync(process.execPath, [binPath, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
 function chroot(root: string, argv: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync('chroot', [root, ...argv], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** Unpacks the image with the root's own unmkinitramfs; returns the directory of the main archive. */
-function unpack(root: string, kver: string): { dir: string; cleanup(): void } {
-  const inside = mkdtempSync(path.join(root, 'tmp', 'vw-unpack-'));
-  const r = chroot(root, ['unmkinitramfs', `/boot/initrd.img-${kver}`, `/tmp/${path.basename(inside)}`]);
-  if (r.code !== 0) throw new Error(`unmkinitramfs failed: ${r.err}`);
-  // with early (microcode) archives in front, the main one lands in main/
-  const main = existsSync(path.join(inside, 'main')) ? path.join(inside, 'main') : inside;
-  return { dir: main, cleanup: () => rmSync(inside, { recursive: true, force: true }) };
-}
-
-/** Every entry under `dir`: type, mode, and content hash or link target — for a byte-for-byte comparison. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of readdirSync(path.join(dir, rel)).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const p = path.join(dir, r);
-      const st = lstatSync(p);
-      const mode = (st.mode & 0o7777).toString(8);
-      if (st.isSymbolicLink()) out[r] = `link ${readlinkSync(p)}`;
-      else if (st.isDirectory()) {
-        out[r] = `dir ${mode}`;
-        walk(r);
-      } else out[r] = `file ${mode} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
-    }
-  };
-  walk('');
-  return out;
 }
 
 /** Every `options vfio-pci … ids=` line in the modprobe.d files under `base`. */
@@ -95,8 +59,8 @@ describe('isolate step by address on a real Debian root (two identical cards)', 
     // the kernel gives every PCI function a driver_override attribute that reads "(null)"
     for (const a of [...HOST_CARD, ...GUEST_CARD]) writeFileSync(sysDev(dir, a, 'driver_override'), '(null)\n');
 
-    const etcBefore = snapshot(path.join(dir, 'etc'));
-    const before = unpack(dir, kver);
+    const etcBefore = treeSnapshot(path.join(dir, 'etc'));
+    const before = unpackInitramfs(dir, kver);
     try {
       // negative control: a stock image has neither our script nor our modprobe file
       expect(existsSync(path.join(before.dir, SCRIPT))).toBe(false);
@@ -165,7 +129,7 @@ describe('isolate step by address on a real Debian root (two identical cards)', 
     }
 
     // the image the wizard's own update-initramfs run built
-    const img = unpack(dir, kver);
+    const img = unpackInitramfs(dir, kver);
     try {
       const inImage = readFileSync(path.join(img.dir, SCRIPT), 'utf8');
       expect(inImage).toBe(script);
@@ -221,8 +185,8 @@ describe('isolate step by address on a real Debian root (two identical cards)', 
     expect(rb.code, rb.err + rb.out).toBe(0);
     expect(JSON.parse(rb.out).status).toBe('rolled-back');
     expect(existsSync(path.join(dir, SCRIPT))).toBe(false);
-    expect(snapshot(path.join(dir, 'etc'))).toEqual(etcBefore);
-    const after = unpack(dir, kver);
+    expect(treeSnapshot(path.join(dir, 'etc'))).toEqual(etcBefore);
+    const after = unpackInitramfs(dir, kver);
     try {
       expect(existsSync(path.join(after.dir, SCRIPT))).toBe(false);
       expect(existsSync(path.join(after.dir, CONF))).toBe(false);

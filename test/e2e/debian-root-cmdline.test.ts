@@ -3,10 +3,10 @@
 // private mount namespace), checks the generated grub.cfg itself; rollback and restore.sh (dash,
 // no Node) each give back the original configuration. Nothing stays mounted afterwards.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { binPath } from '../support/tmux.js';
+import { bin } from './harness/root-tools.js';
 import { copyDebianRoot, ensureDebianRoot, type DebianRootCopy } from './harness/debian-root.js';
 
 // a fresh machine builds the cached root first (minutes), outside any one test's time limit
@@ -18,11 +18,6 @@ afterEach(() => {
   copy = null;
 });
 
-function bin(args: string[]) {
-  if (!existsSync(path.join(path.dirname(binPath), '..', 'dist', 'cli.js'))) throw new Error('run `npm run build` first (npm test does)');
-  const r = spawnSync(process.execPath, [binPath, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const kernelLines = (cfg: string) => cfg.split('\n').filter((l) => /^\s*linux\s/.test(l));
 const mountsUnder = (dir: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(dir));

@@ -4,13 +4,12 @@
 // rebuild the image with the real dracut inside the root. The test lists the image with the root's
 // own lsinitrd as an independent oracle; rollback rebuilds it without our files.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { FOUR_FUNCTION_NVIDIA } from '../../src/demo/synthetic-hosts.js';
-import { binPath } from '../support/tmux.js';
+import { bin, sha256File, treeSnapshot } from './harness/root-tools.js';
 import { debianKernel, withSystemMounts, type DebianRootCopy } from './harness/debian-root.js';
 import { copyDracutRoot, ensureDracutRoot } from './harness/debian-dracut-root.js';
 
@@ -29,10 +28,6 @@ afterEach(() => {
   copy = null;
 });
 
-function bin(args: string[]) {
-  const r = spawnSync(process.execPath, [binPath, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** The root's own lsinitrd (inside the chroot, with /proc /sys /dev); throws when it fails. */
 function lsinitrd(root: string, args: string[]): string {
@@ -51,27 +46,7 @@ function paths(listing: string): string[] {
     .map((l) => (l.includes(' -> ') ? l.slice(0, l.indexOf(' -> ')) : l).trim().split(/\s+/).pop()!.replace(/^\.?\//, ''));
 }
 
-/** Every entry under `dir`: type, mode, and content hash or link target — for a byte-for-byte comparison. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const name of readdirSync(path.join(dir, rel)).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const p = path.join(dir, r);
-      const st = lstatSync(p);
-      const mode = (st.mode & 0o7777).toString(8);
-      if (st.isSymbolicLink()) out[r] = `link ${readlinkSync(p)}`;
-      else if (st.isDirectory()) {
-        out[r] = `dir ${mode}`;
-        walk(r);
-      } else out[r] = `file ${mode} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
-    }
-  };
-  walk('');
-  return out;
-}
-
-const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const sha = sha256File;
 const vfioKo = (p: string) => /(?:^|\/)vfio-pci\.ko(?:\.(?:xz|zst|gz))?$/.test(p);
 
 describe('isolate step on a real Debian root with dracut', () => {
@@ -83,7 +58,7 @@ describe('isolate step on a real Debian root with dracut', () => {
     // only the hardware view (sys, proc) comes from the fixture; /etc, /boot and the kernel are Debian's
     materializeRoot({ ...FOUR_FUNCTION_NVIDIA, kernelRelease: kver, osRelease: undefined, files: {}, modulesBuiltin: undefined, modulesDep: undefined }, dir);
 
-    const etcBefore = snapshot(path.join(dir, 'etc'));
+    const etcBefore = treeSnapshot(path.join(dir, 'etc'));
     const imageBefore = sha(path.join(dir, image));
     // negative control: the stock image has neither vfio-pci nor our configuration
     const stock = paths(lsinitrd(dir, [image]));
@@ -134,7 +109,7 @@ describe('isolate step on a real Debian root with dracut', () => {
     const rb = bin(['--root', dir, 'rollback', '--step', 'isolate', '--yes', '--json']);
     expect(rb.code, rb.err + rb.out).toBe(0);
     expect(JSON.parse(rb.out).status).toBe('rolled-back');
-    expect(snapshot(path.join(dir, 'etc'))).toEqual(etcBefore);
+    expect(treeSnapshot(path.join(dir, 'etc'))).toEqual(etcBefore);
     const after = lsinitrd(dir, [image]);
     const afterPaths = paths(after);
     expect(afterPaths).not.toContain(CONF);

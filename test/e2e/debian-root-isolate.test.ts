@@ -4,12 +4,12 @@
 // and confirms vfio-pci and our config are inside. The image is then unpacked by the test itself
 // (unmkinitramfs) as an independent oracle; rollback rebuilds it without our files.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { FOUR_FUNCTION_NVIDIA } from '../../src/demo/synthetic-hosts.js';
-import { binPath } from '../support/tmux.js';
+import { bin, unpackInitramfs } from './harness/root-tools.js';
 import { copyDebianRoot, ensureDebianRoot, debianKernel, type DebianRootCopy } from './harness/debian-root.js';
 
 // a fresh machine builds the cached root first (minutes), outside any one test's time limit
@@ -21,21 +21,6 @@ afterEach(() => {
   copy = null;
 });
 
-function bin(args: string[]) {
-  const r = spawnSync(process.execPath, [binPath, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** Unpacks the image with the root's own unmkinitramfs; returns the directory of the main archive. */
-function unpack(root: string, kver: string): { dir: string; cleanup(): void } {
-  const inside = mkdtempSync(path.join(root, 'tmp', 'vw-unpack-'));
-  const r = spawnSync('chroot', [root, 'unmkinitramfs', `/boot/initrd.img-${kver}`, `/tmp/${path.basename(inside)}`], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`unmkinitramfs failed: ${r.stderr}`);
-  // with early (microcode) archives in front, the main one lands in main/
-  const main = existsSync(path.join(inside, 'main')) ? path.join(inside, 'main') : inside;
-  return { dir: main, cleanup: () => rmSync(inside, { recursive: true, force: true }) };
-}
-
 describe('isolate step on a real Debian root with the real update-initramfs', () => {
   it('binds by ID through modprobe.d and the initramfs; the image holds them; rollback takes them out again', () => {
     copy = copyDebianRoot();
@@ -44,7 +29,7 @@ describe('isolate step on a real Debian root with the real update-initramfs', ()
     // only the machine's hardware view (sys, proc) comes from the fixture; /etc and /boot are Debian's
     materializeRoot({ ...FOUR_FUNCTION_NVIDIA, kernelRelease: kver, osRelease: undefined, files: {}, modulesBuiltin: undefined, modulesDep: undefined }, dir);
 
-    const before = unpack(dir, kver);
+    const before = unpackInitramfs(dir, kver);
     try {
       expect(existsSync(path.join(before.dir, 'etc/modprobe.d/vfio.conf'))).toBe(false); // negative control
     } finally {
@@ -63,7 +48,7 @@ describe('isolate step on a real Debian root with the real update-initramfs', ()
     expect(doc.verification).toMatchObject({ ok: true });
     expect(doc.details.devices).toHaveLength(4);
 
-    const img = unpack(dir, kver);
+    const img = unpackInitramfs(dir, kver);
     try {
         const conf = readFileSync(path.join(img.dir, 'etc/modprobe.d/vfio.conf'), 'utf8');
       expect(conf).toBe(readFileSync(path.join(dir, 'etc/modprobe.d/vfio.conf'), 'utf8'));
@@ -82,7 +67,7 @@ describe('isolate step on a real Debian root with the real update-initramfs', ()
     const rb = bin(['--root', dir, 'rollback', '--yes']);
     expect(rb.code, rb.err + rb.out).toBe(0);
     expect(existsSync(path.join(dir, 'etc/modprobe.d/vfio.conf'))).toBe(false);
-    const after = unpack(dir, kver);
+    const after = unpackInitramfs(dir, kver);
     try {
       expect(existsSync(path.join(after.dir, 'etc/modprobe.d/vfio.conf'))).toBe(false);
       const forcedAfter = path.join(after.dir, 'conf/modules'); // written only when something is listed

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { IOMMU_OFF_IN_FIRMWARE } from '../../src/demo/synthetic-hosts.js';
-import { binPath } from '../support/tmux.js';
+import { bin } from './harness/root-tools.js';
 import { CHROOT_ENV, copyDebianRoot, debianKernel, ensureDebianRoot, withSystemMounts, type DebianRootCopy } from './harness/debian-root.js';
 
 // a fresh machine builds the cached root first (minutes), outside any one test's time limit
@@ -25,11 +25,6 @@ afterEach(() => {
 const MACHINE_ID = '0123456789abcdef0123456789abcdef';
 const CMDLINE = 'root=UUID=x ro quiet\n';
 
-function bin(args: string[]) {
-  if (!existsSync(path.join(path.dirname(binPath), '..', 'dist', 'cli.js'))) throw new Error('run `npm run build` first (npm test does)');
-  const r = spawnSync(process.execPath, [binPath, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** Runs argv inside the root with /proc /sys /dev mounted (withSystemMounts always unmounts). */
 function inRoot(dir: string, argv: string[]) {
