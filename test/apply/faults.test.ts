@@ -46,13 +46,19 @@ function mount(args: string[], dir: string): void {
 const modify = (p: string, before: string, after: string) => ({ kind: 'file' as const, action: 'modify' as const, path: p, before, after, why: 'test' });
 const plan = (stepId: string, changes: Plan['changes']): Plan => ({ stepId, title: stepId, needsReboot: false, notes: [], changes });
 
+/** A root on its own 256 KiB tmpfs (journal and files on one file system) holding /etc/small.conf. */
+function smallDisk(): string {
+  const dir = root({});
+  mount(['-t', 'tmpfs', '-o', 'size=256k,mode=0755', 'tmpfs'], dir);
+  mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
+  mkdirSync(path.join(dir, 'etc'));
+  writeFileSync(path.join(dir, 'etc/small.conf'), 'a=1\n');
+  return dir;
+}
+
 describe('disk full and read-only', () => {
   it('ENOSPC mid-step: the step is rolled back, exit noSpace, no temp files, original bytes intact', async () => {
-    const dir = root({});
-    mount(['-t', 'tmpfs', '-o', 'size=256k,mode=0755', 'tmpfs'], dir);
-    mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
-    mkdirSync(path.join(dir, 'etc'));
-    writeFileSync(path.join(dir, 'etc/small.conf'), 'a=1\n');
+    const dir = smallDisk();
     const before = snapshot(dir);
     const res = await applyPlan(
       plan('fill', [
@@ -78,11 +84,7 @@ describe('disk full and read-only', () => {
     const cases: { size: number; exitCode: number; status: string; message: string; same: boolean; stepState: string | undefined }[] = [];
     for (let n = 0; n <= 16; n++) sizes.push(n);
     for (const n of sizes) {
-      const dir = root({});
-      mount(['-t', 'tmpfs', '-o', 'size=256k,mode=0755', 'tmpfs'], dir);
-      mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
-      mkdirSync(path.join(dir, 'etc'));
-      writeFileSync(path.join(dir, 'etc/small.conf'), 'a=1\n');
+      const dir = smallDisk();
       const before = snapshot(dir);
       const free = statfsSync(dir).bavail * statfsSync(dir).bsize;
       const size = Math.max(1, free - n * 4096);
