@@ -77,10 +77,9 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
   }
   if (!g.json) out(preview(sel));
   if (!(await confirmed(ctx, { yes: Boolean(flags.yes), json: g.json, action: 'rollback', question: 'Roll back? [y/N] ', hint: 'Pass --yes to roll back.' }))) return;
-  let cli: ReturnType<typeof cliRunner> | null = null;
-  const [result, exitFor]: [RollbackResult, (code: number) => number] = await interruptible((signal, forceSignal) => {
-    cli = cliRunner(createRunner({ logDir: root.at('/var/log/vfio-wizard') }), { json: g.json, out: ctx.io.stdout, forceSignal });
-    return rollback(req, {
+  const [{ result, logPath, events }, exitFor] = await interruptible(async (signal, forceSignal) => {
+    const cli = cliRunner(createRunner({ logDir: root.at('/var/log/vfio-wizard') }), { json: g.json, out: ctx.io.stdout, forceSignal });
+    const r = await rollback(req, {
       root,
       runner: cli.runner,
       commands: g.commands ?? 'chroot',
@@ -93,10 +92,10 @@ export async function runRollback(ctx: CommandContext, flags: RollbackFlags): Pr
             if (line) out(`${line}\n`);
           },
     });
+    return { result: r, logPath: cli.logPath(), events: cli.events };
   });
   withUndoChecks(root, sel, result);
-  const logPath = (cli as ReturnType<typeof cliRunner> | null)?.logPath() ?? null;
-  if (g.json) out(`${JSON.stringify({ ...result, logPath, events: (cli as ReturnType<typeof cliRunner> | null)?.events ?? [] }, null, 2)}\n`);
+  if (g.json) out(`${JSON.stringify({ ...result, logPath, events }, null, 2)}\n`);
   else {
     if (result.exitCode === ExitCode.ok) out(`${[result.message, ...(result.checks ?? []).map((c) => `  ${c.stepId}: ${c.summary}`)].join('\n')}\n`);
     else err(`vfio-wizard: ${result.message}\n`);
