@@ -1,6 +1,7 @@
-// Names from the system's own pci.ids (~1.4 MB). Only the vendors actually present are parsed:
-// a native indexOf finds each vendor line ("\nVVVV  Name"), one native regex scan finds the end
-// of its block, and device names are searched only inside that block.
+// Names from the system's own pci.ids (~1.4 MB). The file is searched as bytes, never decoded as
+// a whole: only the vendors actually present are looked up — a native indexOf finds each vendor
+// line ("\nVVVV  Name") and the end of its block — and only those blocks become text, where
+// device names are searched.
 import type { SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
 
@@ -17,24 +18,41 @@ interface VendorEntry {
   block: string;
 }
 
-/** the next line that starts a vendor or the class section (not a tab, comment or blank line) */
-const BLOCK_END = /\n[^\t#\n]/g;
+const NL = 0x0a;
+const TAB = 0x09;
+const HASH = 0x23;
 
-/** Index over one pci.ids text; each vendor's block is cut out on first use. */
-export function pciNamesFromText(text: string): PciNames {
+/**
+ * Index of the newline that ends the block whose first line ends at the newline `from`: the next line that
+ * starts a vendor or the class section (not a tab, comment or blank line); the length at the end.
+ */
+function blockEnd(bytes: Buffer, from: number): number {
+  for (let i = from; i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(NL, i + 1)) {
+    const c = bytes[i + 1];
+    if (c !== TAB && c !== HASH && c !== NL) return i;
+  }
+  return bytes.length;
+}
+
+/** Index over one pci.ids file's bytes; each vendor's block is cut out on first use. */
+export function pciNamesFromBytes(bytes: Buffer): PciNames {
   // the class section ("C xx  name") follows the vendor list; vendor matches past it are ignored
-  const classStart = text.indexOf('\nC ');
-  const end = classStart < 0 ? text.length : classStart;
+  const classStart = bytes.indexOf('\nC ', 0, 'latin1');
+  const end = classStart < 0 ? bytes.length : classStart;
   const vendors = new Map<string, VendorEntry | null>();
 
   const findVendor = (vendor: string): VendorEntry | null => {
-    const head = text.startsWith(`${vendor}  `) ? 0 : text.indexOf(`\n${vendor}  `) + 1;
-    if ((head === 0 && !text.startsWith(`${vendor}  `)) || head >= end) return null;
-    const nl = text.indexOf('\n', head);
-    if (nl < 0) return { name: text.slice(head + vendor.length + 2).trimEnd(), block: '' };
-    BLOCK_END.lastIndex = nl;
-    const stop = BLOCK_END.exec(text)?.index ?? text.length;
-    return { name: text.slice(head + vendor.length + 2, nl).trimEnd(), block: text.slice(nl, stop + 1) };
+    // IDs are four hex digits (the callers normalise them); anything else cannot be a vendor line
+    if (!/^[0-9a-f]{4}$/.test(vendor)) return null;
+    const line = `${vendor}  `;
+    const first = bytes.length >= line.length && bytes.toString('latin1', 0, line.length) === line;
+    const head = first ? 0 : bytes.indexOf(`\n${line}`, 0, 'latin1') + 1;
+    if ((head === 0 && !first) || head >= end) return null;
+    const nameStart = head + vendor.length + 2;
+    const nl = bytes.indexOf(NL, head);
+    if (nl < 0) return { name: bytes.toString('utf8', nameStart).trimEnd(), block: '' };
+    const stop = blockEnd(bytes, nl);
+    return { name: bytes.toString('utf8', nameStart, nl).trimEnd(), block: bytes.toString('utf8', nl, Math.min(stop + 1, bytes.length)) };
   };
 
   const entry = (vendor: string): VendorEntry | null => {
@@ -74,11 +92,16 @@ export function pciNamesFromText(text: string): PciNames {
   };
 }
 
+/** The same index over a text (tests, and callers that already hold the text). */
+export function pciNamesFromText(text: string): PciNames {
+  return pciNamesFromBytes(Buffer.from(text, 'utf8'));
+}
+
 /** Load the root's own pci.ids (never the host's when scanning another root). */
 export function loadPciNames(root: SystemRoot, reader: SysReader): { names: PciNames | null; source: string | null } {
   for (const p of PCI_IDS_PATHS) {
-    const text = reader.file(root.at(p));
-    if (text !== null) return { names: pciNamesFromText(text), source: p };
+    const bytes = reader.fileBytes(root.at(p));
+    if (bytes !== null) return { names: pciNamesFromBytes(bytes), source: p };
   }
   return { names: null, source: null };
 }

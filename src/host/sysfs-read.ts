@@ -2,7 +2,7 @@
 // odd ways (EIO from a device in D3, EACCES for non-root, EINVAL from a driver's show()); every
 // failure becomes null plus a note, never an exception. Absent files (ENOENT/ENOTDIR) are normal
 // and produce no note. One shared buffer keeps the per-file cost to open+read+close.
-import { closeSync, constants, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 
 const BUF = Buffer.allocUnsafe(64 * 1024);
 
@@ -33,6 +33,45 @@ export class SysReader {
     return this.read(p, true);
   }
 
+  /**
+   * A regular file's bytes, read until end of file: for big files searched as bytes (pci.ids),
+   * where decoding the whole text would cost more than the search.
+   */
+  fileBytes(p: string): Buffer | null {
+    let fd: number;
+    try {
+      fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if (!quiet(codeOf(e))) this.note('cannot open', p, e);
+      return null;
+    }
+    try {
+      return this.rest(fd, Buffer.alloc(0));
+    } catch (e) {
+      this.note('cannot read', p, e);
+      return null;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** what is left of fd after `head`: one read into a buffer of the file's size, then until EOF */
+  private rest(fd: number, head: Buffer): Buffer {
+    // /proc and sysfs files report size 0 or a page; a regular file is read whole in one go
+    const size = fstatSync(fd).size;
+    const chunks: Buffer[] = head.length > 0 ? [head] : [];
+    let total = head.length;
+    for (let want = Math.max(size - head.length + 1, 64 * 1024); ; ) {
+      const chunk = Buffer.allocUnsafe(want);
+      const m = readSync(fd, chunk, 0, chunk.length, null);
+      if (m <= 0) break;
+      chunks.push(chunk.subarray(0, m));
+      total += m;
+      want = 256 * 1024;
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+  }
+
   private read(p: string, untilEof: boolean): string | null {
     let fd: number;
     try {
@@ -43,14 +82,8 @@ export class SysReader {
     }
     try {
       const n = readSync(fd, BUF, 0, BUF.length, null);
-      if (!untilEof && n < BUF.length) return BUF.toString('utf8', 0, n);
-      const chunks: Buffer[] = [Buffer.from(BUF.subarray(0, n))];
-      for (let m = n; m > 0; ) {
-        const chunk = Buffer.allocUnsafe(256 * 1024);
-        m = readSync(fd, chunk, 0, chunk.length, null);
-        if (m > 0) chunks.push(chunk.subarray(0, m));
-      }
-      return Buffer.concat(chunks).toString('utf8');
+      if (n === 0 || (!untilEof && n < BUF.length)) return BUF.toString('utf8', 0, n);
+      return this.rest(fd, Buffer.from(BUF.subarray(0, n))).toString('utf8');
     } catch (e) {
       this.note('cannot read', p, e);
       return null;
