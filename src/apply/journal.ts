@@ -350,6 +350,17 @@ export function loadRun(root: SystemRoot, runId: string): Run {
   return { root, dir, journal };
 }
 
+/**
+ * restore.sh's list of commands it did not run: one per line, each argument ended by the unit
+ * separator (U+001F). Lines without one come from an older restore.sh, which joined with spaces.
+ */
+export function parseNotRun(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (l.includes('\u001f') ? l.slice(0, l.lastIndexOf('\u001f')).split('\u001f') : l.split(' ')));
+}
+
 /** Steps restore.sh undid (it cannot edit JSON with coreutils, so it leaves a marker instead). */
 function applyRestoredMarker(dir: string, journal: Journal): void {
   let ids: string[];
@@ -361,7 +372,7 @@ function applyRestoredMarker(dir: string, journal: Journal): void {
   // what restore.sh only listed (NO_COMMANDS=1, or a host command under another root) stays to do
   let notRun: string[][] = [];
   try {
-    notRun = readStateFile(path.join(dir, NOT_RUN_FILE)).toString('utf8').split('\n').filter(Boolean).map((l) => l.split(' '));
+    notRun = parseNotRun(readStateFile(path.join(dir, NOT_RUN_FILE)).toString('utf8'));
   } catch {
     /* none listed */
   }

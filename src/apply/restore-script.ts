@@ -27,7 +27,8 @@ skipped=0
 # a command listed instead of run: collected here, and kept next to the journal (with the marker, after
 # a clean run) so that vfio-wizard status shows it as still to run
 rm -f "$HERE/${NOT_RUN_FILE}.new"
-not_run() { skipped=1; printf '%s\\n' "$*" >> "$HERE/${NOT_RUN_FILE}.new"; }
+# one line per command, each argument ended by the unit separator (\\037): an argument with spaces stays whole
+not_run() { skipped=1; { printf '%s\\037' "$@"; printf '\\n'; } >> "$HERE/${NOT_RUN_FILE}.new"; }
 
 at() { if [ "$ROOT" = / ]; then printf '%s\\n' "$1"; else printf '%s%s\\n' "\${ROOT%/}" "$1"; fi; }
 sum() { sha256sum < "$1" | cut -d ' ' -f 1; }

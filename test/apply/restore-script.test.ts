@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlans } from '../../src/apply/apply.js';
+import { parseNotRun } from '../../src/apply/journal.js';
 import { readStatus } from '../../src/apply/status.js';
 import { systemRoot } from '../../src/host/root.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -84,6 +85,36 @@ describe('restore.sh under dash', () => {
     const again = spawnSync('/usr/bin/dash', [scriptPath, dir], { env, encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a command it only lists keeps an argument with spaces whole in what status shows as still to run', async () => {
+    const dir = makeRoot({ 'etc/a.conf': 'a\n' });
+    cleanup.push(dir);
+    const argv = ['grub2-mkconfig', '-o', "/boot/efi/EFI/my os/grub.cfg", "it's"];
+    const res = await applyPlans(
+      [
+        {
+          stepId: 'x',
+          title: 'x',
+          needsReboot: true,
+          notes: [],
+          changes: [
+            { kind: 'file', action: 'modify', path: '/etc/a.conf', before: 'a\n', after: 'b\n', why: 'w' },
+            { kind: 'command', argv, why: 'w', phase: 'bootloader', regenerates: 'bootloader' },
+          ],
+        },
+      ],
+      { root: systemRoot(dir), runner: createRecordingRunner() },
+    );
+    const r = spawnSync('/usr/bin/dash', [res.restoreScript as string, dir], { env: { PATH: coreutilsOnlyPath(), NO_COMMANDS: '1' }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readStatus(systemRoot(dir)).pending.commands).toEqual([argv]);
+  });
+
+  it('reads the list of an older restore.sh, which joined the arguments with spaces', () => {
+    expect(parseNotRun('update-initramfs -u -k all\nupdate-grub\n')).toEqual([['update-initramfs', '-u', '-k', 'all'], ['update-grub']]);
+    expect(parseNotRun('a\u001fb c\u001f\u001f\n')).toEqual([['a', 'b c', '']]);
   });
 
   it('exit 4 (a drifted file) wins over a failure that comes after it; a drifted file it created says there was no original', async () => {
