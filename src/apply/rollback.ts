@@ -465,7 +465,7 @@ export async function rollbackSelected(sel: { run: Run; step: StepRecord }[], op
     // stopped by Ctrl+C / SIGTERM / SIGHUP: say so (the caller maps it to 130/143/129), not 'blocked'
     exitCode: ok ? (behind ? ExitCode.noSpace : ExitCode.ok) : opts.signal?.aborted ? ExitCode.interrupted : ExitCode.rollbackBlocked,
     message: ok
-      ? `Rolled back: ${names}.${pendingCommands.length > 0 ? ` Still to run (--commands skip): ${pendingCommands.map(shellJoin).join('; ')}.` : ''}${behind ? ' The disk is too full to record that in the journal: once there is space, run the same rollback again to record it (it finds everything already restored).' : ''}`
+      ? `Rolled back: ${names}.${pendingCommands.length > 0 ? ` Still to run (--commands skip): ${pendingCommands.map(shellJoin).join('; ')}. \`vfio-wizard finish\` runs them later (--by-hand records that you did).` : ''}${behind ? ' The disk is too full to record that in the journal: once there is space, run the same rollback again to record it (it finds everything already restored).' : ''}`
       : `Rolled back the files of ${names}, but: ${problems.join('; ')}. Fix the cause and re-run the command shown.`,
     steps: sel.map((y) => ({ runId: y.run.journal.runId, stepId: y.step.id, state: y.step.state })),
     drift: [],

@@ -122,7 +122,9 @@ export function renderStatusText(st: Status): string {
   if (p.interrupted.length > 0) out.push(`Interrupted or blocked: ${p.interrupted.join(', ')} — run \`vfio-wizard rollback --step ID\` (the next apply also undoes interrupted steps first).`);
   if (p.reboot.length > 0) out.push(`Reboot pending for: ${p.reboot.join(', ')}.`);
   if (p.verification.length > 0) out.push(`Not yet verified: ${p.verification.join(', ')}.`);
-  if (p.commands.length > 0) out.push(`Commands still to run: ${p.commands.map(shellJoin).join('; ')}.`);
+  if (p.commands.length > 0) {
+    out.push(`Commands still to run: ${p.commands.map(shellJoin).join('; ')}.`, '  `vfio-wizard finish` runs them and records it; once you ran them yourself, `vfio-wizard finish --by-hand` records that.');
+  }
   if (p.interrupted.length + p.reboot.length + p.verification.length + p.commands.length === 0) out.push('Nothing pending.');
   return `${out.join('\n')}\n`;
 }

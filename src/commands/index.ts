@@ -73,6 +73,12 @@ const registerAll: RegisterCommand = (program: Command, ctx: CommandContext) => 
     .option('--yes', 'do not ask for confirmation (needed without a terminal)')
     .option('--force', 'also overwrite files that changed after vfio-wizard wrote them (the current versions are kept next to the backups)')
     .action(async (flags) => (await import('./rollback.js')).runRollback(ctx, flags));
+  program
+    .command('finish')
+    .description('run the commands that apply, rollback or restore.sh only listed (--commands skip) and status shows as still to run, then record them')
+    .option('--yes', 'do not ask for confirmation (needed without a terminal)')
+    .option('--by-hand', 'run nothing: record that you ran them yourself')
+    .action(async (flags) => (await import('./finish.js')).runFinish(ctx, flags));
 };
 
 export const commands: RegisterCommand[] = [registerAll, registerVm];
