@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from './context.js';
 import { createCancellation } from '../run/cancellation.js';
 import { withEvents, type CommandEvent } from '../run/events.js';
+import { createJsonRenderer } from '../run/json-renderer.js';
 import { createPlainRenderer, type TextSink } from '../run/plain-renderer.js';
 import type { Runner } from '../run/types.js';
 
@@ -74,9 +75,16 @@ export async function interruptible<T>(
  * --json document — with the second Ctrl+C handed to the commands that can be canceled. `logPath`
  * is the run's log when the inner runner writes one.
  */
-export function cliRunner(inner: Runner, o: { json: boolean; out: TextSink; forceSignal: AbortSignal }): { runner: Runner; events: CommandEvent[]; logPath: () => string | null } {
+export function cliRunner(
+  inner: Runner,
+  o: { json: boolean; out: TextSink; forceSignal: AbortSignal; /** --json: print each event as a JSON line as it comes instead of collecting it (vm create) */ jsonLines?: boolean },
+): { runner: Runner; events: CommandEvent[]; logPath: () => string | null } {
   const events: CommandEvent[] = [];
-  const emit = o.json ? (e: CommandEvent) => void (e.type !== 'command-partial' && events.push(e)) : createPlainRenderer(o.out);
+  const emit = !o.json
+    ? createPlainRenderer(o.out)
+    : o.jsonLines
+      ? createJsonRenderer(o.out)
+      : (e: CommandEvent) => void (e.type !== 'command-partial' && events.push(e));
   let logPath: string | null = null;
   const runner = withEvents(inner, (e) => {
     if (e.type === 'command-end' && e.logPath) logPath = e.logPath;

@@ -11,13 +11,10 @@ import type { HostFacts } from '../host/types.js';
 import { expandSelection } from '../isolate/selection.js';
 import { isUuid, readShareFacts, type ShareFacts } from '../share/share-facts.js';
 import { shellJoin } from '../plan/shell-quote.js';
-import { createJsonRenderer } from '../run/json-renderer.js';
-import { createPlainRenderer } from '../run/plain-renderer.js';
 import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
 import { EXPORT_FORMATS, exportVm, type ExportFormat } from './export.js';
-import { interruptible } from '../commands/confirm.js';
-import { withEvents } from '../run/events.js';
+import { cliRunner, interruptible } from '../commands/confirm.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
 import { planVm, vmLibvirtFindings } from '../steps/vm-step.js';
 import { VERSION } from '../version.js';
@@ -163,7 +160,6 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
   const spec = specFromFlags(flags, facts, res, share);
   const out = (s: string) => void ctx.io.stdout.write(s);
   const json = g.json;
-  const render = json ? createJsonRenderer(ctx.io.stdout) : createPlainRenderer(ctx.io.stdout);
   const base = deps.runner ?? createRunner({ logDir: root.at('/var/log/vfio-wizard') });
 
   if (spec.install.kind === 'iso' && !existsFile(root.at(spec.install.path))) {
@@ -211,32 +207,37 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
     throw new UserError(`creating a VM on ${spec.connect} needs root`, ExitCode.needsRoot, 'Re-run the same command as root (sudo vfio-wizard vm create …), or use --connect qemu:///session for a VM of your own user (no PCI passthrough there).');
   }
 
-  const [applied, exitFor] = await interruptible((signal, forceSignal) =>
-    applyOutcome(outcome, {
+  let logPath: () => string | null = () => null;
+  const [applied, exitFor] = await interruptible((signal, forceSignal) => {
+    // every command (virt-install, an undo) shows live, prefixed by its name (or as JSON Lines
+    // events); the second Ctrl+C kills it (SIGKILL to its process group)
+    const cli = cliRunner(base, { json, out: ctx.io.stdout, forceSignal, jsonLines: true });
+    logPath = cli.logPath;
+    return applyOutcome(outcome, {
       root,
-      // every command (virt-install, an undo) shows live, prefixed by its name (or as JSON
-      // events); the second Ctrl+C kills it (SIGKILL to its process group)
-      runner: withEvents(base, render, forceSignal),
+      runner: cli.runner,
       uid,
       signal,
       preflightDone: true,
       toolVersion: VERSION,
       rerunHint: `sudo vfio-wizard vm create …`,
       onCheck: (what, v) => void (!json && what === 'verification' && out(`${v.ok ? 'verified' : 'check failed'}: ${v.summary}\n`)),
-    }),
-  );
+    });
+  });
   const { result } = applied;
+  const log = logPath();
+  const logLine = log ? `Log of the commands: ${log}\n` : '';
   if (result.status !== 'applied') {
-    report({ status: 'failed', domainXml: domain, result });
-    if (!json) out(`Creating ${spec.name} failed. ${result.message}\n`);
+    report({ status: 'failed', domainXml: domain, result, logPath: log });
+    if (!json) out(`Creating ${spec.name} failed. ${result.message}\n${logLine}`);
     ctx.setExit(exitFor(result.exitCode));
     return;
   }
-  report({ status: 'created', domainXml: domain, runId: result.runId, verification: applied.verification, howToConnect: connectHints(spec) });
+  report({ status: 'created', domainXml: domain, runId: result.runId, verification: applied.verification, howToConnect: connectHints(spec), logPath: log });
   if (!json) {
     out(
       `\n${spec.name} is defined and started. Connect with:\n${connectHints(spec).map((h) => `  ${h}`).join('\n')}\n` +
-        `To remove it: vfio-wizard rollback --step vm   (${undoText(plan)})\n`,
+        `To remove it: vfio-wizard rollback --step vm   (${undoText(plan)})\n${logLine}`,
     );
   }
 }

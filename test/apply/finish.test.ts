@@ -40,7 +40,7 @@ const plan = (commands: { argv: string[]; regenerates?: 'bootloader' | 'initramf
   notes: [],
   changes: [
     { kind: 'file', action: 'modify', path: '/etc/default/grub', before: 'A=1\n', after: 'A=2\n', why: 'w' },
-    ...commands.map((c) => ({ kind: 'command' as const, argv: c.argv, why: 'w', phase: 'bootloader' as const, regenerates: c.regenerates ?? null, ...(c.runsOn ? { runsOn: c.runsOn } : {}) })),
+    ...commands.map((c) => ({ kind: 'command' as const, argv: c.argv, why: 'w', phase: 'bootloader' as const, ...(c.regenerates ? { regenerates: c.regenerates } : {}), ...(c.runsOn ? { runsOn: c.runsOn } : {}) })),
   ],
 });
 

@@ -135,6 +135,10 @@ describe('vm create through the test driver', () => {
     expect(r.stdout).toMatch(/^virt-install: Domain creation completed\./m);
     expect(r.stdout).toContain('gpu-vm is defined and started. Connect with:');
     expect(r.stdout).toContain(`virsh -c ${fx.uri} console gpu-vm`);
+    // the run's log, with virt-install's whole output, is named last
+    const log = /^Log of the commands: (.+)$/m.exec(r.stdout)?.[1];
+    expect(log).toMatch(new RegExp(`^${fx.dir}/var/log/vfio-wizard/.+\\.log$`));
+    expect(readFileSync(log as string, 'utf8')).toMatch(/start virt-install[\s\S]*Domain creation completed\./);
   });
 
   it('--json --yes: command events as JSON lines, then the result', async () => {
@@ -147,7 +151,7 @@ describe('vm create through the test driver', () => {
     // the test driver keeps no domain after virt-install exits: no domstate to confirm, nothing to undo
     expect(lines.at(-1)).toMatchObject({ type: 'vm-create', status: 'created', devices: CARD, undo: [null] });
     // journaled: `rollback --step vm` finds the run
-    expect(lines.at(-1)).toMatchObject({ runId: expect.stringMatching(/\d/) });
+    expect(lines.at(-1)).toMatchObject({ runId: expect.stringMatching(/\d/), logPath: expect.stringMatching(/\/var\/log\/vfio-wizard\/.+\.log$/) });
   });
 
   it('a missing ISO is refused before anything runs (exit 5)', async () => {
