@@ -179,6 +179,10 @@ export function groupTitle(g: GroupRow): string {
 /** Why there are no IOMMU groups to show, or null when the kernel made them. */
 export function noGroupsNote(facts: HostFacts): string | null {
   if (facts.iommu.enabled) return null;
+  if (!facts.iommu.groupsReadable) {
+    // an offline root, or no permission: "off" would be a guess (the iommu-kernel check says the same)
+    return 'No IOMMU groups to show: /sys/kernel/iommu_groups could not be read (a system at rest under --root, or no permission), so whether the kernel enabled the IOMMU is unknown.';
+  }
   if (facts.iommu.firmware === false) {
     return 'No IOMMU groups: the firmware exposes no IOMMU (VT-d / AMD-Vi is off or absent); see the readiness checks.';
   }

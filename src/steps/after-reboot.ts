@@ -28,9 +28,11 @@ export function cmdlineAfterReboot(facts: HostFacts, expect: StepExpectation | n
   const missing = wanted.filter((t) => !hasParam(cmdline, t));
   const conflicts = [...new Set([...decision.conflicts.map((c) => c.token), ...(expect?.cmdlineRemoved ?? []).filter((t) => hasParam(cmdline, t))])];
   const iommu = facts.iommu.enabled;
+  // no IOMMU units and unreadable groups: the IOMMU's state is unknown, which never passes
+  const unknown = !iommu && !facts.iommu.groupsReadable;
   const lines = [
     `/proc/cmdline: ${cmdline || '(unreadable)'}`,
-    `IOMMU: ${iommu ? `on, ${facts.iommu.groupCount} group${facts.iommu.groupCount === 1 ? '' : 's'}` : 'off'}`,
+    `IOMMU: ${iommu ? `on, ${facts.iommu.groupCount} group${facts.iommu.groupCount === 1 ? '' : 's'}` : unknown ? 'unknown (/sys/kernel/iommu_groups unreadable)' : 'off'}`,
     `interrupt remapping: ${facts.iommu.interruptRemapping === null ? 'unknown' : facts.iommu.interruptRemapping ? 'on' : 'off'}`,
   ];
   if (missing.length > 0) lines.push(`not on the command line: ${missing.join(' ')}`);
@@ -39,8 +41,10 @@ export function cmdlineAfterReboot(facts: HostFacts, expect: StepExpectation | n
   const ok = iommu && missing.length === 0 && conflicts.length === 0;
   const summary = ok
     ? `the kernel booted with the IOMMU on and ${expect?.cmdlineAdded ? 'every parameter the step added' : 'every parameter this host needs'}`
-    : !iommu
-      ? 'the IOMMU is still off after the reboot'
+    : unknown
+      ? 'whether the IOMMU is on cannot be told: /sys/kernel/iommu_groups could not be read (run verify as root on the booted system)'
+      : !iommu
+        ? 'the IOMMU is still off after the reboot'
       : 'the kernel command line still lacks what this host needs';
   return { ok, summary, lines };
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
+import { noGroupsNote } from '../../src/iommu-view.js';
 import { boundByWizard, cmdlineAfterReboot, isolateAfterReboot } from '../../src/steps/after-reboot.js';
 import { afterRebootCheck } from '../../src/steps/after-reboot-checks.js';
 import { systemRoot } from '../../src/host/root.js';
@@ -19,6 +20,21 @@ describe('cmdlineAfterReboot', () => {
     expect(off).toMatchObject({ ok: false, summary: 'the IOMMU is still off after the reboot' });
     expect(off.lines).toContain('not on the command line: intel_iommu=on');
     expect(cmdlineAfterReboot(makeFacts({ iommu: { enabled: true }, kernel: { cmdline: 'intel_iommu=off intel_iommu=on' } })).ok).toBe(false);
+  });
+
+  it('says unknown, never "off", when the groups cannot be read; and it does not pass', () => {
+    const r = cmdlineAfterReboot(makeFacts({ iommu: { enabled: false, groupsReadable: false }, kernel: { cmdline: 'root=/dev/sda1 intel_iommu=on' } }), { cmdlineAdded: ['intel_iommu=on'] });
+    expect(r.ok).toBe(false);
+    expect(r.summary).toContain('cannot be told');
+    expect(r.lines).toContain('IOMMU: unknown (/sys/kernel/iommu_groups unreadable)');
+  });
+});
+
+describe('noGroupsNote', () => {
+  it('tells unreadable groups from a kernel that has not enabled the IOMMU', () => {
+    expect(noGroupsNote(makeFacts({ iommu: { enabled: false, groupsReadable: false } }))).toContain('whether the kernel enabled the IOMMU is unknown');
+    expect(noGroupsNote(makeFacts({ iommu: { enabled: false, firmware: true } }))).toContain('The kernel has not enabled the IOMMU');
+    expect(noGroupsNote(makeFacts({ iommu: { enabled: true } }))).toBeNull();
   });
 });
 
