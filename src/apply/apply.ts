@@ -6,7 +6,7 @@ import { orderChanges } from '../plan/order.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import type { CommandChange, FileChange, Plan, SysfsChange } from '../plan/types.js';
 import { validatePlan } from '../plan/validate.js';
-import { atomicWrite, durableUnlink, sha256 } from './atomic-write.js';
+import { atomicWrite, durableUnlink, fsyncDir, sha256 } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { formatDuration } from '../run/format-result.js';
@@ -105,6 +105,8 @@ async function applyFile(run: Run, step: StepRecord, c: FileChange, opts: ApplyO
   for (const d of entry.createdDirs) {
     try {
       mkdirSync(root.at(d), { mode: 0o755 });
+      // the new entry in its parent survives a power cut too, not just the file written into it
+      fsyncDir(path.dirname(root.at(d)));
     } catch (err) {
       throw mapFsError(err, `creating ${d}`, root.at(d));
     }

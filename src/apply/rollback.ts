@@ -5,7 +5,7 @@ import type { SystemRoot } from '../host/root.js';
 import { textDiff } from '../plan/diff.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import type { Regeneration } from '../plan/types.js';
-import { atomicWrite, durableUnlink, leftoverTemps, sha256 } from './atomic-write.js';
+import { atomicWrite, durableUnlink, fsyncDir, leftoverTemps, sha256 } from './atomic-write.js';
 import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, listRunIds, loadRun, saveJournal, trySaveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
@@ -127,6 +127,7 @@ function removeCreatedDirs(root: SystemRoot, dirs: string[]): void {
   for (const d of [...dirs].reverse()) {
     try {
       rmdirSync(root.at(d));
+      fsyncDir(path.dirname(root.at(d)));
     } catch {
       /* not empty (someone else put files there) or already gone: leave it */
     }
