@@ -26,6 +26,8 @@ export const REQUIRED = [
   ['zstd', 'zstd'],
   ['debootstrap', 'debootstrap'],
   ['tmux', 'tmux'],
+  // drives the bin on a real pseudo-terminal that hangs up (test/cli/cli-signals.test.ts); virtinst needs it anyway
+  ['python3', 'python3'],
   ['unshare', 'util-linux'],
   // vm export --format vagrant is checked by `vagrant validate` with the libvirt provider
   ['vagrant', 'vagrant'],

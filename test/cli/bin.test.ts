@@ -46,8 +46,18 @@ describe('the bin', () => {
     expect(bin(['--version'])).toMatchObject({ code: 0, out: `${pkg.version}\n` });
     const help = bin(['--help']);
     expect(help.code).toBe(0);
-    for (const c of ['scan', 'check', 'plan', 'apply', 'status', 'rollback', 'vm', 'verify', 'share']) expect(help.out).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    for (const c of ['scan', 'check', 'plan', 'apply', 'status', 'rollback', 'finish', 'vm', 'verify', 'share']) expect(help.out).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
     expect(help.out).toContain('Examples:');
+  });
+
+  it('a reader that is gone before the output comes (`scan --json | true`: EPIPE) is no error: no stack trace, the exit is the command\'s own', () => {
+    // bash's pipefail gives the bin's own status; `true` has closed the pipe long before Node writes
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" --root "$2" scan --json | true', process.execPath, binPath, root], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('an unknown option or command exits 2 and says which', () => {

@@ -68,6 +68,51 @@ describe('signals during apply (the built bin, a real command in a chroot)', () 
   }
 });
 
+// A real hangup: the bin leads its own session on a pseudo-terminal (python3's pty module: the
+// tests already need python3 for virt-install), and the terminal goes away when its master side
+// is closed, as when an SSH connection drops. The kernel sends SIGHUP, and every later write to
+// the terminal fails with EIO — which must not crash the rollback — and Node's restoring of the
+// terminal at exit must not abort the process.
+const HANGUP_DRIVER = `
+import json, os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+seen = b''
+deadline = time.time() + 30
+while b'update-grub: regenerating' not in seen and time.time() < deadline:
+    if select.select([fd], [], [], 0.5)[0]:
+        try:
+            seen += os.read(fd, 65536)
+        except OSError:
+            break
+os.close(fd)
+_, status = os.waitpid(pid, 0)
+print(json.dumps({'seen': seen.decode('utf8', 'replace'), 'exit': os.WEXITSTATUS(status) if os.WIFEXITED(status) else None, 'signal': os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}))
+`;
+
+describe('the terminal hangs up during apply (a real pseudo-terminal)', () => {
+  it('the step is rolled back, the lock freed, and the exit is 129 — no EIO crash, no SIGABRT', () => {
+    const dir = slowRoot();
+    const grubBefore = readFileSync(path.join(dir, 'etc/default/grub'), 'utf8');
+    const r = spawnSync('python3', ['-c', HANGUP_DRIVER, process.execPath, binPath, '--plain', '--root', dir, 'apply', '--step', 'cmdline', '--param', 'intel_iommu=on', '--yes'], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const end = JSON.parse(r.stdout) as { seen: string; exit: number | null; signal: number | null };
+    expect(end.seen).toContain('update-grub: regenerating'); // hung up while the regeneration ran
+    expect({ exit: end.exit, signal: end.signal }).toEqual({ exit: 129, signal: null });
+    expect(ourDropins(dir)).toEqual([]);
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
+    expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+    const runs = readdirSync(path.join(dir, 'var/lib/vfio-wizard/runs'));
+    const journal = JSON.parse(readFileSync(path.join(dir, 'var/lib/vfio-wizard/runs', runs[0]!, 'journal.json'), 'utf8')) as { steps: { state: string }[] };
+    expect(journal.steps.map((s) => s.state)).toEqual(['rolled-back']);
+  }, 70_000);
+});
+
 describe('a signal during rollback', () => {
   it('SIGTERM while the rollback regenerates stops it and exits 143, not 4 ("a file changed")', async () => {
     const dir = slowRoot();
