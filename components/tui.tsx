@@ -2,6 +2,7 @@
 // is the one owner of exit: the App reports an exit code, startTui unmounts Ink exactly once
 // (so the terminal never stays in raw mode) and resolves with that code.
 import { render } from 'ink';
+import { backgroundBusy, backgroundIdle } from '../src/run/background-work.js';
 import type { WizardSession } from '../src/wizard.js';
 import { App } from './App.js';
 import { ServicesProvider, type WizardServices } from './services.js';
@@ -32,9 +33,19 @@ export function startTui(props: TuiProps): Promise<number> {
         return;
       }
       done = true;
-      for (const [signal, handler] of handlers) process.off(signal, handler);
       unmount();
-      resolve(code);
+      if (backgroundBusy()) (stderr ?? process.stderr).write('vfio-wizard: the running step is being stopped and rolled back before exiting…\n');
+      // Work the App started may still be ending — a canceled step rolling back, its regeneration
+      // running — and must not be killed halfway: until it is done the listeners stay (doing
+      // nothing now), because without one of ours Ink's exit hook re-raises the signal and the
+      // process dies at once (a hung-up terminal left the step applying and the lock held). They
+      // go after the signal's dispatch at the earliest, and the exit code comes once all is done.
+      void backgroundIdle().then(() =>
+        setImmediate(() => {
+          for (const [signal, handler] of handlers) process.off(signal, handler);
+          resolve(code);
+        }),
+      );
     };
     for (const [signal, code] of Object.entries(SIGNAL_EXIT) as [NodeJS.Signals, number][]) {
       const handler = () => finish(code);

@@ -3,6 +3,7 @@
 // hook notices each new request once and calls the services, which answer with events. Every
 // request is keyed by the session it belongs to, so loading the demo never mixes roots.
 import { useEffect, useRef, type Dispatch } from 'react';
+import { trackBackground } from '../../src/run/background-work.js';
 import { createCancellation, type Cancellation } from '../../src/run/cancellation.js';
 import { UserError } from '../../src/exit-codes.js';
 import { CHANGE_STEPS, type WizardEvent, type WizardSession, type WizardState } from '../../src/wizard.js';
@@ -129,9 +130,7 @@ export function useStepRunner(state: WizardState, dispatch: Dispatch<WizardEvent
       send({ type: 'applyFailed', stepId: id, message: 'there is no plan to apply; nothing was changed' });
       return;
     }
-    steps
-      .applyStep(session, outcome, { signal: cancellation.signal, forceSignal: cancellation.forceSignal, onEvent: onEngine('apply', id) })
-      .then(
+    trackBackground(steps.applyStep(session, outcome, { signal: cancellation.signal, forceSignal: cancellation.forceSignal, onEvent: onEngine('apply', id) })).then(
         (report) => send({ type: 'applied', stepId: id, report }),
         (err: unknown) => send({ type: 'applyFailed', stepId: id, message: errorMessage(err) }),
       );
@@ -154,9 +153,7 @@ export function useStepRunner(state: WizardState, dispatch: Dispatch<WizardEvent
     const cancellation = createCancellation();
     undo.current = { session, token: undoToken, cancellation, handled: 0 };
     const stepId = 'all' in u.target ? 'all' : u.target.stepId;
-    steps
-      .rollbackStep(session, u.target, { force: u.force, signal: cancellation.signal, forceSignal: cancellation.forceSignal, onEvent: onEngine('undo', stepId) })
-      .then(
+    trackBackground(steps.rollbackStep(session, u.target, { force: u.force, signal: cancellation.signal, forceSignal: cancellation.forceSignal, onEvent: onEngine('undo', stepId) })).then(
         (result) => send({ type: 'undone', result }),
         (err: unknown) => send({ type: 'undoFailed', message: errorMessage(err) }),
       );

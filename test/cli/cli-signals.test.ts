@@ -74,43 +74,86 @@ describe('signals during apply (the built bin, a real command in a chroot)', () 
 // the terminal fails with EIO — which must not crash the rollback — and Node's restoring of the
 // terminal at exit must not abort the process.
 const HANGUP_DRIVER = `
-import json, os, pty, select, sys, time
+import fcntl, json, os, pty, re, select, struct, sys, termios, time
+steps = json.loads(sys.argv[1])  # [[text to wait for, keys to send then], ...]; then the hangup
 pid, fd = pty.fork()
 if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
+    os.environ.pop('CI', None)
+    os.environ['TERM'] = 'xterm-256color'
+    os.execvp(sys.argv[2], sys.argv[2:])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 30, 100, 0, 0))
+ANSI = re.compile(rb'\\x1b\\[[0-9;?]*[ -/]*[@-~]|\\x1b[()][A-Z0-9]|\\x1b[=>]')
 seen = b''
-deadline = time.time() + 30
-while b'update-grub: regenerating' not in seen and time.time() < deadline:
-    if select.select([fd], [], [], 0.5)[0]:
-        try:
-            seen += os.read(fd, 65536)
-        except OSError:
-            break
+for wait, keys in steps:
+    deadline = time.time() + 40
+    while wait not in ANSI.sub(b'', seen).decode('utf8', 'replace') and time.time() < deadline:
+        if select.select([fd], [], [], 0.3)[0]:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    if wait not in ANSI.sub(b'', seen).decode('utf8', 'replace'):
+        os.kill(pid, 9)
+        print(json.dumps({'timeout': wait, 'screen': ANSI.sub(b'', seen).decode('utf8', 'replace')[-1500:]}))
+        sys.exit(0)
+    if keys:
+        time.sleep(0.8)  # the UI reads keys once it has drawn
+        seen = b''
+        os.write(fd, keys.encode())
 os.close(fd)
 _, status = os.waitpid(pid, 0)
-print(json.dumps({'seen': seen.decode('utf8', 'replace'), 'exit': os.WEXITSTATUS(status) if os.WIFEXITED(status) else None, 'signal': os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}))
+print(json.dumps({'exit': os.WEXITSTATUS(status) if os.WIFEXITED(status) else None, 'signal': os.WTERMSIG(status) if os.WIFSIGNALED(status) else None}))
 `;
+
+/** Runs argv on a pseudo-terminal through the steps, hangs up, and returns how the process ended. */
+function hangUp(steps: [string, string][], argv: string[]): { exit: number | null; signal: number | null } {
+  const r = spawnSync('python3', ['-c', HANGUP_DRIVER, JSON.stringify(steps), ...argv], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const end = JSON.parse(r.stdout) as { exit: number | null; signal: number | null; timeout?: string; screen?: string };
+  expect(end.timeout, end.screen).toBeUndefined();
+  return end;
+}
+
+const journalStates = (dir: string): string[] => {
+  const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
+  return (JSON.parse(readFileSync(path.join(runs, readdirSync(runs)[0]!, 'journal.json'), 'utf8')) as { steps: { state: string }[] }).steps.map((s) => s.state);
+};
 
 describe('the terminal hangs up during apply (a real pseudo-terminal)', () => {
   it('the step is rolled back, the lock freed, and the exit is 129 — no EIO crash, no SIGABRT', () => {
     const dir = slowRoot();
     const grubBefore = readFileSync(path.join(dir, 'etc/default/grub'), 'utf8');
-    const r = spawnSync('python3', ['-c', HANGUP_DRIVER, process.execPath, binPath, '--plain', '--root', dir, 'apply', '--step', 'cmdline', '--param', 'intel_iommu=on', '--yes'], {
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true' },
-      timeout: 60_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const end = JSON.parse(r.stdout) as { seen: string; exit: number | null; signal: number | null };
-    expect(end.seen).toContain('update-grub: regenerating'); // hung up while the regeneration ran
-    expect({ exit: end.exit, signal: end.signal }).toEqual({ exit: 129, signal: null });
+    const end = hangUp(
+      [['update-grub: regenerating', '']], // hung up while the regeneration runs
+      [process.execPath, binPath, '--plain', '--root', dir, 'apply', '--step', 'cmdline', '--param', 'intel_iommu=on', '--yes'],
+    );
+    expect(end).toEqual({ exit: 129, signal: null });
     expect(ourDropins(dir)).toEqual([]);
     expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
     expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
-    const runs = readdirSync(path.join(dir, 'var/lib/vfio-wizard/runs'));
-    const journal = JSON.parse(readFileSync(path.join(dir, 'var/lib/vfio-wizard/runs', runs[0]!, 'journal.json'), 'utf8')) as { steps: { state: string }[] };
-    expect(journal.steps.map((s) => s.state)).toEqual(['rolled-back']);
+    expect(journalStates(dir)).toEqual(['rolled-back']);
   }, 70_000);
+
+  it('in the wizard: the step running when the terminal went away is rolled back before the process ends (129)', () => {
+    const dir = slowRoot();
+    const grubBefore = readFileSync(path.join(dir, 'etc/default/grub'), 'utf8');
+    const end = hangUp(
+      [
+        ['Press Enter to start', '\r'],
+        ['2/7 Host readiness', 'n'],
+        ['Adds: intel_iommu=on.', '\r'],
+        ['1. update-grub', '\r'],
+        ['[ Cancel ]', 'y'],
+        ['regenerating', ''],
+      ],
+      [process.execPath, binPath, '--root', dir],
+    );
+    expect(end).toEqual({ exit: 129, signal: null });
+    expect(ourDropins(dir)).toEqual([]);
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
+    expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+    expect(journalStates(dir)).toEqual(['rolled-back']);
+  }, 130_000);
 });
 
 describe('a signal during rollback', () => {
