@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ExitCode, UserError } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
 import type { CommandPhase, FileAction, Regeneration, StepExpectation } from '../plan/types.js';
-import { atomicWrite } from './atomic-write.js';
+import { atomicWrite, durableUnlink } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { NOT_RUN_FILE, RESTORED_MARKER, restoreReadme, restoreScript } from './restore-script.js';
@@ -119,6 +119,11 @@ export interface Run {
   journal: Journal;
   /** set by trySaveJournal when a full disk kept the last record from being written (cleared by the next good save) */
   journalBehind?: boolean;
+  /**
+   * The journal is unreadable, but restore.sh undid the run (its marker): the steps come from the
+   * marker, the commands still to run from its list, and saving rewrites only that list.
+   */
+  restoredWithoutJournal?: true;
 }
 
 const refuseLink = (hostPath: string): never => {
@@ -251,6 +256,14 @@ let saves = 0;
  * so the rescue path always matches the journal.
  */
 export function saveJournal(run: Run): void {
+  if (run.restoredWithoutJournal) {
+    // the damaged journal stays as it is (evidence); only what is still to run changes
+    const notRun = run.journal.steps.flatMap((st) => st.unrunCommands ?? []);
+    const listPath = path.join(run.dir, NOT_RUN_FILE);
+    if (notRun.length > 0) atomicWrite(listPath, notRun.map((argv) => `${argv.join('\u001f')}\u001f\n`).join(''), { mode: 0o600, what: 'writing the list of commands not run' });
+    else if (existsSync(listPath)) durableUnlink(listPath);
+    return;
+  }
   saves += 1;
   const hostPath = path.join(run.dir, 'journal.json');
   try {
@@ -325,8 +338,32 @@ export function loadRun(root: SystemRoot, runId: string): Run {
   // restore.sh leaves its marker only when it finished without a problem: everything the run did is
   // undone, so an unreadable journal no longer stands in the way of rollback or the next apply
   const unreadable = (why: string): Run => {
-    if (existsSync(path.join(dir, RESTORED_MARKER))) return empty();
-    throw corrupt(hostPath, why);
+    if (!existsSync(path.join(dir, RESTORED_MARKER))) throw corrupt(hostPath, why);
+    const run: Run = { ...empty(), restoredWithoutJournal: true };
+    let ids: string[] = [];
+    try {
+      ids = readStateFile(path.join(dir, RESTORED_MARKER)).toString('utf8').split('\n').filter(Boolean);
+    } catch {
+      /* an unreadable marker still says the run was undone; its steps are then unknown */
+    }
+    run.journal.steps = ids.map((id) => ({
+      id,
+      title: `(journal unreadable: ${why})`,
+      state: 'rolled-back' as const,
+      needsReboot: false,
+      notes: [],
+      startedAt: '',
+      finishedAt: null,
+      bootId: null,
+      error: `undone by restore.sh (${RESTORED_MARKER}); the journal is unreadable`,
+      verification: 'none' as const,
+      entries: [],
+    }));
+    // what restore.sh only listed stays to do (held by the first step: one list per run)
+    const first = run.journal.steps[0];
+    const notRun = readNotRun(dir);
+    if (first && notRun.length > 0) first.unrunCommands = notRun;
+    return run;
   };
   let text: string;
   try {
@@ -361,6 +398,14 @@ export function parseNotRun(text: string): string[][] {
     .map((l) => (l.includes('\u001f') ? l.slice(0, l.lastIndexOf('\u001f')).split('\u001f') : l.split(' ')));
 }
 
+function readNotRun(dir: string): string[][] {
+  try {
+    return parseNotRun(readStateFile(path.join(dir, NOT_RUN_FILE)).toString('utf8'));
+  } catch {
+    return []; // none listed
+  }
+}
+
 /** Steps restore.sh undid (it cannot edit JSON with coreutils, so it leaves a marker instead). */
 function applyRestoredMarker(dir: string, journal: Journal): void {
   let ids: string[];
@@ -370,12 +415,7 @@ function applyRestoredMarker(dir: string, journal: Journal): void {
     return;
   }
   // what restore.sh only listed (NO_COMMANDS=1, or a host command under another root) stays to do
-  let notRun: string[][] = [];
-  try {
-    notRun = parseNotRun(readStateFile(path.join(dir, NOT_RUN_FILE)).toString('utf8'));
-  } catch {
-    /* none listed */
-  }
+  const notRun = readNotRun(dir);
   for (const step of journal.steps) {
     if (!ids.includes(step.id) || step.state === 'rolled-back') continue;
     step.state = 'rolled-back';

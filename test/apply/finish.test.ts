@@ -1,7 +1,8 @@
 // `vfio-wizard finish`: the commands only listed (--commands skip at apply or rollback) run for
 // real through chroot into a root with a static busybox, once each, and the journal stops listing
 // them; --by-hand records without running; a failure keeps it and what follows listed.
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
@@ -121,6 +122,23 @@ describe('vfio-wizard finish', () => {
     expect(hand.stdout).toContain('Recorded as run by hand: virsh net-start default.');
     expect(readStatus(systemRoot(dir)).pending.commands).toEqual([]);
     expect(trace(dir)).toBe('update-grub\n');
+  });
+
+  it('a run whose journal is damaged but which restore.sh undid: status shows its steps and what restore.sh only listed; finish records it without touching the damaged journal', async () => {
+    const dir = await appliedWithSkip(plan([{ argv: ['grub-mkconfig', '-o', '/boot/grub/my grub.cfg'], regenerates: 'bootloader' }]));
+    const runDir = path.join(dir, 'var/lib/vfio-wizard/runs', listRunIds(systemRoot(dir))[0]!);
+    writeFileSync(path.join(runDir, 'journal.json'), '{"truncated": ');
+    const r = spawnSync('dash', [path.join(runDir, 'restore.sh'), dir], { env: { ...process.env, NO_COMMANDS: '1' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const st = await cli(dir, ['status']);
+    expect(st.exit).toBe(ExitCode.ok);
+    expect(st.stdout).toMatch(/cmdline\s+rolled-back\s+\(journal unreadable: /);
+    expect(st.stdout).toContain("Commands still to run: grub-mkconfig -o '/boot/grub/my grub.cfg'.");
+    const done = await cli(dir, ['finish', '--yes', '--by-hand']);
+    expect(done.exit, done.stderr).toBe(ExitCode.ok);
+    expect(readStatus(systemRoot(dir)).pending.commands).toEqual([]);
+    expect(existsSync(path.join(runDir, 'commands-not-run'))).toBe(false);
+    expect(readFileSync(path.join(runDir, 'journal.json'), 'utf8')).toBe('{"truncated": ');
   });
 
   it('refuses --commands skip without --by-hand (it would only list them again), changing nothing', async () => {
