@@ -35,7 +35,9 @@ export function summaryLines(state: WizardState, columns: number): { lines: Line
     ]);
     for (const f of st.files) lines.push(plain(truncate(`    ${f}`, columns), { dim: true }));
     for (const l of st.logs) lines.push(plain(truncate(`    log: ${l}`, columns), { dim: true }));
-    if (st.pendingCommands.length > 0) lines.push(...para(`still to run: ${st.pendingCommands.map(shellJoin).join('; ')}`, columns, { color: 'yellow' }, '    '));
+    if (st.pendingCommands.length > 0) {
+      lines.push(...para(`still to run: ${st.pendingCommands.map(shellJoin).join('; ')} (vfio-wizard finish runs them; --by-hand records that you did)`, columns, { color: 'yellow' }, '    '));
+    }
     if (st.error) lines.push(...para(`error: ${st.error}`, columns, { color: 'red' }, '    '));
   });
   lines.push(plain(''));

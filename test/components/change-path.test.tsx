@@ -305,6 +305,8 @@ describe('undo', () => {
     expect(f).toContain('7/7 Summary');
     expect(f).toMatch(/› Kernel command line {2}cmdline · run \S+ · reboot pending/);
     expect(f).toContain(DROPIN);
+    // applied under --commands skip: the regeneration is still to run, and the way to do it is named
+    expect(f).toMatch(/still to run: update-grub \(vfio-wizard finish runs them;/);
     f = await press(s.screen, 'a');
     expect(f).toContain('Undo everything?');
     f = await press(s.screen, 'y');
