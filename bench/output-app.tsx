@@ -48,7 +48,8 @@ const framesBefore = frames;
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const result = await runWithEvents(createRunner({ logDir, runId: 'bench' }), hub.emit, argv, { name: 'child' });
+// the runner as the wizard makes it (flood-tail), and the command as a step runs it (shown, not parsed)
+const result = await runWithEvents(createRunner({ logDir, runId: 'bench', floodTail: true }), hub.emit, argv, { name: 'child', displayOnly: true });
 const wallMs = performance.now() - t0;
 // let the trailing flush and Ink's throttled frame land before unmounting
 await new Promise((r) => setTimeout(r, 150));

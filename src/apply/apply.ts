@@ -203,6 +203,8 @@ async function applyCommand(run: Run, step: StepRecord, c: CommandChange, opts: 
   const name = c.argv[0] ?? 'command';
   const r = await opts.runner.run(entry.ranAs as string[], {
     name,
+    // a step's command is shown, never parsed (its result is the exit status)
+    displayOnly: true,
     signal: opts.signal,
     timeoutMs: c.timeoutMs ?? COMMAND_TIMEOUT_MS,
     onLine: (line) => opts.onEvent?.({ type: 'output', stepId: step.id, line, command: name }),

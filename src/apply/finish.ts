@@ -120,7 +120,7 @@ export async function finishPending(opts: FinishOptions): Promise<FinishResult> 
         continue;
       }
       const argv = hostArgv(opts.root, p.argv, p.runsOn);
-      const r = await opts.runner.run(argv, { name: p.argv[0] ?? 'command', signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS });
+      const r = await opts.runner.run(argv, { name: p.argv[0] ?? 'command', signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS, displayOnly: true });
       if (!r.ok) {
         left.push(...pending.slice(i).map((q) => q.argv));
         const how = r.canceled ? 'was interrupted' : r.spawnError ? `could not start (${r.spawnError})` : r.timedOut ? 'timed out and was stopped' : r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode}`;

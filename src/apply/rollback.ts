@@ -295,7 +295,7 @@ export async function undoStep(run: Run, step: StepRecord, opts: RollbackOptions
       if ((mayHaveRun(e) || (mode === 'skip' && e.state === 'pending')) && e.undo) {
         if (mode === 'skip') out.pending.push(e.undo.argv);
         else {
-          const r = await opts.runner.run(hostArgv(run.root, e.undo.argv, e.runsOn), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS });
+          const r = await opts.runner.run(hostArgv(run.root, e.undo.argv, e.runsOn), { name: e.undo.argv[0] ?? 'undo', signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS, displayOnly: true });
           if (!r.ok && e.undo.mayFail && !r.canceled) opts.onEvent?.({ type: 'output', stepId: step.id, line: `(${shellJoin(e.undo.argv)} failed, which is expected when there was nothing to undo)` });
           else if (!r.ok) out.problems.push(`undo command failed: ${shellJoin(e.undo.argv)} (${r.canceled ? 'interrupted' : r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`})${r.logPath ? ` (full log: ${r.logPath})` : ''}`);
         }
@@ -356,7 +356,7 @@ export async function regenerate(
       continue;
     }
     opts.onEvent?.({ type: 'regenerate', argv, state: 'start' });
-    const r = await opts.runner.run(hostArgv(root, argv), { name: argv[0] ?? kind, signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS });
+    const r = await opts.runner.run(hostArgv(root, argv), { name: argv[0] ?? kind, signal: opts.signal, timeoutMs: COMMAND_TIMEOUT_MS, displayOnly: true });
     opts.onEvent?.({ type: 'regenerate', argv, state: r.ok ? 'done' : 'failed' });
     if (!r.ok) {
       problems.push(`regenerating the ${kind} failed: ${shellJoin(argv)} (${r.canceled ? 'interrupted' : r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal ?? r.spawnError}`}); ${r.tail.slice(-3).join(' / ')}${r.logPath ? ` (full log: ${r.logPath})` : ''}`);

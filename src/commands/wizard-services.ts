@@ -69,7 +69,7 @@ export function createWizardServices(cfg: WizardServiceConfig): WizardChangeServ
   // the demo's root is a temp directory this process made: applying there needs no root
   const uidOf = (s: WizardSession) => (s.demo ? 0 : (cfg.uid ?? effectiveUid({})));
   const baseRunner = (s: WizardSession, root: SystemRoot): Runner =>
-    s.demo ? createRecordingRunner() : cfg.runner ? cfg.runner(root) : createRunner({ logDir: root.at('/var/log/vfio-wizard') });
+    s.demo ? createRecordingRunner() : cfg.runner ? cfg.runner(root) : createRunner({ logDir: root.at('/var/log/vfio-wizard'), floodTail: true });
 
   return {
     commandFeed: hub,

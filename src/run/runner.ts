@@ -1,7 +1,7 @@
 // The real command runner: execa with argv arrays, stdin ignored (the UI owns the terminal),
 // the child leading its own process group so that cancel and timeout reach grandchildren too,
 // output decoded and split safely, and a full raw transcript appended to the run's log file.
-import { createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
@@ -23,7 +23,25 @@ export interface RunnerConfig {
   maxOutputChars?: number;
   /** lines kept in `tail` (40) */
   tailLines?: number;
+  /**
+   * For a screen that draws the last lines (the terminal UI): a `displayOnly` command writes its
+   * output (stdout and stderr, in the order the kernel took it) straight into a file instead of a
+   * pipe, so the command runs at its own speed whatever the screen costs; the runner reads the
+   * file as it grows, copies it into the log, and under a flood hands on only the newest lines,
+   * with one line saying how many it skipped (the log has them all). Needs a log.
+   */
+  floodTail?: boolean;
 }
+
+/** Bytes arriving between two reads beyond which a flood-tail run skips to the newest lines. */
+export const FLOOD_BYTES = 256 * 1024;
+/** How much of the newest output a flood-tail run still splits into lines after a skip. */
+const FLOOD_WINDOW = 16 * 1024;
+/** The most a flood-tail run reads at once. */
+const READ_CHUNK = 1024 * 1024;
+/** How often a flood-tail run reads the growing file. */
+const FLOOD_POLL_MS = 40;
+let floodFiles = 0;
 
 export interface FileRunner extends Runner {
   readonly runId: string;
@@ -179,10 +197,25 @@ export function createRunner(config: RunnerConfig): FileRunner {
       return finish({ exitCode: null, signal: null, spawnError: null, timedOut: false, canceled: true });
     }
 
+    // flood-tail: the command writes into a file of ours (unlinked at once: nothing is left behind
+    // by a crash), read as it grows; when it cannot be made, the pipes as usual
+    let outFd: number | null = null;
+    if (config.floodTail && opts.displayOnly && logPath !== null && logStream && !logFailed) {
+      const tmp = `${logPath}.out-${process.pid}-${++floodFiles}`;
+      try {
+        outFd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        unlinkSync(tmp);
+      } catch {
+        if (outFd !== null) closeSync(outFd);
+        outFd = null;
+      }
+    }
+
     const subprocess = execa(argv[0], argv.slice(1), {
       stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
+      // a descriptor number goes to child_process as it is (execa's types list only 3-9)
+      stdout: (outFd ?? 'pipe') as 'pipe',
+      stderr: (outFd ?? 'pipe') as 'pipe',
       buffer: false,
       encoding: 'buffer',
       reject: false,
@@ -294,6 +327,65 @@ export function createRunner(config: RunnerConfig): FileRunner {
     attach('stdout');
     attach('stderr');
 
+    // flood-tail reading: every byte into the log, in order; lines from all of it, or — when more
+    // than FLOOD_BYTES arrived since the last read — only from its newest FLOOD_WINDOW bytes,
+    // after one line that says how many were skipped
+    let readAt = 0;
+    const reportPartial = () => {
+      if (!opts.onPartial || callbackError !== null) return;
+      const p = splitters.stdout.pending();
+      if (p === lastPartial.stdout) return;
+      lastPartial.stdout = p;
+      try {
+        opts.onPartial(p === '' ? '' : displaySafe(stripAnsi(p)), 'stdout');
+      } catch (err) {
+        callbackError = err;
+      }
+    };
+    const drain = () => {
+      if (outFd === null) return;
+      let size: number;
+      try {
+        size = fstatSync(outFd).size;
+      } catch {
+        return;
+      }
+      // the command truncated its own output (`> /dev/stdout`): read it again from the start
+      if (size < readAt) readAt = 0;
+      if (size === readAt) return;
+      const flood = size - readAt > FLOOD_BYTES;
+      const windowStart = flood ? size - FLOOD_WINDOW : readAt;
+      let skippedLines = 0;
+      const window: Buffer[] = [];
+      while (readAt < size) {
+        // a buffer per read: it goes on to the log as it is, no copy
+        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - readAt));
+        const n = readSync(outFd, buf, 0, buf.length, readAt);
+        if (n <= 0) break;
+        const chunk = buf.subarray(0, n);
+        writeLog(chunk);
+        const cut = Math.max(0, Math.min(n, windowStart - readAt));
+        if (cut > 0) skippedLines += countNewlines(chunk, cut);
+        if (cut < n) {
+          if (flood) window.push(Buffer.from(chunk.subarray(cut)));
+          else for (const line of splitters.stdout.push(chunk.subarray(cut))) handleLine(line, 'stdout', splitters.stdout.plain);
+        }
+        readAt += n;
+      }
+      if (flood) {
+        const w = Buffer.concat(window);
+        // the line cut by the window's start is skipped too, and the unfinished one from before
+        const nl = w.indexOf(10);
+        if (nl >= 0) skippedLines += 1;
+        splitters.stdout = createLineSplitter();
+        truncated = true;
+        handleLine(`… ${skippedLines} line${skippedLines === 1 ? '' : 's'} not shown here (too fast to draw; the log has every one)`, 'stdout', true);
+        for (const line of splitters.stdout.push(w.subarray(nl + 1))) handleLine(line, 'stdout', splitters.stdout.plain);
+      }
+      reportPartial();
+    };
+    const poll = outFd === null ? undefined : setInterval(drain, FLOOD_POLL_MS);
+
     subprocess.once('exit', () => {
       exited = true;
       // A background process that inherited the pipes would keep us waiting for ever.
@@ -305,6 +397,11 @@ export function createRunner(config: RunnerConfig): FileRunner {
     });
 
     const result = await subprocess;
+    if (outFd !== null) {
+      clearInterval(poll);
+      drain();
+      closeSync(outFd);
+    }
 
     for (const key of ['stdout', 'stderr'] as const) {
       for (const line of splitters[key].end()) handleLine(line, key);
@@ -379,6 +476,13 @@ function groupAlive(pgid: number): boolean {
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Newlines in buf[0, end). */
+function countNewlines(buf: Buffer, end: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
 
 function describeSpawnError(cmd: string, code: string | undefined, message: string | undefined, cwd?: string): string {
   // Node reports a missing working directory as the command missing; tell them apart.

@@ -25,6 +25,12 @@ export interface RunOptions {
    * The finished line still comes through onLine.
    */
   onPartial?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * Nothing parses this command's output; it is only shown (a step's update-grub, dracut,
+   * virt-install). A runner made for a screen that draws a tail may then let the command write
+   * straight to a file and skip lines under a flood (RunnerConfig.floodTail).
+   */
+  displayOnly?: boolean;
 }
 
 export interface RunResult {

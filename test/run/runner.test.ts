@@ -1,7 +1,7 @@
 // The real runner against real processes (sh, printf, sleep, yes, head). No timing assertions:
 // sleeps only order events in the child, never measure us.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRunner } from '../../src/run/runner.js';
@@ -236,5 +236,74 @@ describe('createRunner', () => {
         },
       }),
     ).rejects.toThrow('listener broke');
+  });
+});
+
+// The terminal UI's runner (floodTail): a command that is only shown writes straight into a file
+// of the runner's, read as it grows, so a screen that cannot keep up never slows it down; under
+// a flood only the newest lines are handed on, after one line that says how many were skipped.
+describe('createRunner with floodTail', () => {
+  const FLOOD = 'i=0; while [ $i -lt 200000 ]; do echo "line $i of the flood, long enough to count"; i=$((i+1)); done; echo last line';
+
+  it('under a flood: a skip line, then the newest lines; the log keeps every byte in order; nothing is left beside the log', async () => {
+    const runner = newRunner({ floodTail: true });
+    const lines: string[] = [];
+    const r = await runner.run(['sh', '-c', FLOOD], { displayOnly: true, onLine: (l) => void lines.push(l) });
+    expect(r.ok).toBe(true);
+    expect(lines.length).toBeLessThan(200_000);
+    const skips = lines.filter((l) => /^… \d+ lines? not shown here \(too fast to draw; the log has every one\)$/.test(l));
+    expect(skips.length).toBeGreaterThan(0);
+    expect(lines.at(-1)).toBe('last line');
+    expect(r.tail.at(-1)).toBe('last line');
+    expect(r.truncated).toBe(true);
+    // the skip counts add up: shown + skipped = every line the command printed
+    const skipped = skips.reduce((n, l) => n + Number(/\d+/.exec(l)![0]), 0);
+    expect(lines.length - skips.length + skipped).toBe(200_001);
+    const log = readFileSync(r.logPath!, 'utf8');
+    const out = log.slice(log.indexOf('--- output'), log.lastIndexOf('=== '));
+    const printed = out.split('\n').slice(1, -1);
+    expect(printed).toHaveLength(200_001);
+    expect(printed[0]).toBe('line 0 of the flood, long enough to count');
+    expect(printed[123_456]).toBe('line 123456 of the flood, long enough to count');
+    expect(printed.at(-1)).toBe('last line');
+    const mine = path.basename(r.logPath!);
+    expect(readdirSync(path.dirname(r.logPath!)).filter((f) => f.startsWith(mine))).toEqual([mine]);
+  }, 60_000);
+
+  it('a calm command: every line, stdout and stderr in the order they were written', async () => {
+    const runner = newRunner({ floodTail: true });
+    const lines: string[] = [];
+    const r = await runner.run(['sh', '-c', 'echo one; echo two >&2; sleep 0.1; printf "three\\r3%%\\rTHREE\\n"; echo four >&2'], { displayOnly: true, onLine: (l) => void lines.push(l) });
+    expect(r.ok).toBe(true);
+    expect(lines).toEqual(['one', 'two', 'THREE', 'four']);
+    expect(r.output).toBe('one\ntwo\nTHREE\nfour');
+    expect(readFileSync(r.logPath!, 'utf8')).toContain('one\ntwo\nthree\r3%\rTHREE\nfour\n');
+  });
+
+  it('a command that truncates its own output (`> /dev/stdout`) does not break the reading', async () => {
+    const runner = newRunner({ floodTail: true });
+    const lines: string[] = [];
+    const r = await runner.run(['sh', '-c', 'echo before; sleep 0.2; echo after > /dev/stdout; echo end'], { displayOnly: true, onLine: (l) => void lines.push(l) });
+    expect(r.ok).toBe(true);
+    // The reopened output starts the file anew while the shell's own descriptor goes on at its old
+    // offset: what the reopening wrote may be overwritten or missed (a NUL fills the hole, shown as
+    // U+FFFD when it is read); the runner neither fails nor hangs, and the end still comes.
+    expect(lines[0]).toBe('before');
+    expect(lines.at(-1)).toMatch(/^\uFFFD*end$/);
+  });
+
+  it('without a log, or for a command whose output is parsed, the pipes as before (stdout kept apart)', async () => {
+    for (const [runner, displayOnly] of [
+      [createRunner({ logDir: null, floodTail: true }), true],
+      [newRunner({ floodTail: true }), false],
+    ] as const) {
+      const lines: [string, string][] = [];
+      const r = await runner.run(['sh', '-c', 'echo out; echo err >&2'], { displayOnly, onLine: (l, s) => void lines.push([l, s]) });
+      expect(r.stdout).toBe('out');
+      expect(lines).toEqual([
+        ['out', 'stdout'],
+        ['err', 'stderr'],
+      ]);
+    }
   });
 });
