@@ -40,7 +40,7 @@ const FLOOD_WINDOW = 16 * 1024;
 /** The most a flood-tail run reads at once. */
 const READ_CHUNK = 1024 * 1024;
 /** How often a flood-tail run reads the growing file. */
-const FLOOD_POLL_MS = 40;
+const FLOOD_POLL_MS = 20;
 let floodFiles = 0;
 
 export interface FileRunner extends Runner {
