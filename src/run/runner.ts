@@ -1,7 +1,7 @@
 // The real command runner: execa with argv arrays, stdin ignored (the UI owns the terminal),
 // the child leading its own process group so that cancel and timeout reach grandchildren too,
 // output decoded and split safely, and a full raw transcript appended to the run's log file.
-import { closeSync, constants, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statfsSync, unlinkSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
@@ -37,6 +37,8 @@ export interface RunnerConfig {
 export const FLOOD_BYTES = 256 * 1024;
 /** How much of the newest output a flood-tail run still splits into lines after a skip. */
 const FLOOD_WINDOW = 16 * 1024;
+/** Free space a flood-tail run needs where the log is (else: pipes). */
+const FLOOD_MIN_FREE = 64 * 1024 * 1024;
 /** The most a flood-tail run reads at once. */
 const READ_CHUNK = 1024 * 1024;
 /** How often a flood-tail run reads the growing file. */
@@ -200,7 +202,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
     // flood-tail: the command writes into a file of ours (unlinked at once: nothing is left behind
     // by a crash), read as it grows; when it cannot be made, the pipes as usual
     let outFd: number | null = null;
-    if (config.floodTail && opts.displayOnly && logPath !== null && logStream && !logFailed) {
+    if (config.floodTail && opts.displayOnly && logPath !== null && logStream && !logFailed && roomFor(path.dirname(logPath))) {
       const tmp = `${logPath}.out-${process.pid}-${++floodFiles}`;
       try {
         outFd = openSync(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -476,6 +478,19 @@ function groupAlive(pgid: number): boolean {
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Room enough for a flood-tail file: on a nearly full disk its writes would fail in the command
+ * itself (a pipe never does), so the pipes are used there.
+ */
+function roomFor(dir: string): boolean {
+  try {
+    const st = statfsSync(dir);
+    return st.bavail * st.bsize >= FLOOD_MIN_FREE;
+  } catch {
+    return false;
+  }
+}
 
 /** Newlines in buf[0, end). */
 function countNewlines(buf: Buffer, end: number): number {

@@ -1,5 +1,6 @@
 // The real runner against real processes (sh, printf, sleep, yes, head). No timing assertions:
 // sleeps only order events in the child, never measure us.
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -292,18 +293,28 @@ describe('createRunner with floodTail', () => {
     expect(lines.at(-1)).toMatch(/^\uFFFD*end$/);
   });
 
-  it('without a log, or for a command whose output is parsed, the pipes as before (stdout kept apart)', async () => {
-    for (const [runner, displayOnly] of [
-      [createRunner({ logDir: null, floodTail: true }), true],
-      [newRunner({ floodTail: true }), false],
-    ] as const) {
-      const lines: [string, string][] = [];
-      const r = await runner.run(['sh', '-c', 'echo out; echo err >&2'], { displayOnly, onLine: (l, s) => void lines.push([l, s]) });
-      expect(r.stdout).toBe('out');
-      expect(lines).toEqual([
-        ['out', 'stdout'],
-        ['err', 'stderr'],
-      ]);
+  it('without a log, for a command whose output is parsed, or with the log on a nearly full disk: the pipes as before (stdout kept apart)', async () => {
+    // a 16 MiB tmpfs: below the room a flood-tail file needs, where the command's own writes could fail
+    const small = mkdtempSync(path.join(os.tmpdir(), 'vw-runner-small-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small], { encoding: 'utf8' });
+    if (mounted.status !== 0) throw new Error(`mount tmpfs failed (${mounted.stderr.trim()}): this test needs root`);
+    try {
+      for (const [runner, displayOnly] of [
+        [createRunner({ logDir: null, floodTail: true }), true],
+        [newRunner({ floodTail: true }), false],
+        [createRunner({ logDir: path.join(small, 'log'), runId: 'small', floodTail: true }), true],
+      ] as const) {
+        const lines: [string, string][] = [];
+        const r = await runner.run(['sh', '-c', 'echo out; echo err >&2'], { displayOnly, onLine: (l, s) => void lines.push([l, s]) });
+        expect(r.stdout).toBe('out');
+        expect(lines).toEqual([
+          ['out', 'stdout'],
+          ['err', 'stderr'],
+        ]);
+      }
+    } finally {
+      spawnSync('umount', [small]);
+      rmSync(small, { recursive: true, force: true });
     }
   });
 });
