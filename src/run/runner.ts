@@ -290,6 +290,19 @@ export function createRunner(config: RunnerConfig): FileRunner {
     // what onPartial last reported per stream (the unfinished line's visible state)
     const lastPartial = { stdout: '', stderr: '' };
 
+    // the unfinished line's visible state, when it changed
+    const reportPartial = (key: 'stdout' | 'stderr') => {
+      if (!opts.onPartial || callbackError !== null) return;
+      const p = splitters[key].pending();
+      if (p === lastPartial[key]) return;
+      lastPartial[key] = p;
+      try {
+        opts.onPartial(p === '' ? '' : displaySafe(stripAnsi(p)), key);
+      } catch (err) {
+        callbackError = err;
+      }
+    };
+
     const attach = (key: 'stdout' | 'stderr') => {
       const stream = subprocess[key];
       if (!stream) return;
@@ -313,17 +326,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
         const lines = splitters[key].push(chunk);
         const plain = splitters[key].plain;
         for (const line of lines) handleLine(line, key, plain);
-        if (opts.onPartial && callbackError === null) {
-          const p = splitters[key].pending();
-          if (p !== lastPartial[key]) {
-            lastPartial[key] = p;
-            try {
-              opts.onPartial(p === '' ? '' : displaySafe(stripAnsi(p)), key);
-            } catch (err) {
-              callbackError = err;
-            }
-          }
-        }
+        reportPartial(key);
       });
     };
     attach('stdout');
@@ -333,25 +336,19 @@ export function createRunner(config: RunnerConfig): FileRunner {
     // than FLOOD_BYTES arrived since the last read — only from its newest FLOOD_WINDOW bytes,
     // after one line that says how many were skipped
     let readAt = 0;
-    const reportPartial = () => {
-      if (!opts.onPartial || callbackError !== null) return;
-      const p = splitters.stdout.pending();
-      if (p === lastPartial.stdout) return;
-      lastPartial.stdout = p;
+    let readFailed = false;
+    const drain = () => {
+      if (outFd === null || readFailed) return;
       try {
-        opts.onPartial(p === '' ? '' : displaySafe(stripAnsi(p)), 'stdout');
+        drainOnce(outFd);
       } catch (err) {
-        callbackError = err;
+        // the file cannot be read any more: the command goes on, the log says why the pane stopped
+        readFailed = true;
+        writeLog(`--- reading the command's output failed: ${err instanceof Error ? err.message : String(err)}\n`);
       }
     };
-    const drain = () => {
-      if (outFd === null) return;
-      let size: number;
-      try {
-        size = fstatSync(outFd).size;
-      } catch {
-        return;
-      }
+    const drainOnce = (fd: number) => {
+      const size = fstatSync(fd).size;
       // the command truncated its own output (`> /dev/stdout`): read it again from the start
       if (size < readAt) readAt = 0;
       if (size === readAt) return;
@@ -362,7 +359,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
       while (readAt < size) {
         // a buffer per read: it goes on to the log as it is, no copy
         const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - readAt));
-        const n = readSync(outFd, buf, 0, buf.length, readAt);
+        const n = readSync(fd, buf, 0, buf.length, readAt);
         if (n <= 0) break;
         const chunk = buf.subarray(0, n);
         writeLog(chunk);
@@ -384,7 +381,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
         handleLine(`… ${skippedLines} line${skippedLines === 1 ? '' : 's'} not shown here (too fast to draw; the log has every one)`, 'stdout', true);
         for (const line of splitters.stdout.push(w.subarray(nl + 1))) handleLine(line, 'stdout', splitters.stdout.plain);
       }
-      reportPartial();
+      reportPartial('stdout');
     };
     const poll = outFd === null ? undefined : setInterval(drain, FLOOD_POLL_MS);
 
