@@ -340,13 +340,8 @@ export function loadRun(root: SystemRoot, runId: string): Run {
   const unreadable = (why: string): Run => {
     if (!existsSync(path.join(dir, RESTORED_MARKER))) throw corrupt(hostPath, why);
     const run: Run = { ...empty(), restoredWithoutJournal: true };
-    let ids: string[] = [];
-    try {
-      ids = readStateFile(path.join(dir, RESTORED_MARKER)).toString('utf8').split('\n').filter(Boolean);
-    } catch {
-      /* an unreadable marker still says the run was undone; its steps are then unknown */
-    }
-    run.journal.steps = ids.map((id) => ({
+    // an unreadable marker still says the run was undone; its steps are then unknown
+    run.journal.steps = (readRestoredIds(dir) ?? []).map((id) => ({
       id,
       title: `(journal unreadable: ${why})`,
       state: 'rolled-back' as const,
@@ -398,6 +393,15 @@ export function parseNotRun(text: string): string[][] {
     .map((l) => (l.includes('\u001f') ? l.slice(0, l.lastIndexOf('\u001f')).split('\u001f') : l.split(' ')));
 }
 
+/** The step ids in restore.sh's marker; null when there is none (or it cannot be read). */
+function readRestoredIds(dir: string): string[] | null {
+  try {
+    return readStateFile(path.join(dir, RESTORED_MARKER)).toString('utf8').split('\n').filter(Boolean);
+  } catch {
+    return null;
+  }
+}
+
 function readNotRun(dir: string): string[][] {
   try {
     return parseNotRun(readStateFile(path.join(dir, NOT_RUN_FILE)).toString('utf8'));
@@ -408,12 +412,8 @@ function readNotRun(dir: string): string[][] {
 
 /** Steps restore.sh undid (it cannot edit JSON with coreutils, so it leaves a marker instead). */
 function applyRestoredMarker(dir: string, journal: Journal): void {
-  let ids: string[];
-  try {
-    ids = readStateFile(path.join(dir, RESTORED_MARKER)).toString('utf8').split('\n').filter(Boolean);
-  } catch {
-    return;
-  }
+  const ids = readRestoredIds(dir);
+  if (ids === null) return;
   // what restore.sh only listed (NO_COMMANDS=1, or a host command under another root) stays to do
   const notRun = readNotRun(dir);
   for (const step of journal.steps) {
