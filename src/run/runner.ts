@@ -34,7 +34,7 @@ export interface RunnerConfig {
 }
 
 /** Bytes arriving between two reads beyond which a flood-tail run skips to the newest lines. */
-export const FLOOD_BYTES = 256 * 1024;
+const FLOOD_BYTES = 256 * 1024;
 /** How much of the newest output a flood-tail run still splits into lines after a skip. */
 const FLOOD_WINDOW = 16 * 1024;
 /** Free space a flood-tail run needs where the log is (else: pipes). */

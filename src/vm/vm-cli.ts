@@ -207,13 +207,11 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
     throw new UserError(`creating a VM on ${spec.connect} needs root`, ExitCode.needsRoot, 'Re-run the same command as root (sudo vfio-wizard vm create …), or use --connect qemu:///session for a VM of your own user (no PCI passthrough there).');
   }
 
-  let logPath: () => string | null = () => null;
-  const [applied, exitFor] = await interruptible((signal, forceSignal) => {
+  const [{ applied, log }, exitFor] = await interruptible(async (signal, forceSignal) => {
     // every command (virt-install, an undo) shows live, prefixed by its name (or as JSON Lines
     // events); the second Ctrl+C kills it (SIGKILL to its process group)
     const cli = cliRunner(base, { json, out: ctx.io.stdout, forceSignal, jsonLines: true });
-    logPath = cli.logPath;
-    return applyOutcome(outcome, {
+    const a = await applyOutcome(outcome, {
       root,
       runner: cli.runner,
       uid,
@@ -223,9 +221,9 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
       rerunHint: `sudo vfio-wizard vm create …`,
       onCheck: (what, v) => void (!json && what === 'verification' && out(`${v.ok ? 'verified' : 'check failed'}: ${v.summary}\n`)),
     });
+    return { applied: a, log: cli.logPath() };
   });
   const { result } = applied;
-  const log = logPath();
   const logLine = log ? `Log of the commands: ${log}\n` : '';
   if (result.status !== 'applied') {
     report({ status: 'failed', domainXml: domain, result, logPath: log });
