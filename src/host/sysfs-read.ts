@@ -38,6 +38,14 @@ export class SysReader {
    * where decoding the whole text would cost more than the search.
    */
   fileBytes(p: string): Buffer | null {
+    return this.withFile(p, (fd) => this.rest(fd, Buffer.alloc(0)));
+  }
+
+  /**
+   * `work` on the open file: null with a note when it cannot be opened (absent files quietly) or
+   * read; always closed.
+   */
+  private withFile<T>(p: string, work: (fd: number) => T): T | null {
     let fd: number;
     try {
       fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -46,7 +54,7 @@ export class SysReader {
       return null;
     }
     try {
-      return this.rest(fd, Buffer.alloc(0));
+      return work(fd);
     } catch (e) {
       this.note('cannot read', p, e);
       return null;
@@ -73,23 +81,11 @@ export class SysReader {
   }
 
   private read(p: string, untilEof: boolean): string | null {
-    let fd: number;
-    try {
-      fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch (e) {
-      if (!quiet(codeOf(e))) this.note('cannot open', p, e);
-      return null;
-    }
-    try {
+    return this.withFile(p, (fd) => {
       const n = readSync(fd, BUF, 0, BUF.length, null);
       if (n === 0 || (!untilEof && n < BUF.length)) return BUF.toString('utf8', 0, n);
       return this.rest(fd, Buffer.from(BUF.subarray(0, n))).toString('utf8');
-    } catch (e) {
-      this.note('cannot read', p, e);
-      return null;
-    } finally {
-      closeSync(fd);
-    }
+    });
   }
 
   /**
@@ -106,23 +102,10 @@ export class SysReader {
 
   /** Raw bytes (efivars); null when absent or unreadable. */
   bytes(p: string, max = 4096): Uint8Array | null {
-    let fd: number;
-    try {
-      fd = openSync(p, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch (e) {
-      if (!quiet(codeOf(e))) this.note('cannot open', p, e);
-      return null;
-    }
-    try {
+    return this.withFile(p, (fd) => {
       const b = Buffer.alloc(max);
-      const n = readSync(fd, b, 0, max, null);
-      return b.subarray(0, n);
-    } catch (e) {
-      this.note('cannot read', p, e);
-      return null;
-    } finally {
-      closeSync(fd);
-    }
+      return b.subarray(0, readSync(fd, b, 0, max, null));
+    });
   }
 
   /** Directory entries; null when absent or unreadable. */
