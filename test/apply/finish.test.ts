@@ -8,11 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
 import { loadRun, listRunIds } from '../../src/apply/journal.js';
 import { readStatus } from '../../src/apply/status.js';
-import { main } from '../../src/cli.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { systemRoot } from '../../src/host/root.js';
 import type { Plan } from '../../src/plan/types.js';
 import { createRecordingRunner } from '../../src/run/recording-runner.js';
+import { cli } from './support/cli.js';
 import { addBusybox, makeRoot, removeRoot } from './support/tree.js';
 
 const roots: string[] = [];
@@ -20,17 +20,6 @@ afterEach(() => {
   while (roots.length) removeRoot(roots.pop() as string);
 });
 
-async function cli(root: string, args: string[], json = false) {
-  let stdout = '';
-  let stderr = '';
-  const exit = await main(['--root', root, ...(json ? ['--json'] : []), ...args], {
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s) },
-    stdinIsTTY: false,
-    env: {},
-  });
-  return { stdout, stderr, exit };
-}
 
 /** a "regeneration" that leaves a trace in the root each time it runs */
 const regen = (name: string) => ['sh', '-c', `echo ${name} >> /trace`];

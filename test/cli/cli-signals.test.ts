@@ -23,6 +23,13 @@ afterEach(() => {
 /** Our GRUB drop-in (its name sorts after the root's own drop-ins), if it is there. */
 const ourDropins = (dir: string): string[] => (existsSync(path.join(dir, 'etc/default/grub.d')) ? readdirSync(path.join(dir, 'etc/default/grub.d')).filter((f) => f.endsWith('vfio-wizard.cfg')) : []);
 
+/** The step is undone on disk: no drop-in of ours, /etc/default/grub as before, the lock freed. */
+function expectRolledBack(dir: string, grubBefore: string): void {
+  expect(ourDropins(dir)).toEqual([]);
+  expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
+  expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+}
+
 function slowRoot(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-signals-'));
   dirs.push(dir);
@@ -61,9 +68,7 @@ describe('signals during apply (the built bin, a real command in a chroot)', () 
       const end = await run.done;
       expect(end, run.out() + run.err()).toEqual({ code, signal: null }); // its own exit, not killed by the signal
       expect(run.out()).toContain('update-grub: rolled back'); // the rollback's regeneration ran
-      expect(ourDropins(dir)).toEqual([]);
-      expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
-      expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+      expectRolledBack(dir, grubBefore);
     }, 40_000);
   }
 });
@@ -128,9 +133,7 @@ describe('the terminal hangs up during apply (a real pseudo-terminal)', () => {
       [process.execPath, binPath, '--plain', '--root', dir, 'apply', '--step', 'cmdline', '--param', 'intel_iommu=on', '--yes'],
     );
     expect(end).toEqual({ exit: 129, signal: null });
-    expect(ourDropins(dir)).toEqual([]);
-    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
-    expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+    expectRolledBack(dir, grubBefore);
     expect(journalStates(dir)).toEqual(['rolled-back']);
   }, 70_000);
 
@@ -149,9 +152,7 @@ describe('the terminal hangs up during apply (a real pseudo-terminal)', () => {
       [process.execPath, binPath, '--root', dir],
     );
     expect(end).toEqual({ exit: 129, signal: null });
-    expect(ourDropins(dir)).toEqual([]);
-    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grubBefore);
-    expect(existsSync(path.join(dir, 'var/lib/vfio-wizard/lock'))).toBe(false);
+    expectRolledBack(dir, grubBefore);
     expect(journalStates(dir)).toEqual(['rolled-back']);
   }, 130_000);
 });
