@@ -92,13 +92,18 @@ function markDone(p: PendingCommand, ran: { ranAs: string[]; exitCode: number; t
   for (const run of new Set(p.holders.map((h) => h.run))) saveJournal(run);
 }
 
+/** finish under --commands skip would only list them again: refused unless it records by hand. */
+export function refuseListingAgain(commands: EngineOptions['commands'], byHand: boolean | undefined): void {
+  if ((commands ?? 'chroot') === 'skip' && !byHand) {
+    throw new UserError('finish runs the commands that were only listed; --commands skip would list them again', ExitCode.usage, 'Leave out --commands skip, or pass --by-hand once you ran them yourself.');
+  }
+}
+
 export async function finishPending(opts: FinishOptions): Promise<FinishResult> {
   if (effectiveUid(opts) !== 0) {
     throw new UserError('finish must run as root (it runs boot regenerations and records them in the journal)', ExitCode.needsRoot, `Run it again as root: sudo vfio-wizard ${process.argv.slice(2).join(' ')}`.trimEnd());
   }
-  if ((opts.commands ?? 'chroot') === 'skip' && !opts.byHand) {
-    throw new UserError('finish runs the commands that were only listed; --commands skip would list them again', ExitCode.usage, 'Leave out --commands skip, or pass --by-hand once you ran them yourself.');
-  }
+  refuseListingAgain(opts.commands, opts.byHand);
   const lock = acquireLock(opts.root, 'finish');
   try {
     const { pending, skippedRuns } = collectPending(opts.root);

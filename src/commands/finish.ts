@@ -2,8 +2,8 @@
 // only listed (--commands skip, NO_COMMANDS=1) and status shows as still to run — or, with
 // --by-hand, record that you ran them yourself — so that the journal tells the truth again.
 import type { EngineEvent } from '../apply/engine-types.js';
-import { collectPending, finishPending } from '../apply/finish.js';
-import { ExitCode, UserError } from '../exit-codes.js';
+import { collectPending, finishPending, refuseListingAgain } from '../apply/finish.js';
+import { ExitCode } from '../exit-codes.js';
 import { systemRoot } from '../host/root.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { createRunner } from '../run/runner.js';
@@ -21,9 +21,8 @@ export async function runFinish(ctx: CommandContext, flags: FinishFlags): Promis
   const err = (s: string) => void ctx.io.stderr.write(s);
   const root = systemRoot(g.root);
   const byHand = Boolean(flags.byHand);
-  if (g.commands === 'skip' && !byHand) {
-    throw new UserError('finish runs the commands that were only listed; --commands skip would list them again', ExitCode.usage, 'Leave out --commands skip, or pass --by-hand once you ran them yourself.');
-  }
+  // before the list and the question: refused without showing either
+  refuseListingAgain(g.commands, byHand);
   const { pending } = collectPending(root);
   if (pending.length === 0) {
     if (g.json) out(`${JSON.stringify({ status: 'nothing', exitCode: 0, message: 'No commands are left to run.', done: [], left: [] }, null, 2)}\n`);
