@@ -117,6 +117,19 @@ export function createRunner(config: RunnerConfig): FileRunner {
       if (logBufferBytes >= 256 * 1024) flushLog();
       else logTimer ??= setTimeout(flushLog, 50);
     };
+    /**
+     * A chunk of ours that goes to the log as it is, after whatever is still coalescing; `release`
+     * runs once the log no longer needs it (written, failed, or no log), so that its memory can be
+     * read into again.
+     */
+    const writeLogThen = (chunk: Uint8Array, release: () => void): void => {
+      if (!logStream || logFailed) {
+        release();
+        return;
+      }
+      flushLog();
+      logStream.write(chunk, () => release());
+    };
 
     const startedAt = now();
     const t0 = performance.now();
@@ -337,6 +350,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
     // after one line that says how many were skipped
     let readAt = 0;
     let readFailed = false;
+    const readBuffers: Buffer[] = [];
     const drain = () => {
       if (outFd === null || readFailed) return;
       try {
@@ -357,12 +371,16 @@ export function createRunner(config: RunnerConfig): FileRunner {
       let skippedLines = 0;
       const window: Buffer[] = [];
       while (readAt < size) {
-        // a buffer per read: it goes on to the log as it is, no copy
-        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - readAt));
-        const n = readSync(fd, buf, 0, buf.length, readAt);
-        if (n <= 0) break;
+        // Read buffers are reused once the log has written them: a fresh megabyte per read costs
+        // the kernel a page fault per 4 KiB, which under a flood took more CPU than all the rest.
+        const buf = readBuffers.pop() ?? Buffer.allocUnsafe(READ_CHUNK);
+        const n = readSync(fd, buf, 0, Math.min(READ_CHUNK, size - readAt), readAt);
+        if (n <= 0) {
+          readBuffers.push(buf);
+          break;
+        }
         const chunk = buf.subarray(0, n);
-        writeLog(chunk);
+        writeLogThen(chunk, () => readBuffers.push(buf));
         const cut = Math.max(0, Math.min(n, windowStart - readAt));
         if (cut > 0) skippedLines += countNewlines(chunk, cut);
         if (cut < n) {
