@@ -36,10 +36,19 @@ const app = render(<OutputPane feed={hub} keys={false} onCommit={() => void comm
   onRender: () => void frames++,
 });
 
-// The wizard has drawn screens before it runs anything: pay Ink's one-time text-measuring setup
-// (Intl.Segmenter, width tables) outside the measurement, with one short fake command.
+// The wizard has drawn screens before it runs anything — welcome, readiness, the device browser,
+// the plan's diff — so Ink's one-time text-measuring setup (Intl.Segmenter, width tables) is paid
+// and its render path (layout, the output grid) has run many frames by then. Twenty frames of
+// fifteen lines through the pane stand in for those screens, outside the measurement. The runner
+// is not warmed: the measured command is the first this process runs.
 hub.emit({ type: 'command-start', id: 'warm', name: 'warm-up', argv: ['true'], at: new Date().toISOString() });
 hub.emit({ type: 'command-line', id: 'warm', name: 'warm-up', stream: 'stdout', line: 'warming up ✔ ─ é' });
+for (let frame = 0; frame < 20; frame++) {
+  for (let i = 0; i < 15; i++) {
+    hub.emit({ type: 'command-line', id: 'warm', name: 'warm-up', stream: 'stdout', line: `screen ${frame}, line ${i}: text as a screen of the wizard shows it` });
+  }
+  await new Promise((r) => setTimeout(r, 90));
+}
 await new Promise((r) => setTimeout(r, 100));
 hub.emit({ type: 'command-end', id: 'warm', name: 'warm-up', status: 'ok', exitCode: 0, signal: null, durationMs: 1, logPath: null, message: null });
 await new Promise((r) => setTimeout(r, 100));
