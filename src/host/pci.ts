@@ -33,7 +33,7 @@ const intOrNull = (raw: string | null): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 
-interface Identity {
+export interface Identity {
   /** DRIVER= is present exactly when a driver is bound; its value is the driver link's name */
   driver: string | null;
   vendor: string | null;
@@ -43,28 +43,43 @@ interface Identity {
   class: string | null;
 }
 
-function fromUevent(text: string): Identity {
-  const id: Identity = { driver: null, vendor: null, device: null, subsystemVendor: null, subsystemDevice: null, class: null };
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq < 0) continue;
-    const key = line.slice(0, eq);
-    const value = line.slice(eq + 1).trim();
-    if (key === 'DRIVER') id.driver = value || null;
-    else if (key === 'PCI_ID') {
-      const [v, d] = value.split(':');
-      id.vendor = hexId(v ?? null);
-      id.device = hexId(d ?? null);
-    } else if (key === 'PCI_SUBSYS_ID') {
-      const [v, d] = value.split(':');
-      id.subsystemVendor = hexId(v ?? null);
-      id.subsystemDevice = hexId(d ?? null);
-    } else if (key === 'PCI_CLASS') {
-      const s = value.toLowerCase();
-      id.class = /^[0-9a-f]{1,6}$/.test(s) ? s.padStart(6, '0') : null;
-    }
-  }
-  return id;
+/** The value of the last `KEY=` line (key given with its "=") in a uevent text, trimmed; null without one. */
+function ueventValue(text: string, key: string): string | null {
+  let at = text.lastIndexOf(key);
+  // only at the start of a line
+  while (at > 0 && text.charCodeAt(at - 1) !== 10) at = text.lastIndexOf(key, at - 1);
+  if (at < 0) return null;
+  const start = at + key.length;
+  const nl = text.indexOf('\n', start);
+  return text.slice(start, nl < 0 ? text.length : nl).trim();
+}
+
+/** "10DE:1B06" → ["10de", "1b06"]; each null when it is not a 1–4 digit hex ID */
+function idPair(value: string | null): [string | null, string | null] {
+  if (value === null) return [null, null];
+  const c = value.indexOf(':');
+  if (c < 0) return [hexId(value), null];
+  const c2 = value.indexOf(':', c + 1);
+  return [hexId(value.slice(0, c)), hexId(value.slice(c + 1, c2 < 0 ? value.length : c2))];
+}
+
+/**
+ * Identity from a uevent text. Found by searching the text for the four keys, not by splitting
+ * it into lines: on a 1,024-function server the lines were most of the scan's garbage.
+ */
+export function parseUevent(text: string): Identity {
+  const driver = ueventValue(text, 'DRIVER=');
+  const [vendor, device] = idPair(ueventValue(text, 'PCI_ID='));
+  const [subsystemVendor, subsystemDevice] = idPair(ueventValue(text, 'PCI_SUBSYS_ID='));
+  const cls = ueventValue(text, 'PCI_CLASS=')?.toLowerCase() ?? null;
+  return {
+    driver: driver || null,
+    vendor,
+    device,
+    subsystemVendor,
+    subsystemDevice,
+    class: cls !== null && /^[0-9a-f]{1,6}$/.test(cls) ? cls.padStart(6, '0') : null,
+  };
 }
 
 /**
@@ -76,18 +91,41 @@ export function hasLargeBar(resource: string): boolean {
   let at = 0;
   for (let i = 0; i < 6 && at < resource.length; i++) {
     const nl = resource.indexOf('\n', at);
-    const line = resource.slice(at, nl < 0 ? resource.length : nl);
+    const line = resource.slice(at, nl < 0 ? resource.length : nl).trim();
     at = nl < 0 ? resource.length : nl + 1;
-    const [s, e, f] = line.trim().split(' ');
-    if (!s || !e || !f) continue;
-    const start = Number.parseInt(s, 16);
-    const end = Number.parseInt(e, 16);
-    const flags = Number.parseInt(f, 16);
+    // "start end flags", one space apart; the fields are cut out by index, not split
+    const sp1 = line.indexOf(' ');
+    const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+    if (sp2 < 0) continue;
+    const sp3 = line.indexOf(' ', sp2 + 1);
+    const fEnd = sp3 < 0 ? line.length : sp3;
+    if (sp1 === 0 || sp2 === sp1 + 1 || fEnd === sp2 + 1) continue;
+    const start = Number.parseInt(line.slice(0, sp1), 16);
+    const end = Number.parseInt(line.slice(sp1 + 1, sp2), 16);
+    const flags = Number.parseInt(line.slice(sp2 + 1, fEnd), 16);
     if (!(flags & IORESOURCE_MEM) || (start === 0 && end === 0)) continue;
     const size = end - start + 1;
     if (size > BAR_WINDOW || (size === BAR_WINDOW && start >= FOUR_GIB)) return true;
   }
   return false;
+}
+
+/**
+ * A relative link target resolved from `dir`, as path.resolve(dir, target) — by cutting one
+ * component per leading "../" for the usual "../../../devices/…", and by path.resolve itself for
+ * anything else (absolute, "./", "//", a "." inside, the root directory, running out of components).
+ */
+export function resolveLink(dir: string, target: string): string {
+  let d = dir;
+  let t = target;
+  while (t.startsWith('../')) {
+    const slash = d.lastIndexOf('/');
+    if (slash <= 0) return path.resolve(dir, target);
+    d = d.slice(0, slash);
+    t = t.slice(3);
+  }
+  if (d.endsWith('/') || t === '' || t.startsWith('.') || t.startsWith('/') || t.endsWith('/') || t.includes('/.') || t.includes('//')) return path.resolve(dir, target);
+  return `${d}/${t}`;
 }
 
 export interface PciScan {
@@ -123,13 +161,13 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
     // opening attributes through it spares the kernel a symlink walk per file
     const target = link ? r.link(`${busDir}/${address}`) : null;
     // an absolute link in a copied tree names a path inside that system, never this host's /sys
-    const dir = target === null ? `${busDir}/${address}` : target.startsWith('/') ? root.at(target) : path.resolve(busDir, target);
+    const dir = target === null ? `${busDir}/${address}` : target.startsWith('/') ? root.at(target) : resolveLink(busDir, target);
     const chain = target ? addressesInPath(target) : [];
     const parents = chain.length > 0 && chain[chain.length - 1] === address ? chain.slice(0, -1) : [];
     const read = (f: string) => r.text(`${dir}/${f}`);
 
     const ue = read('uevent');
-    const id = ue !== null ? fromUevent(ue) : null;
+    const id = ue !== null ? parseUevent(ue) : null;
     const readVendor = id?.vendor ?? hexId(read('vendor'));
     const readDevice = id?.device ?? hexId(read('device'));
     let readCls = id?.class ?? null;
