@@ -2,7 +2,7 @@
 // (measured: per-line setState cost 37x more renders and twice the CPU). Leading edge for
 // responsiveness, trailing flush so the last lines always arrive; start, cancel and end events
 // flush at once so history and status are never late. Pure of React: the pane's hook wires it.
-import type { CommandEvent } from './events.js';
+import { lineTotal, type CommandEvent } from './events.js';
 import type { CommandLinesAction, OutputAction } from './output-model.js';
 
 export interface BatcherOptions {
@@ -49,12 +49,12 @@ export function createEventBatcher(o: BatcherOptions): EventBatcher {
     const last = queue[queue.length - 1];
     if (last?.type === 'command-lines' && last.id === e.id) {
       last.lines.push(e.line);
-      last.total += 1;
+      last.total += lineTotal(e);
       const keep = o.keepLines?.() ?? null;
       // Trim in steps (not per line) so a fast burst costs O(1) per line.
       if (keep !== null && last.lines.length > keep * 2) last.lines = last.lines.slice(-keep);
     } else {
-      const action: CommandLinesAction = { type: 'command-lines', id: e.id, name: e.name, lines: [e.line], total: 1 };
+      const action: CommandLinesAction = { type: 'command-lines', id: e.id, name: e.name, lines: [e.line], total: lineTotal(e) };
       queue.push(action);
     }
   };

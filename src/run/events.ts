@@ -19,6 +19,11 @@ export interface CommandLineEvent {
   stream: 'stdout' | 'stderr';
   /** display-safe (ANSI stripped, CR-collapsed, control characters replaced) */
   line: string;
+  /**
+   * Only on the line a screen's runner puts in place of output too fast to draw ("… N lines not
+   * shown here"): the N lines it stands for, all of them in the log.
+   */
+  skipped?: number;
 }
 
 /** The unfinished last line changed (progress redrawn with "\r"); '' when it was finished. */
@@ -50,6 +55,9 @@ export interface CommandEndEvent {
   /** the failure message (formatFailure) when status is not "ok" */
   message: string | null;
 }
+
+/** The command's output lines a line event accounts for: itself, or the lines a skip line stands for. */
+export const lineTotal = (e: { skipped?: number }): number => e.skipped ?? 1;
 
 export type CommandEvent = CommandStartEvent | CommandLineEvent | CommandPartialEvent | CommandCancelEvent | CommandEndEvent;
 
@@ -102,9 +110,10 @@ export async function runWithEvents(
     const result = await runner.run(argv, {
       ...opts,
       name,
-      onLine: (line, stream) => {
-        emit({ type: 'command-line', id, name, stream, line });
-        opts.onLine?.(line, stream);
+      onLine: (line, stream, skipped) => {
+        emit(skipped === undefined ? { type: 'command-line', id, name, stream, line } : { type: 'command-line', id, name, stream, line, skipped });
+        if (skipped === undefined) opts.onLine?.(line, stream);
+        else opts.onLine?.(line, stream, skipped);
       },
       onPartial: (text, stream) => {
         emit({ type: 'command-partial', id, name, stream, text });

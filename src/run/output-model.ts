@@ -2,7 +2,7 @@
 // finished commands become one history line each (append-only, drawn once by Ink's <Static>),
 // running commands keep a bounded tail of their output, and "show everything" streams every
 // line into the static scrollback instead.
-import type { CommandEvent } from './events.js';
+import { lineTotal, type CommandEvent } from './events.js';
 import type { CommandStatus } from './format-result.js';
 
 export interface HistoryItem {
@@ -111,7 +111,7 @@ export function outputReducer(s: OutputState, a: OutputAction): OutputState {
         ],
       };
     case 'command-line':
-      return addLines(s, a.id, a.name, [a.line], 1);
+      return addLines(s, a.id, a.name, [a.line], lineTotal(a));
     case 'command-lines':
       return addLines(s, a.id, a.name, a.lines, a.total);
     case 'command-partial': {

@@ -156,7 +156,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
     let truncated = false;
     let callbackError: unknown = null;
 
-    const handleLine = (line: string, stream: 'stdout' | 'stderr', plain = false) => {
+    const handleLine = (line: string, stream: 'stdout' | 'stderr', plain = false, skipped?: number) => {
       const clean = plain ? line : stripAnsi(line);
       if (keptChars + clean.length + 1 <= maxChars) {
         kept.push(clean);
@@ -171,7 +171,8 @@ export function createRunner(config: RunnerConfig): FileRunner {
       }
       if (opts.onLine && callbackError === null) {
         try {
-          opts.onLine(display, stream);
+          if (skipped === undefined) opts.onLine(display, stream);
+          else opts.onLine(display, stream, skipped);
         } catch (err) {
           callbackError = err;
         }
@@ -396,7 +397,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
         if (nl >= 0) skippedLines += 1;
         splitters.stdout = createLineSplitter();
         truncated = true;
-        handleLine(`… ${skippedLines} line${skippedLines === 1 ? '' : 's'} not shown here (too fast to draw; the log has every one)`, 'stdout', true);
+        handleLine(`… ${skippedLines} line${skippedLines === 1 ? '' : 's'} not shown here (too fast to draw; the log has every one)`, 'stdout', true, skippedLines);
         for (const line of splitters.stdout.push(w.subarray(nl + 1))) handleLine(line, 'stdout', splitters.stdout.plain);
       }
       reportPartial('stdout');

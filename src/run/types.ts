@@ -17,8 +17,12 @@ export interface RunOptions {
   /** output will be parsed: force LC_ALL=C (default true) */
   parsed?: boolean;
   cwd?: string;
-  /** called for every output line, in arrival order: CR-collapsed and display-safe (ANSI stripped, tabs expanded, other control characters and invalid UTF-8 shown as U+FFFD) */
-  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * called for every output line, in arrival order: CR-collapsed and display-safe (ANSI stripped,
+   * tabs expanded, other control characters and invalid UTF-8 shown as U+FFFD). `skipped` is set
+   * only on the line a flood-tail run puts in place of lines too fast to draw: how many it stands for.
+   */
+  onLine?: (line: string, stream: 'stdout' | 'stderr', skipped?: number) => void;
   /**
    * called when the unfinished last line changes (a progress bar redrawn with "\r", a "doing X…"
    * waiting for its "done"): its current visible state, display-safe; '' once it is finished.

@@ -172,6 +172,23 @@ describe('OutputPane', () => {
     expect(f).not.toContain('copying 60%');
   });
 
+  it('counts every line of a flood in its header, the ones it had no time to draw included', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-pane-'));
+    try {
+      const { hub, r } = setup({ columns: 80, rows: 24 });
+      // the runner as the wizard makes it: the command writes into a file read as it grows
+      const runner = createRunner({ logDir: dir, runId: 'flood', floodTail: true });
+      const done = runWithEvents(runner, hub.emit, ['sh', '-c', 'seq 1 200000; sleep 1'], { name: 'flood', displayOnly: true });
+      const live = liveArea(await waitForText(r, '200000'));
+      // the pane drew far fewer lines than the command printed (the skip line is above the tail)
+      expect(live[0]).toMatch(/^▶ flood · 200000 lines · /);
+      expect(live.at(-1)).toBe('200000');
+      expect((await done).ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('shows a real command from the runner, then its history line', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-pane-'));
     try {

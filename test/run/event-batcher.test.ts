@@ -15,6 +15,15 @@ describe('createEventBatcher', () => {
     return { b, flushes };
   }
 
+  it('adds a skip line up as the lines it stands for', () => {
+    const { b, flushes } = setup();
+    b.push(line('1'));
+    b.push({ type: 'command-line', id: 'a', name: 'a', stream: 'stdout', line: '… 998 lines not shown here', skipped: 998 });
+    b.push(line('1000'));
+    vi.advanceTimersByTime(80);
+    expect(flushes[1]).toEqual([{ type: 'command-lines', id: 'a', name: 'a', lines: ['… 998 lines not shown here', '1000'], total: 999 }]);
+  });
+
   it('flushes the first line at once (leading), then at most once per interval (trailing)', () => {
     const { b, flushes } = setup();
     b.push(line('1'));

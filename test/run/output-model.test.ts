@@ -24,6 +24,12 @@ describe('outputReducer', () => {
     expect(s.staticItems).toEqual([]);
   });
 
+  it('counts a skip line as the lines it stands for, and shows it', () => {
+    const skip: OutputAction = { type: 'command-line', id: 'a', name: 'a', stream: 'stdout', line: '… 5000 lines not shown here', skipped: 5000 };
+    const s = apply([start('a'), line('a', '1'), skip, line('a', '5002')]);
+    expect(s.running[0]).toMatchObject({ tail: ['1', '… 5000 lines not shown here', '5002'], lineCount: 5002 });
+  });
+
   it('follows a new capacity: growing keeps what is there and fills up, shrinking trims at once', () => {
     let s = apply([start('a'), line('a', '1'), line('a', '2'), line('a', '3'), line('a', '4')]);
     s = outputReducer(s, { type: 'set-capacity', tailCapacity: 5 });

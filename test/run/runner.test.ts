@@ -251,11 +251,22 @@ describe('createRunner with floodTail', () => {
     writeFileSync(text, `${Array.from({ length: 200_000 }, (_, i) => `line ${i} of the flood, long enough to count`).join('\n')}\nlast line\n`);
     const runner = newRunner({ floodTail: true });
     const lines: string[] = [];
-    const r = await runner.run(['cat', text], { displayOnly: true, onLine: (l) => void lines.push(l) });
+    // the count each skip line stands for, as the runner hands it on (the pane adds these up)
+    const standsFor = new Map<number, number>();
+    const r = await runner.run(['cat', text], {
+      displayOnly: true,
+      onLine: (l, _stream, skipped) => {
+        if (skipped !== undefined) standsFor.set(lines.length, skipped);
+        lines.push(l);
+      },
+    });
     expect(r.ok).toBe(true);
     expect(lines.length).toBeLessThan(200_000);
     const skips = lines.filter((l) => /^… \d+ lines? not shown here \(too fast to draw; the log has every one\)$/.test(l));
     expect(skips.length).toBeGreaterThan(0);
+    // exactly the skip lines carry a count, and it is the one they show
+    expect([...standsFor.keys()].map((i) => lines[i])).toEqual(skips);
+    expect([...standsFor.values()]).toEqual(skips.map((l) => Number(/\d+/.exec(l)![0])));
     expect(lines.at(-1)).toBe('last line');
     expect(r.tail.at(-1)).toBe('last line');
     expect(r.truncated).toBe(true);
