@@ -508,10 +508,14 @@ function roomFor(dir: string): boolean {
   }
 }
 
-/** Newlines in buf[0, end). */
+/**
+ * Newlines in buf[0, end). Uint8Array's own indexOf: Buffer's adds argument handling per call,
+ * which for a flood's 200,000 lines measured about half the counting time.
+ */
+const byteIndexOf = Uint8Array.prototype.indexOf;
 function countNewlines(buf: Buffer, end: number): number {
   let n = 0;
-  for (let i = buf.indexOf(10); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) n++;
+  for (let i = byteIndexOf.call(buf, 10); i >= 0 && i < end; i = byteIndexOf.call(buf, 10, i + 1)) n++;
   return n;
 }
 
