@@ -111,9 +111,9 @@ export async function runWithEvents(
       ...opts,
       name,
       onLine: (line, stream, skipped) => {
-        emit(skipped === undefined ? { type: 'command-line', id, name, stream, line } : { type: 'command-line', id, name, stream, line, skipped });
-        if (skipped === undefined) opts.onLine?.(line, stream);
-        else opts.onLine?.(line, stream, skipped);
+        // `skipped` only where it is set: events are printed as JSON and compared as they are
+        emit({ type: 'command-line', id, name, stream, line, ...(skipped === undefined ? {} : { skipped }) });
+        opts.onLine?.(line, stream, skipped);
       },
       onPartial: (text, stream) => {
         emit({ type: 'command-partial', id, name, stream, text });

@@ -171,8 +171,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
       }
       if (opts.onLine && callbackError === null) {
         try {
-          if (skipped === undefined) opts.onLine(display, stream);
-          else opts.onLine(display, stream, skipped);
+          opts.onLine(display, stream, skipped);
         } catch (err) {
           callbackError = err;
         }
