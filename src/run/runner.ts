@@ -53,6 +53,52 @@ export interface FileRunner extends Runner {
 
 const RAW_FLUSH_BYTES = 64 * 1024;
 
+/**
+ * Every command runs in a process group of its own, so the terminal's Ctrl+C (and a hangup)
+ * reaches only this process. Where nothing of ours handles the signal (a `check`, a probe outside
+ * a step), Node would die of it and leave the command running; these guards end the live groups
+ * first (SIGTERM, as a cancel does) and then let the signal do what it would have done. They are
+ * there only while a command runs and only for signals nobody else listens to: a step's own
+ * handler (`interruptible`, the wizard's screens) cancels and rolls back instead. A process that
+ * ends by exit() or an exception ends the groups too.
+ */
+const liveGroups = new Set<number>();
+const GUARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const signalGuards = new Map<NodeJS.Signals, () => void>();
+const endLiveGroups = () => {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGTERM');
+    } catch {
+      /* gone already */
+    }
+  }
+};
+function trackGroup(pgid: number): void {
+  if (liveGroups.size === 0) {
+    process.on('exit', endLiveGroups);
+    for (const sig of GUARDED_SIGNALS) {
+      if (process.listenerCount(sig) > 0) continue;
+      const guard = () => {
+        endLiveGroups();
+        process.removeListener(sig, guard);
+        signalGuards.delete(sig);
+        // nobody else wanted it: die of the signal, as without us
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      };
+      signalGuards.set(sig, guard);
+      process.on(sig, guard);
+    }
+  }
+  liveGroups.add(pgid);
+}
+function untrackGroup(pgid: number): void {
+  if (!liveGroups.delete(pgid) || liveGroups.size > 0) return;
+  process.removeListener('exit', endLiveGroups);
+  for (const [sig, guard] of signalGuards) process.removeListener(sig, guard);
+  signalGuards.clear();
+}
+
 export function defaultRunId(now: Date = new Date()): string {
   return `${now.toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
 }
@@ -242,6 +288,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     const pid = subprocess.pid;
+    if (pid !== undefined) trackGroup(pid);
 
     let canceled = false;
     let timedOut = false;
@@ -434,6 +481,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
       if (groupAlive(pid)) killGroup('SIGKILL');
     }
     clearTimeout(escalateTimer);
+    if (pid !== undefined) untrackGroup(pid);
 
     const spawnError =
       !exited && result.exitCode === undefined && result.signal === undefined

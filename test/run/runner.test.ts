@@ -164,6 +164,50 @@ describe('createRunner', () => {
     expect(isRunning(grandchild)).toBe(false);
   });
 
+  it('a Ctrl+C nobody handles ends the running command too, and still ends this process', async () => {
+    // A process that runs a command outside any step (as `check` runs virt-host-validate) and gets
+    // SIGINT. The command leads its own process group, so the signal reaches only that process.
+    const script = path.join(dir, 'sigint-outside.mts');
+    const pidFile = path.join(dir, 'outside.pid');
+    writeFileSync(
+      script,
+      `import { createRunner } from ${JSON.stringify(path.resolve('src/run/runner.ts'))};\n` +
+        `const runner = createRunner({ logDir: null });\n` +
+        `await runner.run(['sh', '-c', 'echo $$ > ${pidFile}; echo ready; exec sleep 30'], {\n` +
+        `  onLine: (l) => { if (l === 'ready') process.kill(process.pid, 'SIGINT'); },\n` +
+        `});\n` +
+        `console.log('the command outlived the signal');\n`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve('.'), encoding: 'utf8', timeout: 60_000 });
+    // it still dies of SIGINT (exit status 130 in a shell), as a process without the guard would
+    expect([r.signal, r.stdout]).toEqual(['SIGINT', '']);
+    const leader = Number(readFileSync(pidFile, 'utf8').trim());
+    expect(leader).toBeGreaterThan(0);
+    // the command's group was sent SIGTERM before that: wait for it to go (sleep ends at once)
+    for (let i = 0; i < 500 && isRunning(leader); i++) await new Promise((res) => setTimeout(res, 10));
+    expect(isRunning(leader)).toBe(false);
+  });
+
+  it('leaves a signal alone that somebody else handles, and takes its guards away after the command', async () => {
+    const before = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM'), exit: process.listenerCount('exit') };
+    const handled = () => {};
+    process.on('SIGTERM', handled);
+    const during: Record<string, number> = {};
+    try {
+      await newRunner().run(['sh', '-c', 'echo ready'], {
+        onLine: () => {
+          during.SIGINT = process.listenerCount('SIGINT');
+          during.SIGTERM = process.listenerCount('SIGTERM');
+        },
+      });
+    } finally {
+      process.removeListener('SIGTERM', handled);
+    }
+    // a guard for SIGINT only where nothing listened; SIGTERM has our listener, so no guard
+    expect(during).toEqual({ SIGINT: before.SIGINT === 0 ? 1 : before.SIGINT, SIGTERM: before.SIGTERM + 1 });
+    expect({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM'), exit: process.listenerCount('exit') }).toEqual(before);
+  });
+
   it('does not start a command that was canceled before it ran', async () => {
     const c = createCancellation();
     c.request();
