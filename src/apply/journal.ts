@@ -5,6 +5,7 @@ import type { SystemRoot } from '../host/root.js';
 import type { CommandPhase, FileAction, Regeneration, StepExpectation } from '../plan/types.js';
 import { atomicWrite, durableUnlink } from './atomic-write.js';
 import { crashPoint } from './crash-point.js';
+import { isCleanSystemPath } from '../plan/validate.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { NOT_RUN_FILE, RESTORED_MARKER, restoreReadme, restoreScript } from './restore-script.js';
 
@@ -308,6 +309,72 @@ function corrupt(hostPath: string, why: string): UserError {
   );
 }
 
+const SHA256 = /^[0-9a-f]{64}$/;
+/** what a run's own copies are called: backups/<seq>.orig and backups/<seq>.ours */
+const RUN_COPY = /^backups\/\d+\.(?:orig|ours)$/;
+const isInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** What is wrong with a file entry's original/ours record (null: fine). */
+function copyProblem(c: unknown, name: 'backup' | 'copy'): string | null {
+  if (c === null) return null;
+  if (typeof c !== 'object') return 'not an object';
+  const o = c as Record<string, unknown>;
+  if (o.exists === false) return null;
+  if (o.exists !== true) return '"exists" is missing';
+  if (typeof o.sha256 !== 'string' || !SHA256.test(o.sha256)) return 'its checksum is not a sha256';
+  if (typeof o[name] !== 'string' || !RUN_COPY.test(o[name] as string)) return `its ${name} is not a copy inside the run (backups/N.orig or backups/N.ours)`;
+  if (!isInt(o.mode) || (o.mode as number) > 0o7777 || !isInt(o.uid) || !isInt(o.gid)) return 'its mode, uid or gid is not a number';
+  return null;
+}
+
+/**
+ * What is wrong with one entry (null: fine). Rollback writes where the journal says, so every
+ * path in it must be a clean system path — a journal edited by hand, or on a disk from elsewhere
+ * (`rollback --root /mnt`), must never make it write outside the root or run a half-described
+ * command.
+ */
+function entryProblem(e: unknown): string | null {
+  if (typeof e !== 'object' || e === null) return 'not an object';
+  const o = e as Record<string, unknown>;
+  if (!isInt(o.seq)) return 'its seq is not a number';
+  switch (o.kind) {
+    case 'file': {
+      for (const k of ['path', 'target'] as const) {
+        if (typeof o[k] !== 'string' || !isCleanSystemPath(o[k] as string)) return `its ${k} ${JSON.stringify(o[k])} is not a clean absolute path`;
+      }
+      if (!['create', 'modify', 'delete'].includes(o.action as string)) return `its action ${JSON.stringify(o.action)} is unknown`;
+      if (!['intent', 'backed-up', 'done', 'undone'].includes(o.state as string)) return `its state ${JSON.stringify(o.state)} is unknown`;
+      if (!isStringArray(o.createdDirs) || !o.createdDirs.every(isCleanSystemPath)) return 'its createdDirs are not clean absolute paths';
+      const orig = copyProblem(o.original, 'backup');
+      if (orig) return `its original: ${orig}`;
+      const ours = copyProblem(o.ours, 'copy');
+      return ours ? `its copy of what was written: ${ours}` : null;
+    }
+    case 'sysfs': {
+      const underSys = (p: unknown) => typeof p === 'string' && isCleanSystemPath(p) && p.startsWith('/sys/');
+      if (!underSys(o.path) || typeof o.value !== 'string') return `its path ${JSON.stringify(o.path)} is not a path under /sys`;
+      if (o.previous !== null && typeof o.previous !== 'string') return 'its previous value is not text';
+      if (o.undo !== null && !(Array.isArray(o.undo) && o.undo.every((u) => underSys(u?.path) && typeof u.value === 'string'))) return 'its undo writes are not paths under /sys with values';
+      if (!['intent', 'done', 'undone'].includes(o.state as string)) return `its state ${JSON.stringify(o.state)} is unknown`;
+      return null;
+    }
+    case 'command': {
+      if (!isStringArray(o.argv) || o.argv.length === 0 || o.argv[0] === '') return 'its argv is not a list of words';
+      if (o.ranAs !== null && !isStringArray(o.ranAs)) return 'its ranAs is not a list of words';
+      const undo = o.undo as { argv?: unknown } | null;
+      if (undo !== null && (typeof undo !== 'object' || !isStringArray(undo.argv) || undo.argv.length === 0 || undo.argv[0] === '')) return 'its undo argv is not a list of words';
+      if (!['intent', 'done', 'failed', 'pending', 'undone'].includes(o.state as string)) return `its state ${JSON.stringify(o.state)} is unknown`;
+      if (!isStringArray(o.tail)) return 'its tail is not a list of lines';
+      return null;
+    }
+    default:
+      return `its kind ${JSON.stringify(o.kind)} is unknown`;
+  }
+}
+
+const STEP_STATES: readonly StepState[] = ['applying', 'applied', 'rolling-back', 'rolled-back', 'rollback-blocked'];
+
 function checkShape(j: unknown): string | null {
   if (typeof j !== 'object' || j === null) return 'not an object';
   const o = j as Partial<Journal>;
@@ -315,9 +382,12 @@ function checkShape(j: unknown): string | null {
   if (o.version !== JOURNAL_VERSION) return `version ${String(o.version)} is not supported (this build reads ${JOURNAL_VERSION})`;
   if (typeof o.runId !== 'string' || !Array.isArray(o.steps)) return 'runId or steps missing';
   for (const s of o.steps) {
-    if (typeof s?.id !== 'string' || typeof s.state !== 'string' || !Array.isArray(s.entries)) return 'a step record is incomplete';
+    if (typeof s?.id !== 'string' || typeof s.title !== 'string' || !STEP_STATES.includes(s.state) || !Array.isArray(s.entries) || !isStringArray(s.notes)) {
+      return `the record of step ${JSON.stringify(s?.id)} is incomplete`;
+    }
     for (const e of s.entries) {
-      if (typeof e?.seq !== 'number' || !['file', 'sysfs', 'command'].includes(e.kind)) return 'an entry is incomplete';
+      const why = entryProblem(e);
+      if (why) return `step ${s.id}, entry ${String((e as { seq?: unknown } | null)?.seq)}: ${why}`;
     }
   }
   return null;

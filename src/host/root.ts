@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../exit-codes.js';
 
@@ -45,7 +45,71 @@ export function systemRoot(dir: string): SystemRoot {
     live,
     at(systemPath: string) {
       const rel = systemPath.replace(/^\/+/, '');
-      return live ? `/${rel}` : path.join(abs, rel);
+      if (live) return `/${rel}`;
+      const joined = path.join(abs, rel);
+      // "..": a path from a journal, a device name or a file under the root must never lead out of it
+      if (joined !== abs && !joined.startsWith(abs.endsWith('/') ? abs : `${abs}/`)) {
+        throw new UserError(`${systemPath} leads outside ${abs}`, ExitCode.badInput, 'Paths under --root stay under it; this one came from a file there and was refused.');
+      }
+      return joined;
     },
   };
+}
+
+/**
+ * Resolve symlinks in a system path the way the system itself would see them: absolute link
+ * targets start again at the root (not at this machine's "/"), ".." stops at the root. Parts
+ * that do not exist yet are kept as written (a file about to be created). Returns a system
+ * path, so the journal stays valid when the same disk is later mounted elsewhere (--root /mnt).
+ */
+export function resolveSystemPath(root: SystemRoot, systemPath: string): string {
+  let pending = systemPath.split('/').filter((s) => s !== '');
+  let resolved = '/';
+  let links = 0;
+  while (pending.length > 0) {
+    const seg = pending.shift() as string;
+    if (seg === '.') continue;
+    if (seg === '..') {
+      resolved = path.posix.dirname(resolved);
+      continue;
+    }
+    const next = path.posix.join(resolved, seg);
+    let isLink = false;
+    try {
+      isLink = lstatSync(root.at(next)).isSymbolicLink();
+    } catch {
+      // does not exist (yet): the rest is taken literally
+      resolved = path.posix.join(next, ...pending);
+      pending = [];
+      break;
+    }
+    if (!isLink) {
+      resolved = next;
+      continue;
+    }
+    links += 1;
+    if (links > 40) {
+      throw new UserError(`too many symbolic links under ${systemPath}`, ExitCode.badInput, 'Check the links with ls -l; one of them loops.');
+    }
+    const target = readlinkSync(root.at(next));
+    pending = [...target.split('/').filter((s) => s !== ''), ...pending];
+    if (target.startsWith('/')) resolved = '/';
+  }
+  return resolved;
+}
+
+/**
+ * The host path to read a system file at, as the system under the root sees it: on "/" the path
+ * itself; under --root, links resolved inside the root (an image's /etc/os-release →
+ * /usr/lib/os-release must not read this machine's). For /etc, /usr, /boot and /var files — sysfs
+ * and /proc links are relative and need none of this.
+ */
+export function readPath(root: SystemRoot, systemPath: string): string {
+  if (root.live) return root.at(systemPath);
+  try {
+    return root.at(resolveSystemPath(root, systemPath));
+  } catch {
+    // a link loop: reading the path as it is fails with ELOOP, which the reader notes
+    return root.at(systemPath);
+  }
 }

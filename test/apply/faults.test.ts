@@ -187,7 +187,7 @@ describe('a second instance and Ctrl+C during a command (real processes)', () =>
 });
 
 describe('a corrupted or truncated journal', () => {
-  for (const damage of ['garbage', 'truncated', 'wrong-version'] as const) {
+  for (const damage of ['garbage', 'truncated', 'wrong-version', 'target-leaves-root', 'target-missing', 'backup-leaves-run'] as const) {
     it(`${damage}: rollback refuses with exit journalCorrupt and touches nothing; restore.sh still undoes the run`, async () => {
       const dir = root({ 'etc/a.conf': 'one\n' });
       const sysroot = systemRoot(dir);
@@ -198,6 +198,17 @@ describe('a corrupted or truncated journal', () => {
       if (damage === 'garbage') writeFileSync(journal, '{"format": "vfio-wizard-journal", "steps": [oops');
       if (damage === 'truncated') truncateSync(journal, Math.floor(readFileSync(journal).length / 2));
       if (damage === 'wrong-version') writeFileSync(journal, readFileSync(journal, 'utf8').replace('"version": 1', '"version": 99'));
+      // valid JSON that would send rollback outside the root, or that lacks a field it needs
+      const victim = `${dir}-victim`;
+      const edit = (f: (text: string) => string) => {
+        const before = readFileSync(journal, 'utf8');
+        const after = f(before);
+        expect(after, 'the edit must hit the journal').not.toBe(before);
+        writeFileSync(journal, after);
+      };
+      if (damage === 'target-leaves-root') edit((t) => t.replace('"target": "/etc/a.conf"', `"target": "/../${path.basename(victim)}"`));
+      if (damage === 'target-missing') edit((t) => t.replace('"target": "/etc/a.conf",', ''));
+      if (damage === 'backup-leaves-run') edit((t) => t.replace('"backup": "backups/1.orig"', '"backup": "../../../../etc/a.conf"'));
       const applied = snapshot(dir);
       const err = await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner() }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UserError);
@@ -205,6 +216,7 @@ describe('a corrupted or truncated journal', () => {
       expect((err as UserError).message).toContain(journal);
       expect((err as UserError).remedy).toContain('restore.sh');
       expect(snapshot(dir)).toEqual(applied);
+      expect(existsSync(victim)).toBe(false);
       // status lists the run as corrupt instead of failing
       const st = readStatus(sysroot);
       expect(st.runs[0]!.corrupt).toContain('corrupt');
