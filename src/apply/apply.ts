@@ -13,7 +13,7 @@ import { formatDuration } from '../run/format-result.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, createRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
 import { acquireLock, currentBootId } from './lock.js';
-import { resolveSystemPath } from './resolve-target.js';
+import { resolveSystemPath } from '../host/root.js';
 import { finishSteps, interruptedSteps, regenerate, rollbackSelected, undoStep, type Drift } from './rollback.js';
 import { readLabel, relabel } from './selinux.js';
 

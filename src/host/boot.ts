@@ -2,7 +2,7 @@
 // system uses. Detection is evidence-based: every answer lists the files that led to it, so the
 // wizard can show why it will edit, say, /etc/kernel/cmdline rather than /etc/default/grub.
 import type { BootFacts, BootloaderId, Detection, InitramfsGeneratorId } from './types.js';
-import type { SystemRoot } from './root.js';
+import { readPath, type SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
 
 const EFI_GLOBAL = '8be4df61-93ca-11d2-aa0d-00e098032b8c';
@@ -28,7 +28,7 @@ function secureBoot(root: SystemRoot, r: SysReader): boolean | null {
 }
 
 export function detectBootloader(root: SystemRoot, r: SysReader): Detection<BootloaderId> {
-  const has = (p: string) => r.exists(root.at(p));
+  const has = (p: string) => r.exists(readPath(root, p));
   const bin = (name: string) => BIN_DIRS.map((d) => `${d}/${name}`).find(has) ?? null;
   const first = (paths: string[]) => paths.find(has) ?? null;
 
@@ -57,9 +57,9 @@ export function detectBootloader(root: SystemRoot, r: SysReader): Detection<Boot
   }
   if (grubCfg || defaultGrub) {
     const ev = [grubCfg, defaultGrub].filter((x): x is string => x !== null).map((p) => `${p} exists`);
-    const entries = (r.list(root.at('/boot/loader/entries')) ?? []).filter((e) => e.endsWith('.conf'));
+    const entries = (r.list(readPath(root, '/boot/loader/entries')) ?? []).filter((e) => e.endsWith('.conf'));
     const grubby = bin('grubby');
-    const defaultText = defaultGrub ? r.file(root.at(defaultGrub)) : null;
+    const defaultText = defaultGrub ? r.file(readPath(root, defaultGrub)) : null;
     const blsFlag = defaultText !== null && /^\s*GRUB_ENABLE_BLSCFG\s*=\s*["']?true/m.test(defaultText);
     if (entries.length > 0 && (grubby || blsFlag)) {
       ev.push(`/boot/loader/entries holds ${entries.length} BLS entr${entries.length === 1 ? 'y' : 'ies'}`);
@@ -76,7 +76,7 @@ export function detectBootloader(root: SystemRoot, r: SysReader): Detection<Boot
 }
 
 export function detectInitramfs(root: SystemRoot, r: SysReader): Detection<InitramfsGeneratorId> {
-  const has = (p: string) => r.exists(root.at(p));
+  const has = (p: string) => r.exists(readPath(root, p));
   const candidates: { id: InitramfsGeneratorId; config: string[]; bins: string[] }[] = [
     { id: 'initramfs-tools', config: ['/etc/initramfs-tools/initramfs.conf', '/etc/initramfs-tools'], bins: ['update-initramfs', 'mkinitramfs'] },
     { id: 'dracut', config: ['/etc/dracut.conf', '/etc/dracut.conf.d'], bins: ['dracut'] },

@@ -1,6 +1,6 @@
 // Distribution identity from os-release (etc/os-release, else usr/lib/os-release).
 import type { DistroFacts } from './types.js';
-import type { SystemRoot } from './root.js';
+import { readPath, type SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
 
 /** os-release is a shell-like KEY=value file; values may be single- or double-quoted. */
@@ -22,7 +22,7 @@ export function parseOsRelease(text: string): Record<string, string> {
 }
 
 export function scanDistro(root: SystemRoot, r: SysReader): DistroFacts {
-  const text = r.file(root.at('/etc/os-release')) ?? r.file(root.at('/usr/lib/os-release'));
+  const text = r.file(readPath(root, '/etc/os-release')) ?? r.file(readPath(root, '/usr/lib/os-release'));
   if (text === null) {
     r.notes.push('no os-release (etc/os-release, usr/lib/os-release): distribution unknown');
     return { id: null, idLike: [], versionId: null, prettyName: null };

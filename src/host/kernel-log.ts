@@ -2,7 +2,7 @@
 // non-blocking (each read returns one record; EAGAIN means the end of the buffer); otherwise,
 // or when that fails, <root>/var/log/dmesg (written at boot by some distributions).
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import type { SystemRoot } from './root.js';
+import { readPath, type SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
 
 export interface KernelLog {
@@ -59,7 +59,7 @@ export function readKernelLog(root: SystemRoot, r: SysReader): KernelLog | null 
     const lines = readKmsg(r);
     if (lines !== null && lines.length > 0) return { source: '/dev/kmsg', lines };
   }
-  const text = r.file(root.at('/var/log/dmesg'));
+  const text = r.file(readPath(root, '/var/log/dmesg'));
   if (text !== null) return { source: '/var/log/dmesg', lines: text.split('\n') };
   r.notes.push('no readable kernel log (/dev/kmsg or /var/log/dmesg): interrupt remapping is unknown');
   return null;

@@ -2,7 +2,7 @@
 // Built-in matters: a built-in vfio-pci ignores /etc/modprobe.d options, so IDs must go on the
 // kernel command line instead.
 import type { KernelFacts, ModuleState } from './types.js';
-import type { SystemRoot } from './root.js';
+import { readPath, type SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
 
 /** "kernel/drivers/vfio/pci/vfio-pci.ko.zst" → "vfio_pci" (module names treat - and _ alike) */
@@ -24,6 +24,8 @@ export function readLoadedModules(root: SystemRoot, r: SysReader): string[] | nu
   return out;
 }
 
+const KERNEL_RELEASE = /^[\w.+~-]{1,128}$/;
+
 export interface ModuleIndex {
   builtin: Set<string> | null;
   modules: Set<string> | null;
@@ -37,7 +39,7 @@ function readModuleIndex(root: SystemRoot, r: SysReader, release: string | null)
   if (kver === null) {
     // an offline root has no /proc: use its only installed kernel when there is exactly one
     for (const b of bases) {
-      const list = r.list(root.at(b));
+      const list = r.list(readPath(root, b));
       if (list && list.length === 1) {
         kver = list[0]!;
         r.notes.push(`kernel release unknown; using the only installed kernel ${kver} for module lookups`);
@@ -48,8 +50,8 @@ function readModuleIndex(root: SystemRoot, r: SysReader, release: string | null)
   if (kver === null) return { builtin: null, modules: null, dir: null };
   for (const b of bases) {
     const dir = `${b}/${kver}`;
-    const builtinText = r.file(root.at(`${dir}/modules.builtin`));
-    const depText = r.file(root.at(`${dir}/modules.dep`));
+    const builtinText = r.file(readPath(root, `${dir}/modules.builtin`));
+    const depText = r.file(readPath(root, `${dir}/modules.dep`));
     if (builtinText === null && depText === null) continue;
     const builtin = builtinText === null ? null : new Set(builtinText.split('\n').filter(Boolean).map(moduleName));
     const modules =
@@ -81,10 +83,15 @@ export function scanKernel(
   loadedModules: string[] | null,
 ): { kernel: KernelFacts; index: ModuleIndex } {
   const releaseRaw = r.file(root.at('/proc/sys/kernel/osrelease'));
-  const release = releaseRaw === null ? null : releaseRaw.trim() || null;
+  let release = releaseRaw === null ? null : releaseRaw.trim() || null;
+  // it names a directory under /lib/modules: anything but a plain name is not a kernel release
+  if (release !== null && !KERNEL_RELEASE.test(release)) {
+    r.notes.push(`/proc/sys/kernel/osrelease holds ${JSON.stringify(release.slice(0, 80))}, which is not a kernel release: ignored`);
+    release = null;
+  }
   const cmdlineRaw = r.file(root.at('/proc/cmdline'));
   const cmdline = cmdlineRaw === null ? null : cmdlineRaw.trim();
-  if (release === null) r.notes.push('/proc/sys/kernel/osrelease is absent or unreadable: kernel release unknown');
+  if (releaseRaw === null || releaseRaw.trim() === '') r.notes.push('/proc/sys/kernel/osrelease is absent or unreadable: kernel release unknown');
   if (cmdline === null) r.notes.push('/proc/cmdline is absent or unreadable: kernel command line unknown');
   const m = release === null ? null : /^(\d+)\.(\d+)/.exec(release);
   const index = readModuleIndex(root, r, release);

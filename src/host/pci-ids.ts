@@ -2,7 +2,7 @@
 // a whole: only the vendors actually present are looked up — a native indexOf finds each vendor
 // line ("\nVVVV  Name") and the end of its block — and only those blocks become text, where
 // device names are searched.
-import type { SystemRoot } from './root.js';
+import { readPath, type SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
 
 export const PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
@@ -100,7 +100,7 @@ export function pciNamesFromText(text: string): PciNames {
 /** Load the root's own pci.ids (never the host's when scanning another root). */
 export function loadPciNames(root: SystemRoot, reader: SysReader): { names: PciNames | null; source: string | null } {
   for (const p of PCI_IDS_PATHS) {
-    const bytes = reader.fileBytes(root.at(p));
+    const bytes = reader.fileBytes(readPath(root, p));
     if (bytes !== null) return { names: pciNamesFromBytes(bytes), source: p };
   }
   return { names: null, source: null };

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemRoot } from '../../src/host/root.js';
@@ -262,5 +262,35 @@ describe('robustness', () => {
     expect(facts.devices).toEqual([]);
     expect(facts.notes.some((n) => n.includes('/sys/bus/pci/devices is absent'))).toBe(true);
     expect(JSON.parse(JSON.stringify(facts))).toEqual(facts);
+  });
+});
+
+describe('a root is read as that system sees itself, never this machine', () => {
+  it('absolute links inside the root resolve inside it (an image whose /etc/os-release points at /usr/lib/os-release)', () => {
+    const dir = makeRoot({});
+    mkdirSync(path.join(dir, 'usr/lib'), { recursive: true });
+    mkdirSync(path.join(dir, 'etc'), { recursive: true });
+    writeFileSync(path.join(dir, 'usr/lib/os-release'), 'ID=vw-test-os\nPRETTY_NAME="Test OS"\n');
+    rmSync(path.join(dir, 'etc/os-release'), { force: true });
+    symlinkSync('/usr/lib/os-release', path.join(dir, 'etc/os-release'));
+    // a link whose target climbs with ".." stops at the root, as it does on the system itself
+    mkdirSync(path.join(dir, 'usr/share/misc'), { recursive: true });
+    symlinkSync('../../../../../../../../usr/lib/os-release', path.join(dir, 'usr/share/misc/pci.ids'));
+    const facts = scanHost(systemRoot(dir));
+    expect(facts.distro).toMatchObject({ id: 'vw-test-os', prettyName: 'Test OS' });
+    expect(facts.pciIdsSource).toBe('/usr/share/misc/pci.ids');
+  });
+
+  it('a kernel release that is not a plain name is ignored with a note: module lookups never leave the root', () => {
+    const outside = makeRoot({});
+    mkdirSync(path.join(outside, 'evil'), { recursive: true });
+    writeFileSync(path.join(outside, 'evil/modules.builtin'), 'kernel/drivers/vfio/pci/vfio-pci.ko\n');
+    const dir = makeRoot({});
+    mkdirSync(path.join(dir, 'proc/sys/kernel'), { recursive: true });
+    writeFileSync(path.join(dir, 'proc/sys/kernel/osrelease'), `${'../'.repeat(12)}${outside.slice(1)}/evil\n`);
+    const facts = scanHost(systemRoot(dir));
+    expect(facts.kernel.release).toBeNull();
+    expect(facts.kernel.vfioPci).toBe('unknown');
+    expect(facts.notes.some((n) => n.includes('which is not a kernel release'))).toBe(true);
   });
 });
