@@ -2,6 +2,7 @@
 // (so they can count and cap them against the terminal height) and draw them through this.
 import { Box, Text } from 'ink';
 import { viewport, wrapText } from './text-layout.js';
+import { displaySafe } from '../src/run/line-splitter.js';
 
 export interface Segment {
   text: string;
@@ -27,7 +28,8 @@ export function Lines({ lines }: { lines: readonly Line[] }) {
             ? ' '
             : line.map((s, j) => (
                 <Text key={j} color={s.color} bold={s.bold} dimColor={s.dim} inverse={s.inverse}>
-                  {s.text}
+                  {/* a file's text in a diff may hold control characters: never let one reach the terminal */}
+                  {displaySafe(s.text)}
                 </Text>
               ))}
         </Text>

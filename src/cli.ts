@@ -6,6 +6,7 @@ import { commands } from './commands/index.js';
 import type { GlobalOptions } from './commands/context.js';
 
 import { VERSION } from './version.js';
+import { terminalSafe } from './terminal-safe.js';
 
 export { VERSION };
 
@@ -16,9 +17,17 @@ export interface MainIo {
   env: NodeJS.ProcessEnv;
 }
 
+/** A stream whose text writes go through terminalSafe (the terminal UI writes to process.stdout itself). */
+const safe = (stream: NodeJS.WriteStream): MainIo['stdout'] => ({
+  write: (s: string | Uint8Array) => stream.write(typeof s === 'string' ? terminalSafe(s, stream.isTTY === true) : s),
+  get isTTY() {
+    return stream.isTTY;
+  },
+});
+
 const defaultIo = (): MainIo => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: safe(process.stdout),
+  stderr: safe(process.stderr),
   stdinIsTTY: Boolean(process.stdin.isTTY),
   env: process.env,
 });

@@ -16,6 +16,7 @@ import type { SystemRoot } from './root.js';
 import { SysReader } from './sysfs-read.js';
 import type { HostFacts } from './types.js';
 import { scanVirtStack } from './virt-stack.js';
+import { cleanFacts } from '../terminal-safe.js';
 
 export function scanHost(root: SystemRoot): HostFacts {
   const r = new SysReader(root.live ? '' : root.dir);
@@ -39,7 +40,8 @@ export function scanHost(root: SystemRoot): HostFacts {
   const { devices, groups } = scanPci(root, r, names);
   const hostCritical = scanHostCritical(root, r, devices);
 
-  return {
+  // what the files said, minus control characters: the terminal UI and plain output draw these
+  return cleanFacts<HostFacts>({
     schemaVersion: 1,
     root: root.dir,
     cpu,
@@ -53,5 +55,5 @@ export function scanHost(root: SystemRoot): HostFacts {
     iommuGroups: groups,
     pciIdsSource: source,
     notes: r.notes,
-  };
+  });
 }

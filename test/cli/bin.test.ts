@@ -128,4 +128,35 @@ describe('the bin', () => {
     expect(fixture.out).not.toContain("Running libvirt's host check");
     expect(fixture.out).toMatch(/virt-host-validate — not run/);
   });
+
+  it('text from the host never reaches the terminal with its control characters: scan, check, the diff of a plan and the wizard without a terminal', () => {
+    const hostile = path.join(tmp, 'hostile');
+    materializeRoot(SAMPLE_WORKSTATION, hostile);
+    // a colour, a screen clear, a window title (OSC … BEL), an 8-bit CSI and a carriage return
+    const bad = '\u001b[31mRED\u001b[2J\u001b]0;pwned\u0007\u009b2J\rX';
+    const edit = (rel: string, f: (t: string) => string) => {
+      const p = path.join(hostile, rel);
+      writeFileSync(p, f(readFileSync(p, 'utf8')));
+    };
+    edit('proc/cmdline', (t) => `${t.trim()} ${bad}\n`);
+    edit('etc/os-release', (t) => t.replace(/^PRETTY_NAME=.*$/m, `PRETTY_NAME="Deb${bad}ian"`));
+    // a comment at the end of a file the isolate step appends to, so its diff shows it
+    edit('etc/initramfs-tools/modules', (t) => `${t}# ${bad}\n`);
+    const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+    const runs = {
+      scan: bin(['--root', hostile, 'scan']),
+      check: bin(['--root', hostile, 'check']),
+      plan: bin(['--root', hostile, 'plan', '--step', 'isolate', '--device', '01:00']),
+      wizard: bin(['--root', hostile]),
+    };
+    for (const [name, r] of Object.entries(runs)) {
+      expect(r.out.length, `${name}: ${r.err}`).toBeGreaterThan(0);
+      expect(CONTROL.test(r.out), `${name} stdout: ${JSON.stringify(r.out.match(/.{0,30}[\u0000-\u0008\u000B-\u001F\u007F-\u009F].{0,30}/)?.[0])}`).toBe(false);
+      expect(CONTROL.test(r.err), `${name} stderr`).toBe(false);
+    }
+    // what was there is still visible, marked: the user sees that the file holds something odd
+    expect(runs.scan.out).toContain('\uFFFD[31mRED');
+    expect(runs.plan.out).toContain('\uFFFD]0;pwned\uFFFD');
+  });
 });
+

@@ -294,3 +294,17 @@ describe('a root is read as that system sees itself, never this machine', () => 
     expect(facts.notes.some((n) => n.includes('which is not a kernel release'))).toBe(true);
   });
 });
+
+describe('control characters in what the files say', () => {
+  it('become U+FFFD in the facts (the terminal UI draws them), whatever file they came from', () => {
+    const dir = makeRoot({});
+    mkdirSync(path.join(dir, 'proc'), { recursive: true });
+    mkdirSync(path.join(dir, 'etc'), { recursive: true });
+    writeFileSync(path.join(dir, 'proc/cmdline'), 'quiet \u001b]0;pwned\u0007 \u009b2J\n');
+    writeFileSync(path.join(dir, 'etc/os-release'), 'ID=debian\nPRETTY_NAME="Deb\u001b[2Jian"\n');
+    const facts = scanHost(systemRoot(dir));
+    expect(facts.kernel.cmdline).toBe('quiet \uFFFD]0;pwned\uFFFD \uFFFD2J');
+    expect(facts.distro.prettyName).toBe('Deb\uFFFD[2Jian');
+    expect(/[\u0000-\u001F\u007F-\u009F]/.test(JSON.stringify(facts).replace(/\\[nrtu"\\/bf]/g, ''))).toBe(false);
+  });
+});
