@@ -13,6 +13,17 @@ const WHY =
 export function checkLargeBars(facts: HostFacts): Check {
   const base = { id: 'large-bars' as const, title: 'Large BARs', why: WHY };
   const large = facts.devices.filter((d) => d.largeBar && !d.isBridge);
+  // a resource file that exists but could not be read hides its BARs (absent files are normal in captures)
+  const unread = facts.notes.filter((n) => /^cannot (?:open|read) \S*\/resource: /.test(n));
+  if (large.length === 0 && (facts.devices.length === 0 || unread.length > 0)) {
+    return {
+      ...base,
+      status: 'unknown',
+      summary: facts.devices.length === 0 ? 'no PCI devices could be read' : `${unread.length} device${unread.length === 1 ? '' : 's'}' BARs could not be read`,
+      evidence: unread.length > 0 ? unread.slice(0, 6) : ['the scan found no PCI devices at all'],
+      remedy: 'Run the check as root on the running system; vfio-wizard scan lists what could not be read.',
+    };
+  }
   if (large.length === 0) {
     return {
       ...base,

@@ -22,6 +22,16 @@ export function checkBootGpu(facts: HostFacts): Check {
   const gpus = hostGpus(facts);
   const evidence = gpus.map(describe);
   const boot = gpus.find((d) => d.bootVga) ?? null;
+  if (facts.devices.length === 0) {
+    // nothing was read, so "no GPU" would be a guess
+    return {
+      ...base,
+      status: 'unknown',
+      summary: 'no PCI devices could be read, so whether a GPU is left for the host is unknown',
+      evidence: facts.notes.filter((n) => n.includes('/sys/bus/pci')).concat('the scan found no PCI devices at all').slice(0, 3),
+      remedy: 'Run the check on the running system (or a root with its /sys captured); vfio-wizard scan lists what was read.',
+    };
+  }
   if (gpus.length === 0) {
     return {
       ...base,

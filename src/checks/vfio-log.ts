@@ -11,7 +11,24 @@ export function checkVfioLog(facts: HostFacts): Check {
   const base = { id: 'vfio-log' as const, title: 'Kernel log: passthrough problems', why: WHY };
   const lines = facts.kernel.vfioLogLines;
   if (lines === null) {
-    return { ...base, status: 'unknown', summary: 'the kernel log could not be read (run as root, or dmesg is restricted)', evidence: [], remedy: 'Run vfio-wizard as root to read the kernel log.' };
+    if (facts.root !== '/') {
+      return {
+        ...base,
+        status: 'unknown',
+        summary: 'no kernel log under this root',
+        evidence: [`${facts.root} has no readable /var/log/dmesg: the kernel log of a system that is not running is read only from there`],
+        remedy: `Run vfio-wizard check on that system while it runs, or save its kernel log (dmesg > /var/log/dmesg there) and check again.`,
+      };
+    }
+    // what the scan noted about /dev/kmsg and dmesg says why
+    const why = facts.notes.filter((n) => /kmsg|dmesg|kernel log/i.test(n));
+    return {
+      ...base,
+      status: 'unknown',
+      summary: 'the kernel log could not be read',
+      evidence: why.length > 0 ? why : ['neither /dev/kmsg nor /var/log/dmesg could be read'],
+      remedy: 'Run vfio-wizard as root (sudo). If it already runs as root, the kernel restricts its log (kernel.dmesg_restrict or lockdown): look with sudo dmesg | grep -i vfio.',
+    };
   }
   const found = vfioSymptoms(lines);
   if (found.length === 0) {

@@ -46,12 +46,15 @@ export function formatChecks(checks: Check[], opts: { color: boolean }): string 
   const n = countStatuses(checks);
   out.push('');
   out.push(`${n.pass} passed, ${n.warn} warning${n.warn === 1 ? '' : 's'}, ${n.fail} failed, ${n.unknown} unknown.`);
+  const unknown = checks.filter((c) => c.status === 'unknown').map((c) => c.title);
   out.push(
     n.fail > 0
       ? 'Not ready for passthrough: fix the failed layers above, lowest first (exit status 3).'
-      : n.warn > 0
-        ? 'Ready for passthrough; read the warnings above.'
-        : 'Ready for passthrough.',
+      : unknown.length > 0
+        ? `Nothing failed, but readiness is not known: ${unknown.join(', ')} could not be judged from what was readable (see each one above).`
+        : n.warn > 0
+          ? 'Ready for passthrough; read the warnings above.'
+          : 'Ready for passthrough.',
   );
   return `${out.join('\n')}\n`;
 }

@@ -70,7 +70,15 @@ export function formatScan(f: HostFacts): string {
   }
   const ungrouped = f.devices.filter((d) => d.iommuGroup === null);
   if (ungrouped.length > 0) {
-    out.push(f.iommuGroups.length > 0 ? '  No IOMMU group:' : '  No IOMMU groups (the IOMMU is off):');
+    out.push(
+      f.iommuGroups.length > 0
+        ? '  No IOMMU group:'
+        : !f.iommu.groupsReadable
+          ? '  No IOMMU groups (/sys/kernel/iommu_groups could not be read):'
+          : f.iommu.enabled
+            ? '  No IOMMU groups (the kernel lists none):'
+            : '  No IOMMU groups (the IOMMU is off):',
+    );
     for (const d of ungrouped) out.push(deviceLine(d));
   }
   if (f.notes.length > 0) {

@@ -152,4 +152,14 @@ describe('formatChecks', () => {
     expect(text.match(/why:/g)).toHaveLength(1);
     expect(text).toContain('1 passed, 1 warning, 0 failed, 0 unknown.\nReady for passthrough; read the warnings above.\n');
   });
+
+  it('never says "Ready" while a layer is unknown: it names the layers it could not judge; a failure still comes first', () => {
+    const pass = { ...base, id: 'uefi' as const, title: 'UEFI boot', status: 'pass' as const, summary: 'fine', remedy: null };
+    const unknown = { ...base, id: 'cpu-virtualization' as const, title: 'CPU virtualization', status: 'unknown' as const, summary: '?', remedy: 'look' };
+    const text = formatChecks([pass, unknown], { color: false });
+    expect(text).not.toContain('Ready for passthrough');
+    expect(text).toContain('1 passed, 0 warnings, 0 failed, 1 unknown.\nNothing failed, but readiness is not known: CPU virtualization could not be judged');
+    const failed = formatChecks([unknown, { ...pass, status: 'fail', remedy: 'fix' }], { color: false });
+    expect(failed).toContain('Not ready for passthrough');
+  });
 });

@@ -64,6 +64,21 @@ describe('large-bars', () => {
   });
 });
 
+describe('checks that cannot see the devices say unknown, never pass', () => {
+  it('boot-gpu and large-bars on a scan that found no PCI devices', () => {
+    const facts = makeFacts({ devices: [], notes: ['/sys/bus/pci/devices is absent: no PCI devices were read'] });
+    const gpu = checkBootGpu(facts);
+    expect([gpu.status, gpu.evidence[0]]).toEqual(['unknown', '/sys/bus/pci/devices is absent: no PCI devices were read']);
+    expect(checkLargeBars(facts).status).toBe('unknown');
+  });
+  it('large-bars when a resource file could not be read and no other device is known to have a large BAR', () => {
+    const note = 'cannot read /sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/resource: EIO';
+    const c = checkLargeBars(makeFacts({ notes: [note] }));
+    expect([c.status, c.evidence]).toEqual(['unknown', [note]]);
+    expect(checkLargeBars(makeFacts({ notes: ['cannot read /proc/modules: EIO'] })).status).toBe('pass');
+  });
+});
+
 describe('pci-names', () => {
   it('passes when every device has a name', () => expect(checkPciNames(makeFacts()).status).toBe('pass'));
   it('warns with the unnamed devices and suggests update-pciids', () => {

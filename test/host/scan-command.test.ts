@@ -1,3 +1,5 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { ExitCode } from '../../src/exit-codes.js';
@@ -60,6 +62,15 @@ describe('vfio-wizard scan', () => {
       /^ {2}IOMMU group 1:\n {4}0000:00:01\.0 PCI bridge \[0604\]: Device 8086:1901 \[8086:1901\] — driver pcieport\n {4}0000:01:00\.0 VGA compatible controller \[0300\]: Device 10de:1e07 \[10de:1e07\] — driver nvidia \(large BAR\)\n/,
     );
     expect(r.stdout).toMatch(/0000:00:02\.0 .* \(boot VGA\)/);
+  });
+
+  it('devices without a group are headed by why: groups unreadable, none listed, or the IOMMU off', async () => {
+    const unreadable = makeRoot({ iommuUnits: ['dmar0'], devices: workstationDevices().map((d) => ({ ...d, iommuGroup: undefined })) });
+    rmSync(path.join(unreadable, 'sys/kernel/iommu_groups'), { recursive: true, force: true });
+    writeFileSync(path.join(unreadable, 'sys/kernel/iommu_groups'), 'not a directory');
+    expect((await run(['--root', unreadable, 'scan'])).stdout).toContain('  No IOMMU groups (/sys/kernel/iommu_groups could not be read):\n');
+    const off = makeRoot({ devices: workstationDevices().map((d) => ({ ...d, iommuGroup: undefined })) });
+    expect((await run(['--root', off, 'scan'])).stdout).toContain('  No IOMMU groups (the IOMMU is off):\n');
   });
 
   it('a missing --root directory is bad input (exit 5) and says nothing was changed', async () => {
