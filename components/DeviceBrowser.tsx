@@ -151,7 +151,7 @@ export function deviceBrowserLines(state: WizardState, columns: number, height: 
       ...head,
       ...wrapped(
         filter === 'gpu'
-          ? 'No GPU or accelerator was found (class 03xx, 11xx, 12xx or 0b40). Press f to see every device.'
+          ? 'No GPU or accelerator was found (class 03xx, 12xx or 0b40). Press f to see every device.'
           : 'No PCI devices were found: /sys/bus/pci is empty or unreadable.',
         columns,
       ),

@@ -5,7 +5,7 @@ import type { HostCriticalReason, HostFacts, PciDevice } from './host/types.js';
 import { isGpuOrAccelerator } from './host/pci-class.js';
 import { cardKey, harmlessBridge } from './isolate/group-rules.js';
 
-/** "gpu": GPUs and accelerators (03xx, 11xx, 12xx, 0b40) with their group mates; "all": everything. */
+/** "gpu": GPUs and accelerators (03xx, 12xx, 0b40) with their group mates; "all": everything. */
 export type DeviceFilter = 'gpu' | 'all';
 
 export interface DeviceFlags {

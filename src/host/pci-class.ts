@@ -76,9 +76,11 @@ export function className(cls: string): string {
 
 /** VGA, XGA, 3D and "display" controllers (class 03xx) */
 export const isGpu = (cls: string): boolean => cls.startsWith('03');
-/** processing accelerators (12xx), co-processors (0b40), signal processing (11xx): NPUs, FPGAs, DSPs */
-export const isAccelerator = (cls: string): boolean =>
-  cls.startsWith('12') || cls.startsWith('0b40') || cls.startsWith('11');
+/**
+ * processing accelerators (12xx: NPUs, FPGAs) and co-processors (0b40). Not signal processing
+ * (11xx): on PCs that is the chipset's thermal, telemetry and performance-counter functions.
+ */
+export const isAccelerator = (cls: string): boolean => cls.startsWith('12') || cls.startsWith('0b40');
 /** host bridges, PCI-to-PCI bridges, ISA bridges and the like (class 06xx) */
 export const isBridge = (cls: string): boolean => cls.startsWith('06');
 export const isAudio = (cls: string): boolean => cls.startsWith('0403') || cls.startsWith('0401');

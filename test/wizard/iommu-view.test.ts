@@ -89,11 +89,16 @@ describe('filterGroups', () => {
     ]);
   });
 
-  it('counts co-processors (0b40) as accelerators but not other processors (0b00)', () => {
+  it('counts co-processors (0b40) as accelerators but not other processors (0b00), nor signal processing (11xx: chipset thermal and telemetry)', () => {
     const groups = buildGroups(
-      hostWith([pci('09:00.0', '0b4000', { iommuGroup: 5 }), pci('0a:00.0', '0b0000', { iommuGroup: 6 })]),
+      hostWith([
+        pci('09:00.0', '0b4000', { iommuGroup: 5 }),
+        pci('0a:00.0', '0b0000', { iommuGroup: 6 }),
+        pci('00:14.2', '118000', { iommuGroup: 7 }),
+        pci('0b:00.0', '120000', { iommuGroup: 8 }),
+      ]),
     );
-    expect(filterGroups(groups, 'gpu').map((g) => g.id)).toEqual([5]);
+    expect(filterGroups(groups, 'gpu').map((g) => g.id)).toEqual([5, 8]);
   });
 
   it('shows only the matching devices of the group-less bucket (they share no group)', () => {
