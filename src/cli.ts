@@ -60,7 +60,11 @@ export function buildProgram(io: MainIo, setExit: (code: number) => void): Comma
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
+      // commander's "error: unknown option '--x'" in our own form, with where to look
+      outputError: (s, write) => write(`vfio-wizard: ${s.replace(/^error: /, '').trimEnd()}\n  vfio-wizard --help lists the commands and options. Nothing was changed.\n`),
     })
+    // each command's --help lists --root, --json and the other options that work everywhere
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
 
   const globals = (): GlobalOptions => {

@@ -26,15 +26,15 @@ export function systemRoot(dir: string): SystemRoot {
   // `--root=` (or --root "") would otherwise resolve to the current directory, silently
   if (dir.trim() === '') throw new UserError('--root was given an empty directory name', ExitCode.usage, 'Pass the directory where the system is mounted (for example --root /mnt), or leave --root out to use this machine.');
   const abs = path.resolve(dir);
-  let isDir = false;
+  let isDir: boolean | null = null;
   try {
     isDir = statSync(abs).isDirectory();
   } catch {
-    isDir = false;
+    isDir = null;
   }
-  if (!isDir) {
+  if (isDir !== true) {
     throw new UserError(
-      `--root ${dir}: no such directory`,
+      isDir === false ? `--root ${dir}: not a directory` : `--root ${dir}: no such directory`,
       ExitCode.badInput,
       'Pass the directory where the system is mounted (for example --root /mnt), or leave --root out to use this machine.',
     );

@@ -63,7 +63,13 @@ describe('the bin', () => {
   it('an unknown option or command exits 2 and says which', () => {
     const opt = bin(['scan', '--bogus']);
     expect(opt.code).toBe(2);
-    expect(opt.err).toContain("unknown option '--bogus'");
+    expect(opt.err).toBe("vfio-wizard: unknown option '--bogus'\n  vfio-wizard --help lists the commands and options. Nothing was changed.\n");
+    // a command's own help lists the options that work everywhere
+    const scanHelp = bin(['scan', '--help']);
+    expect(scanHelp.code).toBe(0);
+    expect(scanHelp.out).toMatch(/^Global Options:\n[\s\S]*^ +--root <dir>[\s\S]*^ +--json /m);
+    const file = bin(['--root', '/etc/passwd', 'scan']);
+    expect([file.code, file.err.split('\n')[0]]).toEqual([5, 'vfio-wizard: --root /etc/passwd: not a directory']);
     const cmd = bin(['frobnicate']);
     expect(cmd.code).toBe(2);
     expect(cmd.err).toContain("unknown command 'frobnicate'. The commands are: scan, check");
