@@ -74,6 +74,22 @@ export function buildProgram(io: MainIo, setExit: (code: number) => void): Comma
 
   for (const register of commands) register(program, { io, globals, setExit });
 
+  // --demo is the wizard on a sample workstation: silently scanning this machine instead (scan
+  // --demo) or ignoring --root would show the wrong system
+  program.hook('preAction', (_program, action) => {
+    if (!program.opts<{ demo?: boolean }>().demo) return;
+    if (program.getOptionValueSource('root') === 'cli') {
+      throw new UserError('--demo and --root cannot be used together', ExitCode.usage, '--demo works on a bundled sample workstation, --root on a system mounted at DIR: choose one.');
+    }
+    if (action !== program) {
+      throw new UserError(
+        `--demo is for the wizard itself; ${action.name()} works on this machine or on --root DIR`,
+        ExitCode.usage,
+        'vfio-wizard --demo walks every screen on the sample workstation; vfio-wizard --demo --json prints its facts and checks.',
+      );
+    }
+  });
+
   // without it commander says "too many arguments" for a mistyped command
   program.allowExcessArguments(true);
   program.action(async () => {

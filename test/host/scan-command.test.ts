@@ -73,6 +73,15 @@ describe('vfio-wizard scan', () => {
     expect((await run(['--root', off, 'scan'])).stdout).toContain('  No IOMMU groups (the IOMMU is off):\n');
   });
 
+  it('--demo with a command, or with --root, is a usage error (exit 2): never this machine in place of the sample', async () => {
+    for (const args of [['scan', '--demo', '--json'], ['--demo', 'check'], ['--demo', '--root', dir], ['--root', dir, '--demo', '--json']]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(ExitCode.usage);
+      expect(r.stdout, args.join(' ')).toBe('');
+      expect(r.stderr).toMatch(/^vfio-wizard: --demo (?:is for the wizard itself|and --root cannot be used together)/);
+    }
+  });
+
   it('a missing --root directory is bad input (exit 5) and says nothing was changed', async () => {
     const r = await run(['--root', `${dir}/does-not-exist`, 'scan', '--json']);
     expect(r.code).toBe(ExitCode.badInput);
