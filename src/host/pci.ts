@@ -27,10 +27,11 @@ const hexId = (raw: string | null): string | null => {
   return /^[0-9a-f]{1,4}$/.test(s) ? s.padStart(4, '0') : null;
 };
 
+/** a count or number the kernel prints in decimal (group numbers, VF counts): never negative */
 const intOrNull = (raw: string | null): number | null => {
   if (raw === null) return null;
-  const n = Number.parseInt(raw.trim(), 10);
-  return Number.isFinite(n) ? n : null;
+  const t = raw.trim();
+  return /^\d{1,9}$/.test(t) ? Number(t) : null;
 };
 
 export interface Identity {
@@ -197,7 +198,8 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
     const subsystemDevice = id ? id.subsystemDevice : hexId(read('subsystem_device'));
     const revRaw = read('revision');
     const revision = revRaw === null ? null : (hexId(revRaw)?.slice(2) ?? null);
-    const driverLink = id !== null ? id.driver : r.link(`${dir}/driver`);
+    // a uevent without its PCI_ID is not the kernel's: the driver link says which driver is bound
+    const driverLink = id !== null && id.vendor !== null ? id.driver : r.link(`${dir}/driver`);
     // present on nearly every function of a current kernel, so read it without a stat first
     const resetRaw = read('reset_method');
     const resource = read('resource');
@@ -255,7 +257,8 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
       driver: driverLink === null ? null : baseName(driverLink),
       iommuGroup,
       bootVga: bootVgaRaw !== null && bootVgaRaw.trim() === '1',
-      resetMethods: resetRaw === null ? null : resetRaw.trim().split(/\s+/).filter(Boolean),
+      // the kernel's method names (flr, pm, bus, device_specific …); anything else is not one
+      resetMethods: resetRaw === null ? null : resetRaw.trim().split(/\s+/).filter((m) => /^[a-z][a-z0-9_]{0,31}$/.test(m)),
       sriov,
       physfn,
       mdevSupportedTypes: mdev,

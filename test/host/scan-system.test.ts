@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { systemRoot } from '../../src/host/root.js';
 import { scanHost } from '../../src/host/scan.js';
 import { runChecks } from '../../src/checks/index.js';
-import { makeRoot, scanSpec } from './fixture-root.js';
+import { makeRoot, scanSpec, workstationDevices } from './fixture-root.js';
 
 const corpus = (rel: string) =>
   readFileSync(path.resolve(__dirname, '../../../shared/corpus', rel), 'utf8').split('\n').slice(1).join('\n');
@@ -306,5 +306,23 @@ describe('control characters in what the files say', () => {
     expect(facts.kernel.cmdline).toBe('quiet \uFFFD]0;pwned\uFFFD \uFFFD2J');
     expect(facts.distro.prettyName).toBe('Deb\uFFFD[2Jian');
     expect(/[\u0000-\u001F\u007F-\u009F]/.test(JSON.stringify(facts).replace(/\\[nrtu"\\/bf]/g, ''))).toBe(false);
+  });
+});
+
+describe('odd attribute values', () => {
+  it('a uevent that is not the kernel\'s: the driver comes from the driver link; negative VF counts and unknown reset methods are dropped', () => {
+    const dir = makeRoot({ devices: workstationDevices() });
+    const fn = path.join(dir, 'sys/bus/pci/devices/0000:01:00.0');
+    writeFileSync(path.join(fn, 'uevent'), '\u0000\u0001garbage without keys\n');
+    writeFileSync(path.join(fn, 'vendor'), '0x10de\n');
+    writeFileSync(path.join(fn, 'device'), '0x1e07\n');
+    writeFileSync(path.join(fn, 'class'), '0x030000\n');
+    writeFileSync(path.join(fn, 'reset_method'), 'bus ../../x \u001b[2J flr\n');
+    writeFileSync(path.join(fn, 'sriov_totalvfs'), '7\n');
+    writeFileSync(path.join(fn, 'sriov_numvfs'), '-5\n');
+    const d = scanHost(systemRoot(dir)).devices.find((x) => x.address === '0000:01:00.0')!;
+    expect(d.driver).toBe('nvidia');
+    expect(d.resetMethods).toEqual(['bus', 'flr']);
+    expect(d.sriov).toEqual({ totalVfs: 7, numVfs: null, virtfns: [] });
   });
 });
