@@ -38,10 +38,20 @@ const STATUS: Record<HistoryItem['status'], { mark: string; color: string; words
   'not-started': { mark: '✘', color: 'red', words: () => 'could not start' },
 };
 
+/**
+ * A line for a pane `columns` wide: when it does not fit, runs of three or more spaces (tools that
+ * pad to a column, as virt-host-validate pads to about column 77 before PASS/WARN/FAIL) shrink to
+ * two, so the end of the line stays in view before anything is cut.
+ */
+export function fitLine(line: string, columns: number): string {
+  return line.length > columns ? line.replace(/ {3,}/g, '  ') : line;
+}
+
 function StaticLine({ item }: { item: StaticItem }) {
   if (item.kind === 'line') {
+    // scrollback ("show everything") is written once and never redrawn: it may wrap
     return (
-      <Text wrap="truncate-end">
+      <Text wrap="wrap">
         <Text dimColor>{item.name}: </Text>
         {item.line}
       </Text>
@@ -77,7 +87,7 @@ function RunningHeader({ cmd, verbose, now, keys }: { cmd: RunningCommand; verbo
 
 export function OutputPane({ feed, reservedRows = 0, maxTail = 15, batchMs = 80, keys = true, onCommit }: OutputPaneProps) {
   const [state, dispatch] = useCommandOutput(feed, { batchMs, tailCapacity: Math.max(maxTail, 1) });
-  const { rows } = useTerminalSize();
+  const { rows, columns } = useTerminalSize();
   const { isRawModeSupported } = useStdin();
   const listening = keys && Boolean(isRawModeSupported);
   useInput(
@@ -115,7 +125,7 @@ export function OutputPane({ feed, reservedRows = 0, maxTail = 15, batchMs = 80,
           ))}
           {tail.map((line, i) => (
             <Text key={i} wrap="truncate-end">
-              {line === '' ? ' ' : line}
+              {line === '' ? ' ' : fitLine(line, columns)}
             </Text>
           ))}
         </Box>

@@ -137,6 +137,24 @@ describe('OutputPane', () => {
     expect(back).not.toContain('lsinitramfs: f10');
   });
 
+  it('a padded line that does not fit keeps its end in view (virt-host-validate at 80 columns); scrollback wraps instead of cutting', async () => {
+    const padded = `  QEMU: Checking for hardware virtualization${' '.repeat(33)}: PASS`;
+    const { hub, r } = setup({ columns: 80, rows: 24 }, { maxTail: 3 });
+    hub.emit(start('h', 'virt-host-validate'));
+    hub.emit(line('h', 'virt-host-validate', padded));
+    const frame = await waitForText(r, ': PASS');
+    expect(liveArea(frame).at(-1)).toBe('  QEMU: Checking for hardware virtualization  : PASS');
+    // a line that fits is drawn exactly as it came
+    hub.emit(line('h', 'virt-host-validate', 'a   b'));
+    expect(liveArea(await waitForText(r, 'a   b')).at(-1)).toBe('a   b');
+
+    await press(r, 'v');
+    const long = `START ${'y'.repeat(100)} END`;
+    hub.emit(line('h', 'virt-host-validate', long));
+    const shown = await waitForText(r, 'END');
+    expect(frameLines(shown).join('')).toContain(`virt-host-validate: ${long}`);
+  });
+
   it('renders in batches, not once per line or per chunk', async () => {
     const hub = createEventHub<CommandEvent>();
     let commits = 0;
