@@ -232,11 +232,19 @@ export function App({ session, onExit }: AppProps) {
   }, [state.exit, onExit]);
 
   const { columns, rows } = useTerminalSize();
+  const feed = services.commandFeed;
+  // The pane sits at the same place in both layouts below, so React keeps it mounted while the
+  // terminal is too small: its <Static> history must never unmount, and a command that started
+  // before the shrink keeps its lines and its header once the terminal grows again.
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (
-      <Text wrap="truncate-end">
-        {truncate(`Terminal too small (${columns}x${rows}); vfio-wizard needs ${MIN_COLUMNS}x${MIN_ROWS}. q quits.`, columns)}
-      </Text>
+      <Box flexDirection="column">
+        <Text wrap="truncate-end">
+          {truncate(`Terminal too small (${columns}x${rows}); vfio-wizard needs ${MIN_COLUMNS}x${MIN_ROWS}. q quits.`, columns)}
+        </Text>
+        {feed ? <OutputPane feed={feed} reservedRows={rows} maxTail={1} keys={false} /> : null}
+        {null}
+      </Box>
     );
   }
   const hints = keyHints(state);
@@ -245,7 +253,6 @@ export function App({ session, onExit }: AppProps) {
   // Keep the frame strictly shorter than the terminal: at full height Ink clears the screen on every frame.
   const asking = state.confirmQuit !== null ? 1 : 0;
   const full = rows - 1 - (demo ? 1 : 0) - 1 - asking - helpHeight;
-  const feed = services.commandFeed;
   // While a step's commands (or libvirt's host check) run, the output pane takes the bottom third
   // of the screen; the tail it keeps follows that height (1 line while hidden).
   const paneRows = feed && (busy(state) || state.hostCheck.phase === 'running') ? Math.max(2, Math.floor(full / 3)) : 0;
@@ -253,55 +260,59 @@ export function App({ session, onExit }: AppProps) {
   const screenProps = { state, columns, height };
   const flow = currentFlow(state);
   return (
-    <Box flexDirection="column" width={columns}>
-      {demo ? <Banner columns={columns} /> : null}
-      <Text bold color="cyan" wrap="truncate-end">
-        {truncate(header(state), columns)}
-      </Text>
-      <Box flexDirection="column" height={height}>
-        {state.confirm ? (
-          <ConfirmAction {...screenProps} />
-        ) : state.undo ? (
-          <UndoPanel {...screenProps} onOverflow={onScrollOverflow} />
-        ) : (
-          <>
-            {state.screen === 'welcome' ? <Welcome {...screenProps} /> : null}
-            {state.screen === 'readiness' ? <Readiness {...screenProps} onOverflow={onOverflow} /> : null}
-            {state.screen === 'cmdline' && flow ? (
-              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<CmdlineStep {...screenProps} />} />
-            ) : null}
-            {state.screen === 'isolate' && flow ? (
-              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<IsolateStep {...screenProps} />} />
-            ) : null}
-            {state.screen === 'trial' && flow ? (
-              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TrialStep {...screenProps} />} />
-            ) : null}
-            {state.screen === 'tryNow' && flow ? (
-              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TryNowStep {...screenProps} />} />
-            ) : null}
-            {(state.screen === 'shareSriov' || state.screen === 'shareMdev' || state.screen === 'shareVgpu') && flow ? (
-              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<ShareStep {...screenProps} screen={state.screen} />} />
-            ) : null}
-            {state.screen === 'vm' && flow ? (
-              <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<VmStep {...screenProps} />} />
-            ) : null}
-            {state.screen === 'devices' ? <DeviceBrowser {...screenProps} /> : null}
-            {state.screen === 'summary' ? <Summary {...screenProps} /> : null}
-            {state.screen === 'verify' ? <Verify {...screenProps} /> : null}
-            {state.screen === 'notReady' ? <NotReady {...screenProps} /> : null}
-          </>
-        )}
+    <Box flexDirection="column">
+      <Box flexDirection="column" width={columns}>
+        {demo ? <Banner columns={columns} /> : null}
+        <Text bold color="cyan" wrap="truncate-end">
+          {truncate(header(state), columns)}
+        </Text>
+        <Box flexDirection="column" height={height}>
+          {state.confirm ? (
+            <ConfirmAction {...screenProps} />
+          ) : state.undo ? (
+            <UndoPanel {...screenProps} onOverflow={onScrollOverflow} />
+          ) : (
+            <>
+              {state.screen === 'welcome' ? <Welcome {...screenProps} /> : null}
+              {state.screen === 'readiness' ? <Readiness {...screenProps} onOverflow={onOverflow} /> : null}
+              {state.screen === 'cmdline' && flow ? (
+                <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<CmdlineStep {...screenProps} />} />
+              ) : null}
+              {state.screen === 'isolate' && flow ? (
+                <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<IsolateStep {...screenProps} />} />
+              ) : null}
+              {state.screen === 'trial' && flow ? (
+                <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TrialStep {...screenProps} />} />
+              ) : null}
+              {state.screen === 'tryNow' && flow ? (
+                <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<TryNowStep {...screenProps} />} />
+              ) : null}
+              {(state.screen === 'shareSriov' || state.screen === 'shareMdev' || state.screen === 'shareVgpu') && flow ? (
+                <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<ShareStep {...screenProps} screen={state.screen} />} />
+              ) : null}
+              {state.screen === 'vm' && flow ? (
+                <ChangeStep {...screenProps} flow={flow} onOverflow={onScrollOverflow} decide={<VmStep {...screenProps} />} />
+              ) : null}
+              {state.screen === 'devices' ? <DeviceBrowser {...screenProps} /> : null}
+              {state.screen === 'summary' ? <Summary {...screenProps} /> : null}
+              {state.screen === 'verify' ? <Verify {...screenProps} /> : null}
+              {state.screen === 'notReady' ? <NotReady {...screenProps} /> : null}
+            </>
+          )}
+        </Box>
       </Box>
       {/* mounted for the whole session: its <Static> history must never unmount (Ink 6.8 then
           runs out of memory on the next frame), and no command's first lines may be missed */}
       {/* v (every line into the scrollback, or back to the tail) belongs to the pane while a command runs: the reducer ignores it then */}
       {feed ? <OutputPane feed={feed} reservedRows={Math.max(0, rows - paneRows - 1)} maxTail={Math.max(1, paneRows - 1)} keys={busy(state)} /> : null}
-      {asking ? (
-        <Text color="yellow" bold wrap="truncate-end">
-          {truncate(`${state.pending ?? 'Work'} is in progress. Quit anyway?`, columns)}
-        </Text>
-      ) : null}
-      <KeyHelp hints={hints} columns={columns} />
+      <Box flexDirection="column" width={columns}>
+        {asking ? (
+          <Text color="yellow" bold wrap="truncate-end">
+            {truncate(`${state.pending ?? 'Work'} is in progress. Quit anyway?`, columns)}
+          </Text>
+        ) : null}
+        <KeyHelp hints={hints} columns={columns} />
+      </Box>
     </Box>
   );
 }
