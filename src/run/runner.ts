@@ -41,6 +41,13 @@ const FLOOD_WINDOW = 16 * 1024;
 const FLOOD_MIN_FREE = 64 * 1024 * 1024;
 /** The most a flood-tail run reads at once. */
 const READ_CHUNK = 1024 * 1024;
+/**
+ * The most one read of the growing file takes in (the rest waits in the file for the next one):
+ * a backlog of hundreds of megabytes is taken in steps, the screen and Ctrl+C served in between.
+ */
+const MAX_READ_PER_DRAIN = 8 * READ_CHUNK;
+/** Read buffers handed to the log and not written yet; beyond this the file waits (a slow disk). */
+const MAX_LOG_BACKLOG = 16;
 /** How often a flood-tail run reads the growing file. */
 const FLOOD_POLL_MS = 20;
 let floodFiles = 0;
@@ -398,36 +405,46 @@ export function createRunner(config: RunnerConfig): FileRunner {
     let readAt = 0;
     let readFailed = false;
     const readBuffers: Buffer[] = [];
-    const drain = () => {
-      if (outFd === null || readFailed) return;
+    let buffersAtLog = 0;
+    /** one read of the growing file; true when more is waiting in it */
+    const drain = (): boolean => {
+      if (outFd === null || readFailed) return false;
       try {
-        drainOnce(outFd);
+        return drainOnce(outFd);
       } catch (err) {
         // the file cannot be read any more: the command goes on, the log says why the pane stopped
         readFailed = true;
         writeLog(`--- reading the command's output failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        return false;
       }
     };
-    const drainOnce = (fd: number) => {
+    const drainOnce = (fd: number): boolean => {
       const size = fstatSync(fd).size;
       // the command truncated its own output (`> /dev/stdout`): read it again from the start
       if (size < readAt) readAt = 0;
-      if (size === readAt) return;
-      const flood = size - readAt > FLOOD_BYTES;
-      const windowStart = flood ? size - FLOOD_WINDOW : readAt;
+      if (size === readAt) return false;
+      // the log is behind (a slow disk): memory stays bounded, the output waits in the file
+      if (buffersAtLog >= MAX_LOG_BACKLOG) return true;
+      const end = Math.min(size, readAt + MAX_READ_PER_DRAIN);
+      const flood = end - readAt > FLOOD_BYTES;
+      const windowStart = flood ? end - FLOOD_WINDOW : readAt;
       let skippedLines = 0;
       const window: Buffer[] = [];
-      while (readAt < size) {
+      while (readAt < end) {
         // Read buffers are reused once the log has written them: a fresh megabyte per read costs
         // the kernel a page fault per 4 KiB, which under a flood took more CPU than all the rest.
         const buf = readBuffers.pop() ?? Buffer.allocUnsafe(READ_CHUNK);
-        const n = readSync(fd, buf, 0, Math.min(READ_CHUNK, size - readAt), readAt);
+        const n = readSync(fd, buf, 0, Math.min(READ_CHUNK, end - readAt), readAt);
         if (n <= 0) {
           readBuffers.push(buf);
           break;
         }
         const chunk = buf.subarray(0, n);
-        writeLogThen(chunk, () => readBuffers.push(buf));
+        buffersAtLog += 1;
+        writeLogThen(chunk, () => {
+          buffersAtLog -= 1;
+          readBuffers.push(buf);
+        });
         const cut = Math.max(0, Math.min(n, windowStart - readAt));
         if (cut > 0) skippedLines += countNewlines(chunk, cut);
         if (cut < n) {
@@ -447,6 +464,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
         for (const line of splitters.stdout.push(w.subarray(nl + 1))) handleLine(line, 'stdout', splitters.stdout.plain);
       }
       reportPartial('stdout');
+      return readAt < size;
     };
     const poll = outFd === null ? undefined : setInterval(drain, FLOOD_POLL_MS);
 
@@ -463,7 +481,20 @@ export function createRunner(config: RunnerConfig): FileRunner {
     const result = await subprocess;
     if (outFd !== null) {
       clearInterval(poll);
-      drain();
+      // (the pipes' linger timer has nothing to stop here; the loop below does its work)
+      clearTimeout(lingerTimer);
+      // A background process of the command may still write into the file (with pipes, the
+      // pipe held open says so): keep reading while its process group lives, up to lingerMs.
+      const lingerUntil = performance.now() + lingerMs;
+      let lingering = pid !== undefined && !canceled && !timedOut && groupAlive(pid);
+      while (lingering && performance.now() < lingerUntil) {
+        drain();
+        await delay(FLOOD_POLL_MS);
+        lingering = groupAlive(pid as number);
+      }
+      if (lingering) writeLog(`--- a background process still holds the output after exit; stopped reading\n`);
+      // what is left, in steps, waiting for the log when it is behind
+      while (drain()) await delay(buffersAtLog >= MAX_LOG_BACKLOG ? 5 : 0);
       closeSync(outFd);
     }
 

@@ -328,6 +328,48 @@ describe('createRunner with floodTail', () => {
     expect(readdirSync(path.dirname(r.logPath!)).filter((f) => f.startsWith(mine))).toEqual([mine]);
   }, 60_000);
 
+  it('a backlog of 256 MB (the event loop was busy while the command wrote it) is taken in steps: memory stays bounded, the log has every byte', () => {
+    // In a process of its own, so that its peak RSS is this run's. The command writes everything
+    // and leaves a marker; the process waits for the marker synchronously before the runner's first
+    // read, so all 256 MB are waiting in the file at once.
+    const script = path.join(dir, 'backlog.mts');
+    const marker = path.join(dir, 'backlog.done');
+    const logDir = path.join(dir, 'backlog-log');
+    writeFileSync(
+      script,
+      `import { existsSync } from 'node:fs';\n` +
+        `import { createRunner } from ${JSON.stringify(path.resolve('src/run/runner.ts'))};\n` +
+        `const before = process.memoryUsage().rss;\n` +
+        `const runner = createRunner({ logDir: ${JSON.stringify(logDir)}, runId: 'backlog', floodTail: true });\n` +
+        `let lines = 0;\n` +
+        `const done = runner.run(['sh', '-c', 'yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq | head -c 268435456; echo > ${marker}'], { displayOnly: true, onLine: () => { lines += 1; } });\n` +
+        `while (!existsSync(${JSON.stringify(marker)})) { /* the command is writing */ }\n` +
+        `const r = await done;\n` +
+        `console.log(JSON.stringify({ ok: r.ok, lines, grewMiB: Math.round((process.resourceUsage().maxRSS * 1024 - before) / 2 ** 20), log: r.logPath }));\n`,
+    );
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve('.'), encoding: 'utf8', timeout: 120_000 });
+    expect(child.status, child.stderr).toBe(0);
+    const res = JSON.parse(child.stdout) as { ok: boolean; lines: number; grewMiB: number; log: string };
+    expect(res.ok).toBe(true);
+    expect(res.lines).toBeGreaterThan(0);
+    // read all at once, the whole backlog sat in memory (about 256 MiB more); in steps, a few dozen
+    expect(res.grewMiB, JSON.stringify(res)).toBeLessThan(96);
+    const log = readFileSync(res.log);
+    const start = log.indexOf('--- output (') ;
+    const body = log.subarray(log.indexOf(10, start) + 1, log.lastIndexOf('=== '));
+    expect(body.length).toBe(268_435_456); // every byte
+    rmSync(logDir, { recursive: true, force: true });
+  }, 150_000);
+
+  it('a background process that writes after the command exited: its lines still come (the file is read while its group lives)', async () => {
+    const runner = newRunner({ floodTail: true });
+    const lines: string[] = [];
+    const r = await runner.run(['sh', '-c', '(sleep 0.5; echo late) & echo early'], { displayOnly: true, onLine: (l) => void lines.push(l) });
+    expect(r.ok).toBe(true);
+    expect(lines).toEqual(['early', 'late']);
+    expect(readFileSync(r.logPath!, 'utf8')).toMatch(/early\nlate\n=== /);
+  });
+
   it('a calm command: every line, stdout and stderr in the order they were written', async () => {
     const runner = newRunner({ floodTail: true });
     const lines: string[] = [];
