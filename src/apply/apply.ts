@@ -14,7 +14,7 @@ import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, createRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
 import { acquireLock, currentBootId } from './lock.js';
 import { resolveSystemPath } from '../host/root.js';
-import { finishSteps, interruptedSteps, regenerate, rollbackSelected, undoStep, type Drift } from './rollback.js';
+import { finishSteps, interruptedSteps, regenerate, rollbackSelected, undoStep, type Drift, type RollbackResult } from './rollback.js';
 import { readLabel, relabel } from './selinux.js';
 
 export interface ApplyOptions extends EngineOptions {
@@ -300,6 +300,39 @@ async function dryRun(plans: Plan[], opts: ApplyOptions): Promise<ApplyResult> {
  * journal → back up → write atomically, in the order files → initramfs → boot loader → live.
  * A failure rolls the current step back and stops; earlier steps stay applied and undoable.
  */
+/** Undo what earlier runs left half-done (a crash, kill -9), the lock being held. null: nothing was. */
+async function recoverUnderLock(opts: ApplyOptions): Promise<RollbackResult | null> {
+  const interrupted = interruptedSteps(opts.root);
+  if (interrupted.length === 0) return null;
+  const rec = await rollbackSelected(interrupted, { ...opts, force: false });
+  for (const x of interrupted) opts.onEvent?.({ type: 'recovered', runId: x.run.journal.runId, stepId: x.step.id });
+  return rec;
+}
+
+/**
+ * Before a step is planned: undo the steps an earlier run left half-done, so that the plan is made
+ * from the disk as it really is (a half-applied step can make it look as if nothing were left to
+ * do). Takes the lock, so it is also where a second instance is turned away (exit 6). null when
+ * nothing was interrupted; otherwise how the undo went (only 'rolled-back' lets the apply go on).
+ */
+export async function recoverInterrupted(opts: ApplyOptions): Promise<RollbackResult | null> {
+  // a cheap look first: the lock (and root) only when there is something to undo
+  if (interruptedSteps(opts.root).length === 0) return null;
+  if (effectiveUid(opts) !== 0) {
+    throw new UserError(
+      'an earlier run was interrupted, and undoing it needs root',
+      ExitCode.needsRoot,
+      `Run it again as root: ${opts.rerunHint ?? `sudo ${['vfio-wizard', ...process.argv.slice(2)].map((a) => shellJoin([a])).join(' ')}`} (vfio-wizard status shows the interrupted step).`,
+    );
+  }
+  const lock = acquireLock(opts.root, 'apply');
+  try {
+    return await recoverUnderLock(opts);
+  } finally {
+    lock.release();
+  }
+}
+
 export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<ApplyResult> {
   const problems = plans.flatMap((p) => validatePlan(p).map((x) => `${p.stepId}: ${x}`));
   if (problems.length > 0) {
@@ -316,10 +349,8 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
   const { root } = opts;
   const lock = acquireLock(root, 'apply');
   try {
-    const interrupted = interruptedSteps(root);
-    if (interrupted.length > 0) {
-      const rec = await rollbackSelected(interrupted, { ...opts, force: false });
-      for (const x of interrupted) opts.onEvent?.({ type: 'recovered', runId: x.run.journal.runId, stepId: x.step.id });
+    const rec = await recoverUnderLock(opts);
+    if (rec !== null) {
       if (rec.status !== 'rolled-back') {
         return {
           status: 'rollback-blocked',

@@ -52,6 +52,18 @@ function holderAlive(info: LockInfo): boolean {
   return !(info.startTicks && start && start !== info.startTicks);
 }
 
+/** Who holds the lock right now (a live process); null when nobody does or the lock is stale. Read-only. */
+export function lockHolder(root: SystemRoot): { pid: number; command: string; startedAt: string } | null {
+  let holder: LockInfo;
+  try {
+    holder = JSON.parse(readStateFile(lockPath(root)).toString('utf8')) as LockInfo;
+  } catch {
+    return null;
+  }
+  if (typeof holder?.pid !== 'number' || !holderAlive(holder)) return null;
+  return { pid: holder.pid, command: String(holder.command), startedAt: String(holder.startedAt) };
+}
+
 export function lockPath(root: SystemRoot): string {
   return root.at('/var/lib/vfio-wizard/lock');
 }

@@ -3,7 +3,7 @@ import type { StepExpectation } from '../plan/types.js';
 import type { SystemRoot } from '../host/root.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { listRunIds, loadRun, saveJournal, type StepRecord } from './journal.js';
-import { acquireLock, currentBootId } from './lock.js';
+import { acquireLock, currentBootId, lockHolder } from './lock.js';
 
 export const STATUS_JSON_SCHEMA = 'vfio-wizard.status/1';
 
@@ -41,6 +41,8 @@ export interface Status {
   root: string;
   runs: RunStatus[];
   pending: { reboot: string[]; verification: string[]; commands: string[][]; interrupted: string[] };
+  /** another vfio-wizard holding the lock now: its steps in "applying" are at work, not interrupted */
+  inProgress: { pid: number; command: string; startedAt: string } | null;
 }
 
 function stepStatus(root: SystemRoot, runId: string, s: StepRecord, bootNow: string | null): StepStatus {
@@ -98,6 +100,7 @@ export function readStatus(root: SystemRoot): Status {
       commands: [...new Map(steps.flatMap((s) => s.pendingCommands).map((c) => [shellJoin(c), c] as const)).values()],
       interrupted: steps.filter((s) => s.state === 'applying' || s.state === 'rolling-back' || s.state === 'rollback-blocked').map((s) => s.id),
     },
+    inProgress: lockHolder(root),
   };
 }
 
@@ -119,7 +122,11 @@ export function renderStatusText(st: Status): string {
   }
   const p = st.pending;
   out.push('');
-  if (p.interrupted.length > 0) out.push(`Interrupted or blocked: ${p.interrupted.join(', ')} — run \`vfio-wizard rollback --step ID\` (the next apply also undoes interrupted steps first).`);
+  if (st.inProgress) {
+    out.push(`In progress: vfio-wizard ${st.inProgress.command} (pid ${st.inProgress.pid}, since ${st.inProgress.startedAt}) is working${p.interrupted.length > 0 ? ` on ${p.interrupted.join(', ')}` : ''}; wait for it to finish.`);
+  } else if (p.interrupted.length > 0) {
+    out.push(`Interrupted or blocked: ${p.interrupted.join(', ')} — run \`vfio-wizard rollback --step ID\` (the next apply also undoes interrupted steps first).`);
+  }
   if (p.reboot.length > 0) out.push(`Reboot pending for: ${p.reboot.join(', ')}.`);
   if (p.verification.length > 0) out.push(`Not yet verified: ${p.verification.join(', ')}.`);
   if (p.commands.length > 0) {

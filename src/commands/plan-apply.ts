@@ -18,6 +18,7 @@ import type { CommandContext } from './context.js';
 import { cliRunner, confirmed, interruptible } from './confirm.js';
 import { VERSION } from '../version.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
+import { recoverInterrupted } from '../apply/apply.js';
 
 export interface StepFlags {
   step?: string;
@@ -154,6 +155,27 @@ export async function runApply(ctx: CommandContext, flags: StepFlags): Promise<v
   const err = (s: string) => void ctx.io.stderr.write(s);
   const root = systemRoot(g.root);
   const opts = stepOptions(flags);
+  if (!flags.dryRun) {
+    // a step an earlier run left half-done is undone first (under the lock: a second instance is
+    // turned away here), so that what is planned next is made from the disk as it really is
+    const [rec, recExit] = await interruptible((signal, forceSignal) => {
+      const cli = cliRunner(createRunner({ logDir: root.at('/var/log/vfio-wizard') }), { json: g.json, out: ctx.io.stdout, forceSignal });
+      return recoverInterrupted({
+        root,
+        runner: cli.runner,
+        commands: g.commands ?? 'chroot',
+        signal,
+        toolVersion: VERSION,
+        onEvent: g.json ? undefined : (e) => void (engineLine(e) && out(`${engineLine(e)}\n`)),
+      });
+    });
+    if (rec !== null && rec.status !== 'rolled-back') {
+      err(`vfio-wizard: an earlier run was interrupted and could not be undone automatically, so nothing new was planned or applied.\n${rec.message}\n`);
+      ctx.setExit(recExit(rec.exitCode === ExitCode.ok ? ExitCode.rollbackBlocked : rec.exitCode));
+      return;
+    }
+    if (rec !== null && !g.json) out(`An interrupted step of an earlier run was undone first (${rec.steps.map((x) => x.stepId).join(', ')}); the plan below is made from the disk as it is now.\n\n`);
+  }
   const facts = scanHost(root);
   const outcome = resolveStep(flags, facts, root).plan(facts, root, opts);
   if (!g.json) printOutcome(outcome, out);

@@ -1,8 +1,12 @@
 // The rollback and status subcommands, driven through the CLI's own entry point.
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
+import { acquireLock } from '../../src/apply/lock.js';
+import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
+import { materializeRoot } from '../../src/demo/materialize.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { systemRoot } from '../../src/host/root.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -73,5 +77,89 @@ describe('vfio-wizard status / rollback', () => {
     expect(j.status).toBe('rolled-back');
     // update-grub ran at apply time: restoring the file needs it again, listed under --commands skip
     expect(j.pendingCommands).toEqual([['update-grub']]);
+  });
+});
+
+/** the sample workstation materialised into a fresh directory */
+function fixtureRoot(spec: typeof SAMPLE_WORKSTATION): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'vw-interrupted-'));
+  materializeRoot(spec, dir);
+  return dir;
+}
+
+describe('apply after an interrupted run', () => {
+  it('undoes the half-done step first and plans from the disk as it is, instead of "nothing to change"', async () => {
+    // the sample workstation: its cmdline step writes a GRUB drop-in and regenerates grub.cfg
+    const dir = fixtureRoot(SAMPLE_WORKSTATION);
+    roots.push(dir);
+    const first = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
+    expect(first.exit, first.stderr).toBe(ExitCode.ok);
+    const dropIn = path.join(dir, 'etc/default/grub.d/99-vfio-wizard.cfg');
+    expect(existsSync(dropIn)).toBe(true);
+    // what a kill -9 during the regeneration leaves: the drop-in written, the step still "applying"
+    const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
+    const [runId] = readdirSync(runs);
+    const journalPath = path.join(runs, runId!, 'journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { id: string; state: string }[] };
+    journal.steps[0]!.state = 'applying';
+    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+
+    const again = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
+    expect(again.exit, again.stderr).toBe(ExitCode.ok);
+    expect(again.stdout).toContain('An interrupted step of an earlier run was undone first (cmdline)');
+    expect(again.stdout).not.toMatch(/Nothing to change/);
+    expect(existsSync(dropIn)).toBe(true);
+    const states = readdirSync(runs)
+      .sort()
+      .map((r) => (JSON.parse(readFileSync(path.join(runs, r, 'journal.json'), 'utf8')) as { steps: { state: string }[] }).steps[0]!.state);
+    expect(states).toEqual(['rolled-back', 'applied']);
+  });
+
+  it('a second apply while the first holds the lock is turned away (exit 6) before it plans anything', async () => {
+    const dir = fixtureRoot(SAMPLE_WORKSTATION);
+    roots.push(dir);
+    const first = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
+    expect(first.exit, first.stderr).toBe(ExitCode.ok);
+    const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
+    const journalPath = path.join(runs, readdirSync(runs)[0]!, 'journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { state: string }[] };
+    journal.steps[0]!.state = 'applying';
+    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    // a live holder: this test process itself
+    const lock = acquireLock(systemRoot(dir), 'apply');
+    try {
+      const second = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
+      expect(second.exit).toBe(ExitCode.locked);
+      expect(second.stdout).toBe('');
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('status while another vfio-wizard works', () => {
+  it('says the step is in progress (pid, command), not interrupted', async () => {
+    const dir = fixtureRoot(SAMPLE_WORKSTATION);
+    roots.push(dir);
+    expect((await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes'])).exit).toBe(ExitCode.ok);
+    const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
+    const journalPath = path.join(runs, readdirSync(runs)[0]!, 'journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { state: string }[] };
+    journal.steps[0]!.state = 'applying';
+    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    const lock = acquireLock(systemRoot(dir), 'apply');
+    try {
+      const st = await cli(dir, ['status']);
+      expect(st.stdout).toContain(`In progress: vfio-wizard apply (pid ${process.pid}, since `);
+      expect(st.stdout).not.toContain('Interrupted or blocked');
+      const js = JSON.parse((await cli(dir, ['status'], true)).stdout) as { inProgress: { pid: number; command: string } | null };
+      expect(js.inProgress).toMatchObject({ pid: process.pid, command: 'apply' });
+    } finally {
+      lock.release();
+    }
+    // the holder gone, the same step is what it is: interrupted
+    const after = await cli(dir, ['status']);
+    expect(after.stdout).toContain('Interrupted or blocked: cmdline');
+    expect((JSON.parse((await cli(dir, ['status'], true)).stdout) as { inProgress: unknown }).inProgress).toBeNull();
   });
 });

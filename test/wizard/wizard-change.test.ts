@@ -155,6 +155,7 @@ const step = (over: Partial<StepStatus>): StepStatus => ({
 const status = (...steps: StepStatus[]): Status => ({
   schema: 'vfio-wizard.status/1', root: '/', runs: [{ runId: 'r1', createdAt: '', corrupt: null, steps }],
   pending: { reboot: [], verification: [], commands: [], interrupted: [] },
+  inProgress: null,
 });
 
 describe('resume', () => {
