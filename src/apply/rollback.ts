@@ -112,13 +112,41 @@ function driftReport(run: Run, step: StepRecord, e: FileEntry, p: FilePlan): Dri
   };
 }
 
-/** Drifted files of a step (empty: the step can be undone without overwriting anyone's edits). */
-export function findDrift(run: Run, step: StepRecord): Drift[] {
+/**
+ * What a file will hold once the newer steps of the same rollback are undone: their originals.
+ * Two steps that changed one file (cmdline applied twice) form a chain — the older step's copy is
+ * the newer one's original — so the older step is judged against that, not against the disk.
+ */
+export type AfterNewer = Map<string, { sha: string | null; bytes: () => Buffer | null }>;
+
+/** Like classify, against the content the newer steps' undo leaves (only the bytes are known there). */
+function classifyAfterNewer(e: FileEntry, expected: { sha: string | null; bytes: () => Buffer | null }): FilePlan {
+  const now = expected.bytes();
+  if (e.state === 'intent' || e.state === 'undone' || e.original === null || e.ours === null) return { kind: 'noop', now, nowExists: expected.sha !== null };
+  const origSha = e.original.exists ? e.original.sha256 : null;
+  const oursSha = e.ours.exists ? e.ours.sha256 : null;
+  if (expected.sha === origSha) return { kind: 'noop', now, nowExists: expected.sha !== null };
+  if (expected.sha === oursSha) return { kind: e.original.exists ? 'restore' : 'remove', now, nowExists: expected.sha !== null };
+  return { kind: 'drift', now, nowExists: expected.sha !== null };
+}
+
+/**
+ * Drifted files of a step (empty: the step can be undone without overwriting anyone's edits).
+ * Checking several steps newest first, pass one `afterNewer` map through: each step's files are
+ * then judged by what the newer steps' undo leaves in them.
+ */
+export function findDrift(run: Run, step: StepRecord, afterNewer?: AfterNewer): Drift[] {
   const out: Drift[] = [];
   for (const e of step.entries) {
     if (e.kind !== 'file') continue;
-    const p = classify(run.root, e);
+    const expected = afterNewer?.get(e.target);
+    const p = expected ? classifyAfterNewer(e, expected) : classify(run.root, e);
     if (p.kind === 'drift') out.push(driftReport(run, step, e, p));
+    // once this step is undone the file holds its original (or is gone)
+    if (afterNewer && (p.kind === 'restore' || p.kind === 'remove' || p.kind === 'drift') && e.original !== null) {
+      const o = e.original;
+      afterNewer.set(e.target, o.exists ? { sha: o.sha256, bytes: () => readFileSync(path.join(run.dir, o.backup)) } : { sha: null, bytes: () => null });
+    }
   }
   return out;
 }
@@ -409,7 +437,9 @@ export async function rollbackSelected(sel: { run: Run; step: StepRecord }[], op
   if (sel.length === 0) {
     return { status: 'nothing', exitCode: ExitCode.ok, message: 'Nothing to roll back.', steps, drift: [], pendingCommands: [], problems: [] };
   }
-  const drift = opts.force ? [] : sel.flatMap((x) => findDrift(x.run, x.step));
+  // newest first (as sel is ordered), each step judged by what the newer ones' undo leaves
+  const afterNewer: AfterNewer = new Map();
+  const drift = opts.force ? [] : sel.flatMap((x) => findDrift(x.run, x.step, afterNewer));
   if (drift.length > 0) {
     return {
       status: 'blocked',

@@ -272,3 +272,38 @@ describe('applyPlan / rollback on a fixture root', () => {
     expect(runner.commandLines()).toEqual([inRoot(mnt, 'update-initramfs -u -k all'), inRoot(mnt, 'update-grub')]);
   });
 });
+
+describe('two steps that changed the same file', () => {
+  const step = (id: string, before: string | null, after: string): Plan => ({
+    stepId: id,
+    title: id,
+    needsReboot: false,
+    notes: [],
+    changes: [{ kind: 'file', action: before === null ? 'create' : 'modify', path: '/etc/x.conf', before, after, why: 'test' }],
+  });
+
+  it('rollback --all undoes them as a chain, newest first, back to the very first original', async () => {
+    const dir = makeRoot({ 'etc/x.conf': { content: 'A\n', mode: 0o644, uid: 0, gid: 0 } });
+    roots.push(dir);
+    const root = systemRoot(dir);
+    const original = snapshot(dir);
+    expect((await applyPlan(step('first', 'A\n', 'B\n'), { root, runner: createRecordingRunner() })).status).toBe('applied');
+    expect((await applyPlan(step('second', 'B\n', 'C\n'), { root, runner: createRecordingRunner() })).status).toBe('applied');
+    const r = await rollback({ all: true }, { root, runner: createRecordingRunner() });
+    expect([r.status, r.drift]).toEqual(['rolled-back', []]);
+    expect(snapshot(dir)).toEqual(original);
+  });
+
+  it('an edit after the newer step still blocks everything, and names only that file once', async () => {
+    const dir = makeRoot({ 'etc/x.conf': { content: 'A\n', mode: 0o644, uid: 0, gid: 0 } });
+    roots.push(dir);
+    const root = systemRoot(dir);
+    await applyPlan(step('first', 'A\n', 'B\n'), { root, runner: createRecordingRunner() });
+    await applyPlan(step('second', 'B\n', 'C\n'), { root, runner: createRecordingRunner() });
+    writeFileSync(path.join(dir, 'etc/x.conf'), 'C\nmine\n');
+    const r = await rollback({ all: true }, { root, runner: createRecordingRunner() });
+    expect(r.status).toBe('blocked');
+    expect(r.drift.map((d) => [d.stepId, d.path])).toEqual([['second', '/etc/x.conf']]);
+    expect(readFileSync(path.join(dir, 'etc/x.conf'), 'utf8')).toBe('C\nmine\n');
+  });
+});
