@@ -12,7 +12,7 @@ import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from '
 import { formatDuration } from '../run/format-result.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, createRun, saveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
-import { acquireLock, currentBootId } from './lock.js';
+import { acquireLock, currentBootId, lockedRunner } from './lock.js';
 import { resolveSystemPath } from '../host/root.js';
 import { finishSteps, interruptedSteps, regenerate, rollbackSelected, undoStep, type Drift, type RollbackResult } from './rollback.js';
 import { readLabel, relabel } from './selinux.js';
@@ -327,7 +327,7 @@ export async function recoverInterrupted(opts: ApplyOptions): Promise<RollbackRe
   }
   const lock = acquireLock(opts.root, 'apply');
   try {
-    return await recoverUnderLock(opts);
+    return await recoverUnderLock({ ...opts, runner: lockedRunner(opts.runner, lock) });
   } finally {
     lock.release();
   }
@@ -348,6 +348,9 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
   }
   const { root } = opts;
   const lock = acquireLock(root, 'apply');
+  // every command from here on is recorded in the lock while it runs (a kill -9 of this process
+  // leaves it running in its own group: the next vfio-wizard must wait for it)
+  opts = { ...opts, runner: lockedRunner(opts.runner, lock) };
   try {
     const rec = await recoverUnderLock(opts);
     if (rec !== null) {

@@ -7,7 +7,7 @@ import { pathInRoot, type SystemRoot } from '../host/root.js';
 import { shellJoin } from '../plan/shell-quote.js';
 import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { listRunIds, loadRun, saveJournal, type CommandEntry, type Run, type StepRecord } from './journal.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockedRunner } from './lock.js';
 
 /** One command still to run, with every journal record that lists it. */
 export interface PendingCommand {
@@ -105,6 +105,7 @@ export async function finishPending(opts: FinishOptions): Promise<FinishResult> 
   }
   refuseListingAgain(opts.commands, opts.byHand);
   const lock = acquireLock(opts.root, 'finish');
+  opts = { ...opts, runner: lockedRunner(opts.runner, lock) };
   try {
     const { pending, skippedRuns } = collectPending(opts.root);
     const done: string[][] = [];

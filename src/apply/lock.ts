@@ -1,8 +1,10 @@
-import { closeSync, constants, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { ExitCode, UserError } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { ensureStateDir, readStateFile } from './journal.js';
+import { groupAlive } from '../run/process-group.js';
+import type { Runner } from '../run/types.js';
 
 // One writer at a time per system. The lock lives with the journal (<root>/var/lib/vfio-wizard/
 // lock) so it follows --root; it names the holder (pid, process start time, boot id), which is
@@ -15,11 +17,40 @@ interface LockInfo {
   bootId: string | null;
   startedAt: string;
   command: string;
+  /**
+   * the command the holder runs now (update-grub, dracut …): its own process group, so it can
+   * outlive a holder killed with SIGKILL — and go on writing /boot while the lock looks stale
+   */
+  child?: { pgid: number; name: string } | null;
 }
 
 export interface Lock {
   path: string;
   release(): void;
+  /** record the command the holder runs now (null: none), so a killed holder's command still holds the lock */
+  noteChild(child: { pgid: number; name: string } | null): void;
+}
+
+/**
+ * The runner the engine uses while it holds `lock`: every command it starts is recorded in the
+ * lock for as long as it runs.
+ */
+export function lockedRunner(runner: Runner, lock: Lock): Runner {
+  return {
+    async run(argv, opts = {}) {
+      try {
+        return await runner.run(argv, {
+          ...opts,
+          onSpawn: (pid) => {
+            lock.noteChild({ pgid: pid, name: opts.name ?? argv[0] ?? 'command' });
+            opts.onSpawn?.(pid);
+          },
+        });
+      } finally {
+        lock.noteChild(null);
+      }
+    },
+  };
 }
 
 function readProcStart(pid: number): string | null {
@@ -52,6 +83,14 @@ function holderAlive(info: LockInfo): boolean {
   return !(info.startTicks && start && start !== info.startTicks);
 }
 
+/** The holder's command, still running in its process group although the holder is gone. */
+function orphanedChild(info: LockInfo): { pgid: number; name: string } | null {
+  const c = info.child;
+  if (!c || typeof c.pgid !== 'number' || c.pgid <= 1) return null;
+  if (info.bootId && currentBootId() && info.bootId !== currentBootId()) return null;
+  return groupAlive(c.pgid) ? { pgid: c.pgid, name: String(c.name) } : null;
+}
+
 /** Who holds the lock right now (a live process); null when nobody does or the lock is stale. Read-only. */
 export function lockHolder(root: SystemRoot): { pid: number; command: string; startedAt: string } | null {
   let holder: LockInfo;
@@ -60,8 +99,11 @@ export function lockHolder(root: SystemRoot): { pid: number; command: string; st
   } catch {
     return null;
   }
-  if (typeof holder?.pid !== 'number' || !holderAlive(holder)) return null;
-  return { pid: holder.pid, command: String(holder.command), startedAt: String(holder.startedAt) };
+  if (typeof holder?.pid !== 'number') return null;
+  if (holderAlive(holder)) return { pid: holder.pid, command: String(holder.command), startedAt: String(holder.startedAt) };
+  // the holder was killed, but the command it ran goes on
+  const orphan = orphanedChild(holder);
+  return orphan ? { pid: orphan.pgid, command: `${holder.command}'s ${orphan.name} (its vfio-wizard was stopped)`, startedAt: String(holder.startedAt) } : null;
 }
 
 export function lockPath(root: SystemRoot): string {
@@ -121,6 +163,15 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
             `Wait for it to finish, or stop it (kill ${holder.pid}) and run the command again.`,
           );
         }
+        const orphan = holder && typeof holder.pid === 'number' ? orphanedChild(holder) : null;
+        if (orphan) {
+          // undoing now would race it: it would write its output after the undo
+          throw new UserError(
+            `${orphan.name}, started by a vfio-wizard that was stopped (pid ${holder!.pid}, "${holder!.command}"), is still running in process group ${orphan.pgid}; until it ends it holds ${file}`,
+            ExitCode.locked,
+            `Wait for it to finish (ps -g ${orphan.pgid} shows it), or stop it (kill -- -${orphan.pgid}), then run the command again: it then undoes the interrupted step.`,
+          );
+        }
         // stale: remove it only if it is still the one judged stale (another process may have taken it over since)
         let still: string | null = null;
         try {
@@ -140,6 +191,28 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
       let released = false;
       return {
         path: file,
+        noteChild(child) {
+          if (released) return;
+          // replaced in one step (a private temp file renamed over it): a reader never sees half of it
+          const next = `${file}.${process.pid}.child`;
+          try {
+            const fd = openSync(next, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+            try {
+              writeSync(fd, `${JSON.stringify({ ...info, child })}\n`);
+              fsyncSync(fd);
+            } finally {
+              closeSync(fd);
+            }
+            renameSync(next, file);
+          } catch {
+            // the lock still names a live holder; only the orphan guard is lost for this command
+            try {
+              unlinkSync(next);
+            } catch {
+              /* never made */
+            }
+          }
+        },
         release() {
           if (released) return;
           released = true;

@@ -9,7 +9,7 @@ import { atomicWrite, durableUnlink, fsyncDir, leftoverTemps, sha256 } from './a
 import { COMMAND_TIMEOUT_MS, effectiveUid, hostArgv, type EngineOptions } from './engine-types.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import { backupPath, listRunIds, loadRun, saveJournal, trySaveJournal, type FileEntry, type Run, type StepRecord } from './journal.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, lockedRunner } from './lock.js';
 import { mayHaveRun, regenerationToRepeat } from './restore-script.js';
 import { relabel } from './selinux.js';
 
@@ -516,7 +516,7 @@ export async function rollback(req: RollbackRequest, opts: RollbackOptions): Pro
   }
   const lock = acquireLock(opts.root, 'rollback');
   try {
-    return await rollbackSelected(selectSteps(opts.root, req), opts);
+    return await rollbackSelected(selectSteps(opts.root, req), { ...opts, runner: lockedRunner(opts.runner, lock) });
   } finally {
     lock.release();
   }

@@ -1,12 +1,13 @@
 // The real command runner: execa with argv arrays, stdin ignored (the UI owns the terminal),
 // the child leading its own process group so that cancel and timeout reach grandchildren too,
 // output decoded and split safely, and a full raw transcript appended to the run's log file.
-import { closeSync, constants, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statfsSync, unlinkSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, existsSync, fstatSync, mkdirSync, openSync, readSync, statfsSync, unlinkSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { createLineSplitter, displaySafe, stripAnsi, type LineSplitter } from './line-splitter.js';
 import type { RunOptions, RunResult, Runner } from './types.js';
+import { groupAlive } from './process-group.js';
 
 export interface RunnerConfig {
   /** directory of the log file (the caller resolves `<root>/var/log/vfio-wizard` via SystemRoot.at); null: no log */
@@ -295,7 +296,10 @@ export function createRunner(config: RunnerConfig): FileRunner {
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     const pid = subprocess.pid;
-    if (pid !== undefined) trackGroup(pid);
+    if (pid !== undefined) {
+      trackGroup(pid);
+      opts.onSpawn?.(pid);
+    }
 
     let canceled = false;
     let timedOut = false;
@@ -537,38 +541,6 @@ export function createRunner(config: RunnerConfig): FileRunner {
   }
 
   return { run, runId, logPath };
-}
-
-/**
- * Whether the process group still has a running member. kill(-pgid, 0) alone is not enough:
- * it also succeeds for zombies, which linger until init reaps them (seconds on some hosts).
- * This reads the live process table, which is the machine the commands run on whatever --root is.
- */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // "pid (comm) state ppid pgrp ..." — comm may hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-  }
-  return false;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

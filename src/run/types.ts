@@ -35,6 +35,8 @@ export interface RunOptions {
    * straight to a file and skip lines under a flood (RunnerConfig.floodTail).
    */
   displayOnly?: boolean;
+  /** called once the command runs, with its pid — also its process group (the lock records it) */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {

@@ -162,3 +162,58 @@ describe('planted links in the state directory', () => {
     expect(readStatus(plainRoot).runs).toEqual([]);
   });
 });
+
+describe('a command left running by a holder that was killed', () => {
+  it('still holds the lock while its process group lives (exit 6, naming it); the lock is free once it ends', async () => {
+    const root = fresh();
+    ensureStateDir(root);
+    // a holder that is gone: a process that has exited
+    const gone = spawn('true');
+    await new Promise((r) => gone.on('exit', r));
+    // its command, in a process group of its own, as the runner starts them
+    const cmd = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const pgid = cmd.pid!;
+    writeFileSync(
+      lockPath(root),
+      `${JSON.stringify({ pid: gone.pid, startTicks: null, bootId: currentBootId(), startedAt: '2026-12-06T00:00:00Z', command: 'apply', child: { pgid, name: 'update-grub' } })}\n`,
+    );
+    try {
+      const err = (() => {
+        try {
+          acquireLock(root, 'rollback');
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(ExitCode.locked);
+      expect((err as UserError).message).toContain(`update-grub, started by a vfio-wizard that was stopped (pid ${gone.pid}, "apply"), is still running in process group ${pgid}`);
+      expect((err as UserError).remedy).toContain(`kill -- -${pgid}`);
+      expect(readStatus(root).inProgress).toMatchObject({ pid: pgid });
+    } finally {
+      process.kill(-pgid, 'SIGKILL');
+      await new Promise((r) => cmd.on('exit', r));
+    }
+    const lock = acquireLock(root, 'rollback');
+    lock.release();
+  });
+
+  it('the engine records the running command in the lock, and clears it when the command ends', async () => {
+    const root = fresh();
+    const lock = acquireLock(root, 'apply');
+    try {
+      const { createRunner } = await import('../../src/run/runner.js');
+      const { lockedRunner } = await import('../../src/apply/lock.js');
+      const seen: unknown[] = [];
+      await lockedRunner(createRunner({ logDir: null }), lock).run(['sh', '-c', 'echo running'], {
+        name: 'update-grub',
+        onLine: () => seen.push((JSON.parse(readFileSync(lockPath(root), 'utf8')) as { child: unknown }).child),
+      });
+      expect(seen).toEqual([{ pgid: expect.any(Number), name: 'update-grub' }]);
+      expect((JSON.parse(readFileSync(lockPath(root), 'utf8')) as { child: unknown; pid: number }).child).toBeNull();
+    } finally {
+      lock.release();
+    }
+  });
+});
