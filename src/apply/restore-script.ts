@@ -73,6 +73,22 @@ remove() {
   if rm -f "$t"; then echo "removed: $1"; else echo "FAILED: could not remove $1" >&2; failed; fi
 }
 
+# The first pass, before anything is touched: every file as vfio-wizard left it (or FORCE=1), every
+# backup intact. One problem and the script stops with nothing changed — never half a step undone
+# and the boot files rebuilt from that mix.
+# check_restore SYSPATH ORIGINAL_SHA OURS_SHA BACKUP
+check_restore() {
+  t=$(at "$1"); now=$(now_of "$t")
+  [ "$now" = "$2" ] && return
+  if [ "$now" != "$3" ] && [ "$FORCE" != 1 ]; then drift "$1" "$4"; fi
+  if [ "$(sum "$HERE/$4" 2>/dev/null)" != "$2" ]; then echo "FAILED: $HERE/$4 (the backup of $1) does not match its checksum" >&2; failed; fi
+}
+# check_remove SYSPATH OURS_SHA
+check_remove() {
+  t=$(at "$1"); now=$(now_of "$t")
+  if [ "$now" != missing ] && [ "$now" != "$2" ] && [ "$FORCE" != 1 ]; then drift "$1" ""; fi
+}
+
 # cleanup SYSPATH — temp files a killed vfio-wizard left next to the file
 cleanup() {
   t=$(at "$1")
@@ -122,6 +138,19 @@ run_host_cmd_may_fail() {
   "$@" || echo "(failed, which is expected when there was nothing to undo: $*)"
 }
 `;
+
+/**
+ * The first pass's line for a file entry: its check before anything is touched (empty when the
+ * entry touched nothing). Only for the newest entry of each file (`seen`): an older step's entry
+ * for the same file is checked when its turn comes, against what the newer undo left.
+ */
+function checkLine(e: JournalEntry, seen: Set<string>): string[] {
+  if (e.kind !== 'file' || (e.state !== 'backed-up' && e.state !== 'done') || seen.has(e.target)) return [];
+  seen.add(e.target);
+  const oursSha = e.ours?.exists ? e.ours.sha256 : 'missing';
+  if (e.original?.exists) return [`check_restore ${q(e.target)} ${e.original.sha256} ${oursSha} ${q(e.original.backup)}`];
+  return [`check_remove ${q(e.target)} ${oursSha}`];
+}
 
 /** The lines undoing one entry (empty when the entry never touched anything). */
 function undoLines(e: JournalEntry): string[] {
@@ -173,6 +202,18 @@ export function restoreScript(j: Journal): string {
     '# Generated from journal.json at every journal record; do not edit.',
     PRELUDE,
   ];
+  const seen = new Set<string>();
+  const checks = [...j.steps]
+    .reverse()
+    .filter((step) => step.state !== 'rolled-back')
+    .flatMap((step) => [...step.entries].reverse().flatMap((e) => checkLine(e, seen)));
+  if (checks.length > 0) {
+    out.push(
+      '# first: check every file and backup; nothing is touched when one is off',
+      ...checks,
+      `if [ "$status" != 0 ]; then rm -f "$HERE/${NOT_RUN_FILE}.new"; echo "restore.sh: nothing was changed (see above)" >&2; exit "$status"; fi`,
+    );
+  }
   const regen = new Map<string, string[]>();
   for (const step of [...j.steps].reverse()) {
     if (step.state === 'rolled-back') continue;
@@ -186,7 +227,13 @@ export function restoreScript(j: Journal): string {
   // the boot artefacts are rebuilt from the restored files: initramfs first, then the boot loader
   for (const kind of ['initramfs', 'bootloader']) {
     const argv = regen.get(kind);
-    if (argv) out.push(`# regenerate the ${kind} from the restored files`, `run_cmd ${shellJoin(argv)}`);
+    // not from a half-restored set of files: then the user decides (the problem is printed above)
+    if (argv) {
+      out.push(
+        `# regenerate the ${kind} from the restored files`,
+        `if [ "$status" = 0 ]; then run_cmd ${shellJoin(argv)}; else echo "not run, as not every file was restored: ${shellJoin(argv).replace(/["$`\\]/g, '\\$&')}" >&2; fi`,
+      );
+    }
   }
   const covered = j.steps.filter((st) => st.state !== 'rolled-back').map((st) => q(st.id));
   out.push(

@@ -141,6 +141,28 @@ describe('restore.sh under dash', () => {
     expect(r2.stderr).toContain('DRIFT: /etc/modprobe.d/new dir/vfio.conf changed after vfio-wizard wrote it; left as it is. It did not exist before vfio-wizard created it.');
   });
 
+  it('one drifted file: nothing is touched — not the other files, not the regeneration — until FORCE=1', async () => {
+    const grub = 'GRUB_DEFAULT=0\n';
+    const dir = makeRoot({ 'etc/default/grub': grub, 'etc/modprobe.d/old.conf': 'x\n' });
+    cleanup.push(dir);
+    const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
+    // the newest change (old.conf deleted) is fine; an older one (the file isolate created) was edited
+    writeFileSync(path.join(dir, 'etc/modprobe.d/new dir/vfio.conf'), 'edited by hand\n');
+    const before = snapshot(dir);
+    // without NO_COMMANDS: a regeneration that ran would show in its output
+    const r = spawnSync('/usr/bin/dash', [res.restoreScript as string, dir], { env: { PATH: coreutilsOnlyPath() }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toContain('DRIFT: /etc/modprobe.d/new dir/vfio.conf');
+    expect(r.stderr).toContain('restore.sh: nothing was changed (see above)');
+    expect(r.stdout).not.toMatch(/^(?:restored|removed|running):/m);
+    expect(snapshot(dir)).toEqual(before);
+    // FORCE=1: the edit is kept next to the backups, and everything is undone
+    const f = spawnSync('/usr/bin/dash', [res.restoreScript as string, dir], { env: { PATH: coreutilsOnlyPath(), FORCE: '1', NO_COMMANDS: '1' }, encoding: 'utf8' });
+    expect(f.status, f.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'etc/modprobe.d/old.conf'), 'utf8')).toBe('x\n');
+    expect(readFileSync(path.join(dir, 'etc/default/grub'), 'utf8')).toBe(grub);
+  });
+
   it('refuses a damaged backup instead of restoring garbage (negative control)', async () => {
     const grub = 'GRUB_DEFAULT=0\n';
     const dir = makeRoot({ 'etc/default/grub': grub, 'etc/modprobe.d/old.conf': 'x\n' });
