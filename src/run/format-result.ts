@@ -2,6 +2,7 @@
 // what went wrong (exit code, signal, timeout, cancel, could not start), the last lines of its
 // output and where the full log is — enough to act on without opening anything else.
 import type { RunResult } from './types.js';
+import { shellQuote } from '../plan/shell-quote.js';
 
 export type CommandStatus = 'ok' | 'failed' | 'canceled' | 'timed-out' | 'not-started';
 
@@ -12,11 +13,19 @@ export function commandStatus(r: Pick<RunResult, 'ok' | 'spawnError' | 'timedOut
   return r.ok ? 'ok' : 'failed';
 }
 
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+const CONTROL_G = /[\u0000-\u001F\u007F-\u009F\\']/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\u001B': '\\e', '\\': '\\\\', "'": "\\'" };
 
-/** argv as a POSIX shell would need it typed (for display only: the runner never uses a shell). */
+/**
+ * argv as a shell would need it typed (for display only: the runner never uses a shell). A word
+ * holding a control character is written $'…' with escapes (bash, zsh, ksh and dash ≥ 0.5.12 read
+ * it back), so the line on screen never carries the character itself.
+ */
 export function formatArgv(argv: readonly string[]): string {
-  return argv.map((a) => (a !== '' && SAFE_WORD.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv
+    .map((a) => (CONTROL.test(a) ? `$'${a.replace(CONTROL_G, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'` : shellQuote(a)))
+    .join(' ');
 }
 
 export function formatDuration(ms: number): string {

@@ -1,4 +1,5 @@
 // runWithEvents over the real runner and the recording runner, and the plain / JSON renderers.
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -89,6 +90,13 @@ describe('format helpers', () => {
   it('quotes argv the way a shell would need it', () => {
     expect(formatArgv(['grub-mkconfig', '-o', '/boot/grub/grub.cfg'])).toBe('grub-mkconfig -o /boot/grub/grub.cfg');
     expect(formatArgv(['sh', '-c', "echo 'hi' $X", ''])).toBe(`sh -c 'echo '\\''hi'\\'' $X' ''`);
+    // a control character (a name or path the user typed) is written as an escape, never as itself
+    const shown = formatArgv(['virsh', 'start', "vm\u001b[2J'x\\\u0007\t"]);
+    expect(shown).toBe("virsh start $'vm\\e[2J\\'x\\\\\\x07\\t'");
+    expect(/[\u0000-\u001F\u007F-\u009F]/.test(shown)).toBe(false);
+    // bash reads it back as the very same word
+    const back = spawnSync('bash', ['-c', `printf '%s' ${shown.slice('virsh start '.length)}`], { encoding: 'utf8' });
+    expect(back.stdout).toBe("vm\u001b[2J'x\\\u0007\t");
   });
   it('formats durations', () => {
     expect([formatDuration(250), formatDuration(3240), formatDuration(125_000)]).toEqual(['250 ms', '3.2 s', '2 min 5 s']);
