@@ -15,6 +15,7 @@ import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
 import { EXPORT_FORMATS, exportVm, type ExportFormat } from './export.js';
 import { cliRunner, interruptible } from '../commands/confirm.js';
+import { formatFailure } from '../run/format-result.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
 import { planVm, vmLibvirtFindings } from '../steps/vm-step.js';
 import { VERSION } from '../version.js';
@@ -184,7 +185,8 @@ export async function runVmCreate(ctx: CommandContext, flags: VmFlags, deps: Cre
   if (findings.some((f) => f.id === 'print-xml' && f.status === 'fail')) {
     report({ status: 'print-xml-failed' });
     const x = libvirt?.printXml;
-    if (!json) out(`${x?.output ?? ''}virt-install --print-xml failed (exit ${x?.exitCode ?? x?.spawnError}); nothing was created.\n`);
+    // the failure as every other command's: named, its outcome, its last lines made safe to show
+    if (!json) out(`${x ? `${formatFailure(x)}\n` : 'virt-install --print-xml failed.\n'}Nothing was created.\n`);
     ctx.setExit(ExitCode.failed);
     return;
   }

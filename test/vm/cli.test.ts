@@ -231,8 +231,9 @@ describe('vm create through the test driver', () => {
     const r = await cli(fx.dir, ['vm', 'create', '--device', '01:00.0', '--name', 'gpu-vm', '--connect', `test://${partial}`, '--yes']);
     expect(r.exit).toBe(1);
     expect(r.stdout).toMatch(/ERROR .*--hostdev pci_0000_01_00_3: Unknown hostdev address/);
-    expect(r.stdout).toContain('virt-install --print-xml failed');
-    expect(r.stdout).toContain('nothing was created');
+    // named and described like every other failed command, on lines of its own
+    expect(r.stdout).toMatch(/^virt-install failed with exit code 1\.\n {2}command: virt-install .*--print-xml\n/m);
+    expect(r.stdout).toMatch(/\nNothing was created\.\n$/);
     expect(r.stdout).not.toContain('Domain creation completed');
   });
 
