@@ -128,7 +128,26 @@ describe('disk full and read-only', () => {
     expect(res.exitCode).toBe(ExitCode.readOnly);
     expect(res.message).toContain('is read-only');
     expect(res.message).toContain('mount -o remount,rw');
+    expect(res.message).toContain(`findmnt -T ${etc}`);
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('an immutable file (chattr +i): the step is rolled back, exit readOnly, and the message says how to find and lift it', async () => {
+    const dir = root({ 'etc/a.conf': 'one\n' });
+    const file = path.join(dir, 'etc/a.conf');
+    const lock = spawnSync('chattr', ['+i', file], { encoding: 'utf8' });
+    if (lock.status !== 0) throw new Error(`chattr +i failed (${lock.stderr.trim()}): this test needs root on a file system with attributes (ext4, xfs, btrfs)`);
+    try {
+      const before = snapshot(dir);
+      const res = await applyPlan(plan('imm', [modify('/etc/a.conf', 'one\n', 'two\n')]), { root: systemRoot(dir), runner: createRecordingRunner() });
+      expect(res.exitCode).toBe(ExitCode.readOnly);
+      expect(res.message).toContain(`${file} (or its directory) refuses to be changed`);
+      expect(res.message).toContain('chattr -i');
+      expect(res.message).not.toMatch(/EPERM: operation not permitted, rename/);
+      expect(snapshot(dir)).toEqual(before);
+    } finally {
+      spawnSync('chattr', ['-i', file]);
+    }
   });
 
   it('a read-only root: nothing can be journaled, so nothing is changed (UserError readOnly)', async () => {
