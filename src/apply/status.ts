@@ -132,7 +132,13 @@ export function renderStatusText(st: Status): string {
   if (p.commands.length > 0) {
     out.push(`Commands still to run: ${p.commands.map(shellJoin).join('; ')}.`, '  `vfio-wizard finish` runs them and records it; once you ran them yourself, `vfio-wizard finish --by-hand` records that.');
   }
-  if (p.interrupted.length + p.reboot.length + p.verification.length + p.commands.length === 0) out.push('Nothing pending.');
+  const corrupt = st.runs.filter((r) => r.corrupt);
+  if (corrupt.length > 0) {
+    // what such a run still holds is unknown: never "nothing pending"
+    out.push(`Unreadable journal${corrupt.length === 1 ? '' : 's'}: ${corrupt.map((r) => r.runId).join(', ')} — what ${corrupt.length === 1 ? 'that run' : 'those runs'} changed is unknown here; its README.txt and restore.sh can still undo it.`);
+  } else if (p.interrupted.length + p.reboot.length + p.verification.length + p.commands.length === 0) {
+    out.push('Nothing pending.');
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -24,8 +24,13 @@ export function runVerify(ctx: CommandContext, flags: { step?: string }): void {
     return { runId: s.runId, step: s.id, state: c.ok ? ('passed' as const) : ('failed' as const), check: c };
   });
   const failed = results.some((r) => r.state === 'failed');
+  // a run whose journal cannot be read may hold a step waiting for its check: say so, never skip it silently
+  const unreadable = status.runs.filter((r) => r.corrupt).map((r) => r.runId);
+  if (!g.json && unreadable.length > 0) {
+    ctx.io.stdout.write(`Left out, as their journal cannot be read: ${unreadable.join(', ')} (vfio-wizard status says why).\n`);
+  }
   if (g.json) {
-    ctx.io.stdout.write(`${JSON.stringify({ schemaVersion: 1, results }, null, 2)}\n`);
+    ctx.io.stdout.write(`${JSON.stringify({ schemaVersion: 1, results, unreadableRuns: unreadable }, null, 2)}\n`);
   } else if (results.length === 0) {
     ctx.io.stdout.write(`Nothing to verify${flags.step ? ` for step ${flags.step}` : ''}: no applied step is waiting for its after-reboot check.\n`);
   } else {

@@ -15,6 +15,7 @@ import { systemRoot } from '../../src/host/root.js';
 import type { Plan } from '../../src/plan/types.js';
 import { createRecordingRunner } from '../../src/run/recording-runner.js';
 import { buildChild, startChild } from './support/child.js';
+import { cli } from './support/cli.js';
 import { addBusybox, makeRoot, removeRoot, snapshot } from './support/tree.js';
 
 const mounts: string[] = [];
@@ -240,6 +241,11 @@ describe('a corrupted or truncated journal', () => {
       const st = readStatus(sysroot);
       expect(st.runs[0]!.corrupt).toContain('corrupt');
       expect(renderStatusText(st)).toContain('CORRUPT');
+      // never "nothing pending" next to a run whose contents are unknown; verify says it left it out
+      expect(renderStatusText(st)).not.toContain('Nothing pending');
+      expect(renderStatusText(st)).toContain(`Unreadable journal: ${res.runId}`);
+      const verify = await cli(dir, ['verify']);
+      expect(verify.stdout).toContain(`Left out, as their journal cannot be read: ${res.runId}`);
       // the rescue script was written at the last good record and still works
       execFileSync('dash', [path.join(runDir, 'restore.sh'), dir], { stdio: 'pipe' });
       expect(snapshot(dir)).toEqual(original);
