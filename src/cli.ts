@@ -119,6 +119,10 @@ export async function main(argv: string[], io: MainIo = defaultIo()): Promise<nu
       return ExitCode.usage;
     }
     if (err instanceof UserError) {
+      // --json: a document on stdout too, so a script reading it learns why there is no result
+      if (program.opts<{ json?: boolean }>().json) {
+        io.stdout.write(`${JSON.stringify({ schemaVersion: 1, error: { message: err.message, remedy: err.remedy ?? null, exitCode: err.exitCode } }, null, 2)}\n`);
+      }
       io.stderr.write(`vfio-wizard: ${err.message}\n`);
       if (err.remedy) io.stderr.write(`  ${err.remedy}\n`);
       if (!/nothing was changed/i.test(`${err.message} ${err.remedy ?? ''}`)) io.stderr.write('  Nothing was changed.\n');

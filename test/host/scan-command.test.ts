@@ -77,7 +77,7 @@ describe('vfio-wizard scan', () => {
     for (const args of [['scan', '--demo', '--json'], ['--demo', 'check'], ['--demo', '--root', dir], ['--root', dir, '--demo', '--json']]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(ExitCode.usage);
-      expect(r.stdout, args.join(' ')).toBe('');
+      expect(r.stdout === '' || JSON.parse(r.stdout).error.exitCode === ExitCode.usage, args.join(' ')).toBe(true);
       expect(r.stderr).toMatch(/^vfio-wizard: --demo (?:is for the wizard itself|and --root cannot be used together)/);
     }
   });
@@ -85,7 +85,8 @@ describe('vfio-wizard scan', () => {
   it('a missing --root directory is bad input (exit 5) and says nothing was changed', async () => {
     const r = await run(['--root', `${dir}/does-not-exist`, 'scan', '--json']);
     expect(r.code).toBe(ExitCode.badInput);
-    expect(r.stdout).toBe('');
+    // --json: the reason as a document on stdout as well, for the script reading it
+    expect(JSON.parse(r.stdout)).toEqual({ schemaVersion: 1, error: { message: `--root ${dir}/does-not-exist: no such directory`, remedy: expect.stringContaining('--root /mnt'), exitCode: ExitCode.badInput } });
     expect(r.stderr).toContain('no such directory');
     expect(r.stderr).toContain('Nothing was changed');
   });
@@ -94,7 +95,7 @@ describe('vfio-wizard scan', () => {
     for (const args of [['--root=', 'scan', '--json'], ['--root', '', 'scan', '--json']]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(ExitCode.usage);
-      expect(r.stdout).toBe('');
+      expect(JSON.parse(r.stdout).error.exitCode).toBe(ExitCode.usage);
       expect(r.stderr).toContain('--root was given an empty directory name');
     }
   });
