@@ -69,6 +69,46 @@ export async function interruptible<T>(
   }
 }
 
+/** Output lines of one command kept in the --json document: its first and its last ones. */
+export const JSON_HEAD_LINES = 1000;
+export const JSON_TAIL_LINES = 1000;
+
+/**
+ * Collects the events for the --json document, which is built in memory and printed at the end:
+ * a command printing millions of lines keeps its first and last lines, with one line between that
+ * says how many were left out (`skipped`; the log has every one), so the document stays bounded.
+ */
+function collectBounded(events: CommandEvent[]): (e: CommandEvent) => void {
+  const open = new Map<string, { head: number; tail: CommandEvent[]; skipped: number }>();
+  return (e) => {
+    if (e.type === 'command-partial') return;
+    if (e.type === 'command-line') {
+      let c = open.get(e.id);
+      if (!c) open.set(e.id, (c = { head: 0, tail: [], skipped: 0 }));
+      if (c.head < JSON_HEAD_LINES) {
+        c.head += 1;
+        events.push(e);
+        return;
+      }
+      c.tail.push(e);
+      if (c.tail.length > JSON_TAIL_LINES) {
+        const dropped = c.tail.shift() as CommandEvent & { skipped?: number };
+        c.skipped += dropped.skipped ?? 1;
+      }
+      return;
+    }
+    if (e.type === 'command-end') {
+      const c = open.get(e.id);
+      open.delete(e.id);
+      if (c && c.skipped > 0) {
+        events.push({ type: 'command-line', id: e.id, name: e.name, stream: 'stdout', line: `… ${c.skipped} line${c.skipped === 1 ? '' : 's'} not kept here (the log has every one)`, skipped: c.skipped });
+      }
+      if (c) events.push(...c.tail);
+    }
+    events.push(e);
+  };
+}
+
 /**
  * The runner a CLI command runs a step's commands through: every command reported as command
  * events — printed as they come, each line prefixed by the command's name, or collected for the
@@ -80,11 +120,7 @@ export function cliRunner(
   o: { json: boolean; out: TextSink; forceSignal: AbortSignal; /** --json: print each event as a JSON line as it comes instead of collecting it (vm create) */ jsonLines?: boolean },
 ): { runner: Runner; events: CommandEvent[]; logPath: () => string | null } {
   const events: CommandEvent[] = [];
-  const emit = !o.json
-    ? createPlainRenderer(o.out)
-    : o.jsonLines
-      ? createJsonRenderer(o.out)
-      : (e: CommandEvent) => void (e.type !== 'command-partial' && events.push(e));
+  const emit = !o.json ? createPlainRenderer(o.out) : o.jsonLines ? createJsonRenderer(o.out) : collectBounded(events);
   let logPath: string | null = null;
   const runner = withEvents(inner, (e) => {
     if (e.type === 'command-end' && e.logPath) logPath = e.logPath;

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliRunner, interruptible } from '../../src/commands/confirm.js';
+import { cliRunner, interruptible, JSON_HEAD_LINES, JSON_TAIL_LINES } from '../../src/commands/confirm.js';
 import { createRunner } from '../../src/run/runner.js';
 
 const dirs: string[] = [];
@@ -89,5 +89,26 @@ describe('cliRunner (--json)', () => {
     expect(cli.events[1]).toMatchObject({ name: 'x', line: 'a', stream: 'stdout' });
     expect(cli.events[2]).toMatchObject({ status: 'failed', exitCode: 3, logPath: cli.logPath() });
     expect((cli.events[2] as { message: string }).message).toContain(cli.logPath()!);
+  });
+});
+
+describe('the --json document of a command that prints a flood', () => {
+  it('keeps the first and last lines, with one line between saying how many were left out; the log keeps every one', async () => {
+    const out = sink();
+    const logDir = tmp();
+    const { runner, events, logPath } = cliRunner(createRunner({ logDir, runId: 'flood' }), { json: true, out, forceSignal: new AbortController().signal });
+    const r = await runner.run(['seq', '1', '5000'], { name: 'seq' });
+    expect(r.ok).toBe(true);
+    const lines = events.filter((e) => e.type === 'command-line').map((e) => (e.type === 'command-line' ? [e.line, e.skipped] : []));
+    expect(lines).toHaveLength(JSON_HEAD_LINES + 1 + JSON_TAIL_LINES);
+    expect(lines[0]).toEqual(['1', undefined]);
+    expect(lines[JSON_HEAD_LINES - 1]).toEqual([String(JSON_HEAD_LINES), undefined]);
+    expect(lines[JSON_HEAD_LINES]).toEqual(['… 3000 lines not kept here (the log has every one)', 3000]);
+    expect(lines[JSON_HEAD_LINES + 1]).toEqual(['4001', undefined]);
+    expect(lines.at(-1)).toEqual(['5000', undefined]);
+    expect(events.map((e) => e.type).filter((t) => t !== 'command-line')).toEqual(['command-start', 'command-end']);
+    expect(events.at(-1)?.type).toBe('command-end');
+    expect(out.text()).toBe('');
+    expect(readFileSync(logPath()!, 'utf8').split('\n').filter((l) => /^\d+$/.test(l))).toHaveLength(5000);
   });
 });
