@@ -197,7 +197,8 @@ export function createRunner(config: RunnerConfig): FileRunner {
           : '') +
         (opts.cwd ? `cwd: ${opts.cwd}\n` : '') +
         (opts.timeoutMs ? `timeout: ${opts.timeoutMs} ms\n` : '') +
-        '--- output (stdout and stderr in arrival order, raw)\n',
+        // raw bytes; through pipes each stream is kept in whole lines, in the order lines completed
+        '--- output (raw; stdout and stderr in the order their lines were completed)\n',
     );
 
     // Bounded collections: the tail ring, and the output (both streams, one array with a stream
@@ -410,6 +411,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
     let readFailed = false;
     const readBuffers: Buffer[] = [];
     let buffersAtLog = 0;
+    let endsWithNewline = true;
     /** one read of the growing file; true when more is waiting in it */
     const drain = (): boolean => {
       if (outFd === null || readFailed) return false;
@@ -444,6 +446,7 @@ export function createRunner(config: RunnerConfig): FileRunner {
           break;
         }
         const chunk = buf.subarray(0, n);
+        endsWithNewline = chunk[n - 1] === 10;
         buffersAtLog += 1;
         writeLogThen(chunk, () => {
           buffersAtLog -= 1;
@@ -500,11 +503,13 @@ export function createRunner(config: RunnerConfig): FileRunner {
       // what is left, in steps, waiting for the log when it is behind
       while (drain()) await delay(buffersAtLog >= MAX_LOG_BACKLOG ? 5 : 0);
       closeSync(outFd);
+      if (!endsWithNewline) writeLog('\n--- (the output did not end with a newline)\n');
     }
 
     for (const key of ['stdout', 'stderr'] as const) {
       for (const line of splitters[key].end()) handleLine(line, key);
-      if (rawPending[key].length > 0) writeLog(Buffer.concat([...rawPending[key], Buffer.from('\n')]));
+      // the last line had no newline: say so (the footer must start a line of its own)
+      if (rawPending[key].length > 0) writeLog(Buffer.concat([...rawPending[key], Buffer.from(`\n--- (${key} did not end with a newline)\n`)]));
     }
     clearTimeout(timeoutTimer);
     clearTimeout(lingerTimer);

@@ -370,6 +370,16 @@ describe('createRunner with floodTail', () => {
     expect(readFileSync(r.logPath!, 'utf8')).toMatch(/early\nlate\n=== /);
   });
 
+  it('output without a final newline: the log says so on a line of its own, before the footer (flood-tail and pipes alike)', async () => {
+    for (const [runner, displayOnly, marker] of [
+      [newRunner({ floodTail: true }), true, '--- (the output did not end with a newline)'],
+      [newRunner(), false, '--- (stdout did not end with a newline)'],
+    ] as const) {
+      const r = await runner.run(['printf', 'first\\nno newline'], { displayOnly });
+      expect(readFileSync(r.logPath!, 'utf8')).toMatch(new RegExp(`first\\nno newline\\n${marker.replace(/[()]/g, '\\$&')}\\n=== `));
+    }
+  });
+
   it('a calm command: every line, stdout and stderr in the order they were written', async () => {
     const runner = newRunner({ floodTail: true });
     const lines: string[] = [];
