@@ -1,5 +1,5 @@
 import { shellJoin, shellQuote } from '../plan/shell-quote.js';
-import type { CommandEntry, Journal, JournalEntry } from './journal.js';
+import type { CommandEntry, Journal, JournalEntry, StepRecord } from './journal.js';
 import { CHROOT_SCRIPT } from './engine-types.js';
 
 // restore.sh: the rescue path for a machine that no longer boots, or a chroot without Node.
@@ -191,6 +191,21 @@ export const mayHaveRun = (e: CommandEntry) => e.state === 'intent' || e.state =
  */
 export const regenerationToRepeat = (e: CommandEntry) => e.regenerates !== null && (mayHaveRun(e) || e.state === 'pending');
 
+/**
+ * The boot regenerations undoing these steps needs (each kind once, the newest step's command),
+ * initramfs before the boot loader: rebuilt from the restored files, after all of them.
+ */
+export function regenerationsFor(steps: readonly StepRecord[]): string[][] {
+  const regen = new Map<string, string[]>();
+  for (const step of steps) {
+    for (const r of step.pendingRegenerations ?? []) if (!regen.has(r.kind)) regen.set(r.kind, r.argv);
+    for (const e of step.entries) {
+      if (e.kind === 'command' && e.regenerates && regenerationToRepeat(e) && !regen.has(e.regenerates)) regen.set(e.regenerates, e.argv);
+    }
+  }
+  return (['initramfs', 'bootloader'] as const).flatMap((k) => (regen.has(k) ? [regen.get(k) as string[]] : []));
+}
+
 export function restoreScript(j: Journal): string {
   const out = [
     '#!/bin/sh',
@@ -214,26 +229,18 @@ export function restoreScript(j: Journal): string {
       `if [ "$status" != 0 ]; then rm -f "$HERE/${NOT_RUN_FILE}.new"; echo "restore.sh: nothing was changed (see above)" >&2; exit "$status"; fi`,
     );
   }
-  const regen = new Map<string, string[]>();
-  for (const step of [...j.steps].reverse()) {
-    if (step.state === 'rolled-back') continue;
+  const undoing = [...j.steps].reverse().filter((step) => step.state !== 'rolled-back');
+  for (const step of undoing) {
     out.push(`# step ${step.id}: ${step.title.replace(/\n/g, ' ')} (${step.state})`);
     for (const e of [...step.entries].reverse()) out.push(...undoLines(e));
-    for (const r of step.pendingRegenerations ?? []) if (!regen.has(r.kind)) regen.set(r.kind, r.argv);
-    for (const e of step.entries) {
-      if (e.kind === 'command' && e.regenerates && regenerationToRepeat(e) && !regen.has(e.regenerates)) regen.set(e.regenerates, e.argv);
-    }
   }
-  // the boot artefacts are rebuilt from the restored files: initramfs first, then the boot loader
-  for (const kind of ['initramfs', 'bootloader']) {
-    const argv = regen.get(kind);
-    // not from a half-restored set of files: then the user decides (the problem is printed above)
-    if (argv) {
-      out.push(
-        `# regenerate the ${kind} from the restored files`,
-        `if [ "$status" = 0 ]; then run_cmd ${shellJoin(argv)}; else echo "not run, as not every file was restored: ${shellJoin(argv).replace(/["$`\\]/g, '\\$&')}" >&2; fi`,
-      );
-    }
+  // the boot artefacts are rebuilt from the restored files: initramfs first, then the boot loader;
+  // not from a half-restored set of files: then the user decides (the problem is printed above)
+  for (const argv of regenerationsFor(undoing)) {
+    out.push(
+      '# regenerate from the restored files',
+      `if [ "$status" = 0 ]; then run_cmd ${shellJoin(argv)}; else echo "not run, as not every file was restored: ${shellJoin(argv).replace(/["$`\\]/g, '\\$&')}" >&2; fi`,
+    );
   }
   const covered = j.steps.filter((st) => st.state !== 'rolled-back').map((st) => q(st.id));
   out.push(

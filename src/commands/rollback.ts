@@ -7,6 +7,7 @@ import { ExitCode, UserError } from '../exit-codes.js';
 import { systemRoot, type SystemRoot } from '../host/root.js';
 import { checkUndone } from '../steps/undo-check.js';
 import { shellJoin } from '../plan/shell-quote.js';
+import { regenerationsFor } from '../apply/restore-script.js';
 import { createRunner } from '../run/runner.js';
 import type { CommandContext } from './context.js';
 import { cliRunner, confirmed, interruptible } from './confirm.js';
@@ -28,9 +29,11 @@ function preview(sel: ReturnType<typeof selectSteps>): string {
       }
       if (e.kind === 'sysfs' && e.state === 'done' && e.previous !== null) out.push(`      write ${JSON.stringify(e.previous)} back to ${e.path}`);
       if (e.kind === 'command' && e.undo && e.state === 'done') out.push(`      run ${shellJoin(e.undo.argv)}`);
-      if (e.kind === 'command' && e.regenerates && e.state === 'done') out.push(`      then re-run ${shellJoin(e.argv)}`);
     }
   }
+  // the boot files are rebuilt once, after every file is back (as the rollback does it)
+  const rebuild = regenerationsFor(sel.map((x) => x.step));
+  if (rebuild.length > 0) out.push('  then, once, from the restored files:', ...rebuild.map((argv) => `      re-run ${shellJoin(argv)}`));
   return `${out.join('\n')}\n`;
 }
 
