@@ -331,11 +331,21 @@ export function createRunner(config: RunnerConfig): FileRunner {
       }
     };
     const onCancel = () => {
+      if (exited) {
+        // the command itself has finished; its outcome stands. What is left of its group goes.
+        writeLog(`--- ${now().toISOString()} cancel requested after the command exited: SIGTERM to what is left of its process group\n`);
+        killGroup('SIGTERM');
+        return;
+      }
       canceled = true;
       writeLog(`--- ${now().toISOString()} cancel requested: SIGTERM to process group\n`);
       terminate();
     };
     const onForce = () => {
+      if (exited) {
+        killGroup('SIGKILL');
+        return;
+      }
       canceled = true;
       writeLog(`--- ${now().toISOString()} force requested: SIGKILL to process group\n`);
       killDeadline = performance.now();
@@ -477,6 +487,8 @@ export function createRunner(config: RunnerConfig): FileRunner {
 
     subprocess.once('exit', () => {
       exited = true;
+      // a timeout counts for the command itself, not for background processes it left behind
+      clearTimeout(timeoutTimer);
       // A background process that inherited the pipes would keep us waiting for ever.
       lingerTimer = setTimeout(() => {
         writeLog(`--- a background process still holds the output after exit; stopped reading\n`);

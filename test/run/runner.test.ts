@@ -208,6 +208,24 @@ describe('createRunner', () => {
     expect({ SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM'), exit: process.listenerCount('exit') }).toEqual(before);
   });
 
+  it('a cancel (or timeout) after the command exited keeps its own outcome; only what it left running is stopped', async () => {
+    const c = createCancellation();
+    const pidFile = path.join(dir, 'left-behind.pid');
+    const leaderFile = path.join(dir, 'leader.pid');
+    const done = newRunner().run(['sh', '-c', `echo $$ > ${leaderFile}; sleep 30 & echo $! > ${pidFile}; echo done; exit 0`], { signal: c.signal, forceSignal: c.forceSignal, timeoutMs: 60_000 });
+    const background = Number(await waitForFile(pidFile));
+    const leader = Number(await waitForFile(leaderFile));
+    // the leader exits right after "done" and is reaped by this process (its exit seen by the
+    // runner in the same callback); the background sleep still holds the pipes
+    for (let i = 0; i < 500 && existsSync(`/proc/${leader}`); i++) await new Promise((res) => setTimeout(res, 10));
+    expect(existsSync(`/proc/${leader}`)).toBe(false);
+    c.request();
+    const r = await done;
+    expect([r.exitCode, r.canceled, r.ok]).toEqual([0, false, true]);
+    for (let i = 0; i < 500 && isRunning(background); i++) await new Promise((res) => setTimeout(res, 10));
+    expect(isRunning(background)).toBe(false);
+  });
+
   it('does not start a command that was canceled before it ran', async () => {
     const c = createCancellation();
     c.request();
