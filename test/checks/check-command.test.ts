@@ -131,7 +131,8 @@ describe('vfio-wizard check against fixture roots', () => {
   it('reports a missing --root as bad input without scanning', async () => {
     const r = await run(['--root', path.join(tmp, 'nope'), 'check', '--json']);
     expect(r.code).toBe(5);
-    expect(r.out).toBe('');
+    // --json: no checks, the reason as the document
+    expect(JSON.parse(r.out)).toMatchObject({ schemaVersion: 1, error: { exitCode: 5, message: expect.stringMatching(/no such directory/) } });
     expect(r.err).toMatch(/no such directory/);
   });
 });
