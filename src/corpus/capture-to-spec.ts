@@ -264,5 +264,7 @@ export function captureToSpec(input: ParsedCapture | ParsedCapture[], extras: Ca
   if (cmdline) spec.cmdline = cmdline;
   if (release) spec.kernelRelease = release;
   if (dmesgText) spec.dmesg = dmesgText;
+  // no group in the capture: whether the kernel had any is unknown, not "none"
+  if (!hasGroups) spec.unknown = ['iommuGroups'];
   return spec;
 }

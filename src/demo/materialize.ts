@@ -142,7 +142,7 @@ export function materializeRoot(spec: RootSpec, dir: string): void {
   const sys = path.join(dir, 'sys');
   const plain = spec.layout === 'plain';
   mkdirSync(path.join(sys, 'bus/pci/devices'), { recursive: true });
-  mkdirSync(path.join(sys, 'kernel/iommu_groups'), { recursive: true });
+  if (!spec.unknown?.includes('iommuGroups')) mkdirSync(path.join(sys, 'kernel/iommu_groups'), { recursive: true });
 
   const placed: Placed[] = spec.devices.map((d) => {
     const addr = fullAddress(d.address);

@@ -64,4 +64,10 @@ export interface RootSpec {
   layout?: 'symlinks' | 'plain';
   /** write a 256-byte `config` file per device so lspci -A linux-sysfs can read the tree */
   pciConfig?: boolean;
+  /**
+   * what the source did not capture and the tree therefore leaves out, so that the scan says
+   * "unknown" instead of a guess: 'iommuGroups' — no sys/kernel/iommu_groups (a capture without
+   * groups would otherwise read as "the kernel has no IOMMU")
+   */
+  unknown?: 'iommuGroups'[];
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChecks } from '../../src/checks/index.js';
 import { DEFAULT_CORPUS_DIR, loadCorpusSpecs, type CorpusHost } from '../../scripts/corpus-to-fixtures.js';
 import { materializeRoot } from '../../src/demo/materialize.js';
 import { systemRoot } from '../../src/host/root.js';
@@ -226,7 +227,9 @@ describe('dell xps 15 9570 (Optimus laptop, lspci -nnk, no groups)', () => {
   });
   it('no group listing: IOMMU state not shown, firmware unknown, no groups', () => {
     const f = host(id);
-    expect(f.iommu).toMatchObject({ firmware: null, enabled: false, groupCount: 0 });
+    // the capture has no groups, so the fixture has no iommu_groups directory: unknown, not "off"
+    expect(f.iommu).toMatchObject({ firmware: null, enabled: false, groupCount: 0, groupsReadable: false });
+    expect(runChecks(f).find((c) => c.id === 'iommu-kernel')?.status).toBe('unknown');
     expect(f.devices.every((d) => d.iommuGroup === null)).toBe(true);
     expect(f.cpu.vendor).toBe('intel');
     expect(f.devices).toHaveLength(29);
