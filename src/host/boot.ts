@@ -28,7 +28,7 @@ function secureBoot(root: SystemRoot, r: SysReader): boolean | null {
 }
 
 export function detectBootloader(root: SystemRoot, r: SysReader): Detection<BootloaderId> {
-  const has = (p: string) => r.exists(readPath(root, p));
+  const has = (p: string) => r.exists(root.at(p));
   const bin = (name: string) => BIN_DIRS.map((d) => `${d}/${name}`).find(has) ?? null;
   const first = (paths: string[]) => paths.find(has) ?? null;
 
@@ -76,7 +76,7 @@ export function detectBootloader(root: SystemRoot, r: SysReader): Detection<Boot
 }
 
 export function detectInitramfs(root: SystemRoot, r: SysReader): Detection<InitramfsGeneratorId> {
-  const has = (p: string) => r.exists(readPath(root, p));
+  const has = (p: string) => r.exists(root.at(p));
   const candidates: { id: InitramfsGeneratorId; config: string[]; bins: string[] }[] = [
     { id: 'initramfs-tools', config: ['/etc/initramfs-tools/initramfs.conf', '/etc/initramfs-tools'], bins: ['update-initramfs', 'mkinitramfs'] },
     { id: 'dracut', config: ['/etc/dracut.conf', '/etc/dracut.conf.d'], bins: ['dracut'] },

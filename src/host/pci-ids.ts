@@ -4,6 +4,7 @@
 // device names are searched.
 import { readPath, type SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
+import { hostText } from '../terminal-safe.js';
 
 export const PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.ids', '/usr/share/pci.ids'];
 
@@ -50,9 +51,9 @@ export function pciNamesFromBytes(bytes: Buffer): PciNames {
     if ((head === 0 && !first) || head >= end) return null;
     const nameStart = head + vendor.length + 2;
     const nl = bytes.indexOf(NL, head);
-    if (nl < 0) return { name: bytes.toString('utf8', nameStart).trimEnd(), block: '' };
+    if (nl < 0) return { name: hostText(bytes.toString('utf8', nameStart).trimEnd()), block: '' };
     const stop = blockEnd(bytes, nl);
-    return { name: bytes.toString('utf8', nameStart, nl).trimEnd(), block: bytes.toString('utf8', nl, Math.min(stop + 1, bytes.length)) };
+    return { name: hostText(bytes.toString('utf8', nameStart, nl).trimEnd()), block: bytes.toString('utf8', nl, Math.min(stop + 1, bytes.length)) };
   };
 
   const entry = (vendor: string): VendorEntry | null => {
@@ -75,7 +76,7 @@ export function pciNamesFromBytes(bytes: Buffer): PciNames {
     const at = e.block.indexOf(needle);
     if (at < 0) return null;
     const nl = e.block.indexOf('\n', at + needle.length);
-    return e.block.slice(at + needle.length, nl < 0 ? e.block.length : nl).trimEnd();
+    return hostText(e.block.slice(at + needle.length, nl < 0 ? e.block.length : nl).trimEnd());
   };
 
   return {

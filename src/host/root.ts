@@ -74,15 +74,20 @@ export function resolveSystemPath(root: SystemRoot, systemPath: string): string 
       continue;
     }
     const next = path.posix.join(resolved, seg);
-    let isLink = false;
+    let st: ReturnType<typeof lstatSync> | undefined;
     try {
-      isLink = lstatSync(root.at(next)).isSymbolicLink();
+      // no exception for a missing part (the usual case when probing for a file): they are costly
+      st = lstatSync(root.at(next), { throwIfNoEntry: false });
     } catch {
+      st = undefined; // ENOTDIR and the like: as missing
+    }
+    if (st === undefined) {
       // does not exist (yet): the rest is taken literally
       resolved = path.posix.join(next, ...pending);
       pending = [];
       break;
     }
+    const isLink = st.isSymbolicLink();
     if (!isLink) {
       resolved = next;
       continue;
@@ -107,9 +112,21 @@ export function resolveSystemPath(root: SystemRoot, systemPath: string): string 
 export function readPath(root: SystemRoot, systemPath: string): string {
   if (root.live) return root.at(systemPath);
   try {
-    return root.at(resolveSystemPath(root, systemPath));
+    // a scan probes many files in a few directories (/etc, /boot, /usr/bin …): each directory is
+    // resolved once, then only the file's own name is looked at
+    let dirs = resolvedDirs.get(root);
+    if (!dirs) resolvedDirs.set(root, (dirs = new Map()));
+    const dir = path.posix.dirname(systemPath);
+    let rdir = dirs.get(dir);
+    if (rdir === undefined) dirs.set(dir, (rdir = resolveSystemPath(root, dir)));
+    const file = path.posix.join(rdir, path.posix.basename(systemPath));
+    const st = lstatSync(root.at(file), { throwIfNoEntry: false });
+    return root.at(st?.isSymbolicLink() ? resolveSystemPath(root, file) : file);
   } catch {
     // a link loop: reading the path as it is fails with ELOOP, which the reader notes
     return root.at(systemPath);
   }
 }
+
+/** Directories resolved under each root (readPath); a root's tree is read, never rearranged, while it is scanned. */
+const resolvedDirs = new WeakMap<SystemRoot, Map<string, string>>();

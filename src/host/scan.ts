@@ -16,7 +16,6 @@ import type { SystemRoot } from './root.js';
 import { SysReader } from './sysfs-read.js';
 import type { HostFacts } from './types.js';
 import { scanVirtStack } from './virt-stack.js';
-import { cleanFacts } from '../terminal-safe.js';
 
 export function scanHost(root: SystemRoot): HostFacts {
   const r = new SysReader(root.live ? '' : root.dir);
@@ -40,8 +39,7 @@ export function scanHost(root: SystemRoot): HostFacts {
   const { devices, groups } = scanPci(root, r, names);
   const hostCritical = scanHostCritical(root, r, devices);
 
-  // what the files said, minus control characters: the terminal UI and plain output draw these
-  return cleanFacts<HostFacts>({
+  return {
     schemaVersion: 1,
     root: root.dir,
     cpu,
@@ -55,5 +53,5 @@ export function scanHost(root: SystemRoot): HostFacts {
     iommuGroups: groups,
     pciIdsSource: source,
     notes: r.notes,
-  });
+  };
 }

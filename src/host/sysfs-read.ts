@@ -3,6 +3,7 @@
 // failure becomes null plus a note, never an exception. Absent files (ENOENT/ENOTDIR) are normal
 // and produce no note. One shared buffer keeps the per-file cost to open+read+close.
 import { closeSync, constants, fstatSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { hostText } from '../terminal-safe.js';
 
 const BUF = Buffer.allocUnsafe(64 * 1024);
 
@@ -81,10 +82,12 @@ export class SysReader {
   }
 
   private read(p: string, untilEof: boolean): string | null {
+    // control characters become U+FFFD here, where every file the scanner reads passes: nothing
+    // it keeps can move the cursor or retitle the window of the screen that draws it
     return this.withFile(p, (fd) => {
       const n = readSync(fd, BUF, 0, BUF.length, null);
-      if (n === 0 || (!untilEof && n < BUF.length)) return BUF.toString('utf8', 0, n);
-      return this.rest(fd, Buffer.from(BUF.subarray(0, n))).toString('utf8');
+      if (n === 0 || (!untilEof && n < BUF.length)) return hostText(BUF.toString('utf8', 0, n));
+      return hostText(this.rest(fd, Buffer.from(BUF.subarray(0, n))).toString('utf8'));
     });
   }
 
@@ -111,7 +114,7 @@ export class SysReader {
   /** Directory entries; null when absent or unreadable. */
   list(p: string): string[] | null {
     try {
-      return readdirSync(p);
+      return readdirSync(p).map(hostText);
     } catch (e) {
       if (!quiet(codeOf(e))) this.note('cannot list', p, e);
       return null;
@@ -121,7 +124,7 @@ export class SysReader {
   /** Symlink target as stored; null when absent, not a link, or unreadable. */
   link(p: string): string | null {
     try {
-      return readlinkSync(p);
+      return hostText(readlinkSync(p));
     } catch (e) {
       const c = codeOf(e);
       if (!quiet(c) && c !== 'EINVAL') this.note('cannot read link', p, e);

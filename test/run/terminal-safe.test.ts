@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanFacts, terminalSafe } from '../../src/terminal-safe.js';
+import { hostText, terminalSafe } from '../../src/terminal-safe.js';
 
 describe('terminalSafe', () => {
   it('keeps text, TAB and LF; every other control character becomes U+FFFD', () => {
@@ -13,11 +13,10 @@ describe('terminalSafe', () => {
   });
 });
 
-describe('cleanFacts', () => {
-  it('cleans every string in nested objects and arrays in place, LF and TAB included (a fact is one line)', () => {
-    const facts = { a: 'x\u001b[31my', list: ['ok', 'tab\there', { deep: 'line\nbreak' }], n: 3, nothing: null, flag: true };
-    const same = cleanFacts(facts);
-    expect(same).toBe(facts);
-    expect(facts).toEqual({ a: 'x\uFFFD[31my', list: ['ok', 'tab\uFFFDhere', { deep: 'line\uFFFDbreak' }], n: 3, nothing: null, flag: true });
+describe('hostText', () => {
+  it('keeps TAB and LF (files have lines), replaces every other control character, and returns clean text as it is', () => {
+    const clean = 'quiet splash\tx\nnext';
+    expect(hostText(clean)).toBe(clean);
+    expect(hostText('a\u001b]0;t\u0007b\rc\u009bd\u007f')).toBe('a\uFFFD]0;t\uFFFDb\uFFFDc\uFFFDd\uFFFD');
   });
 });
