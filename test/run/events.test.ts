@@ -74,7 +74,14 @@ describe('plain and JSON renderers', () => {
     ]);
     expect(lines).toContain('dracut: dracut failed with exit code 1.');
     expect(lines).toContain('dracut:     dracut: cannot write');
-    expect(out.text()).not.toMatch(/\u001B/);
+  });
+
+  it('plain: a real command that prints colours, cursor moves and a window title reaches the output without one escape', async () => {
+    const out = sink();
+    const r = await runWithEvents(createRunner({ logDir: null }), createPlainRenderer(out), ['printf', '\\033[31mred\\033[0m \\033[2J\\033]0;title\\007done\\n']);
+    expect(r.ok).toBe(true);
+    expect(out.text()).toContain('printf: red done\n');
+    expect(out.text()).not.toMatch(/[\u001B\u0007\u009B]/);
   });
 
   it('json: one parseable event per line', async () => {
