@@ -89,22 +89,29 @@ function fixtureRoot(spec: typeof SAMPLE_WORKSTATION): string {
   return dir;
 }
 
+/**
+ * The sample workstation with its cmdline step applied (commands listed, not run) and then left as
+ * a kill -9 during the regeneration leaves it: the drop-in written, the step still "applying".
+ */
+async function interruptedCmdline(): Promise<{ dir: string; runs: string }> {
+  const dir = fixtureRoot(SAMPLE_WORKSTATION);
+  roots.push(dir);
+  const first = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
+  expect(first.exit, first.stderr).toBe(ExitCode.ok);
+  const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
+  const journalPath = path.join(runs, readdirSync(runs)[0]!, 'journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { state: string }[] };
+  journal.steps[0]!.state = 'applying';
+  writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+  return { dir, runs };
+}
+
 describe('apply after an interrupted run', () => {
   it('undoes the half-done step first and plans from the disk as it is, instead of "nothing to change"', async () => {
     // the sample workstation: its cmdline step writes a GRUB drop-in and regenerates grub.cfg
-    const dir = fixtureRoot(SAMPLE_WORKSTATION);
-    roots.push(dir);
-    const first = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
-    expect(first.exit, first.stderr).toBe(ExitCode.ok);
+    const { dir, runs } = await interruptedCmdline();
     const dropIn = path.join(dir, 'etc/default/grub.d/99-vfio-wizard.cfg');
     expect(existsSync(dropIn)).toBe(true);
-    // what a kill -9 during the regeneration leaves: the drop-in written, the step still "applying"
-    const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
-    const [runId] = readdirSync(runs);
-    const journalPath = path.join(runs, runId!, 'journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { id: string; state: string }[] };
-    journal.steps[0]!.state = 'applying';
-    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
 
     const again = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
     expect(again.exit, again.stderr).toBe(ExitCode.ok);
@@ -118,15 +125,7 @@ describe('apply after an interrupted run', () => {
   });
 
   it('a second apply while the first holds the lock is turned away (exit 6) before it plans anything', async () => {
-    const dir = fixtureRoot(SAMPLE_WORKSTATION);
-    roots.push(dir);
-    const first = await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes']);
-    expect(first.exit, first.stderr).toBe(ExitCode.ok);
-    const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
-    const journalPath = path.join(runs, readdirSync(runs)[0]!, 'journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { state: string }[] };
-    journal.steps[0]!.state = 'applying';
-    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    const { dir } = await interruptedCmdline();
     // a live holder: this test process itself
     const lock = acquireLock(systemRoot(dir), 'apply');
     try {
@@ -141,14 +140,7 @@ describe('apply after an interrupted run', () => {
 
 describe('status while another vfio-wizard works', () => {
   it('says the step is in progress (pid, command), not interrupted', async () => {
-    const dir = fixtureRoot(SAMPLE_WORKSTATION);
-    roots.push(dir);
-    expect((await cli(dir, ['--commands', 'skip', 'apply', '--step', 'cmdline', '--yes'])).exit).toBe(ExitCode.ok);
-    const runs = path.join(dir, 'var/lib/vfio-wizard/runs');
-    const journalPath = path.join(runs, readdirSync(runs)[0]!, 'journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { state: string }[] };
-    journal.steps[0]!.state = 'applying';
-    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    const { dir } = await interruptedCmdline();
     const lock = acquireLock(systemRoot(dir), 'apply');
     try {
       const st = await cli(dir, ['status']);
