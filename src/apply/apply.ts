@@ -295,11 +295,9 @@ async function dryRun(plans: Plan[], opts: ApplyOptions): Promise<ApplyResult> {
   };
 }
 
-/**
- * Apply plans as steps of one run: lock, recover any step a crash interrupted, then for each plan
- * journal → back up → write atomically, in the order files → initramfs → boot loader → live.
- * A failure rolls the current step back and stops; earlier steps stay applied and undoable.
- */
+/** The command that runs this one again as root (the caller's own hint, or this process's argv). */
+const rerunAsRoot = (opts: ApplyOptions): string => opts.rerunHint ?? `sudo ${shellJoin(['vfio-wizard', ...process.argv.slice(2)])}`;
+
 /** Undo what earlier runs left half-done (a crash, kill -9), the lock being held. null: nothing was. */
 async function recoverUnderLock(opts: ApplyOptions): Promise<RollbackResult | null> {
   const interrupted = interruptedSteps(opts.root);
@@ -322,7 +320,7 @@ export async function recoverInterrupted(opts: ApplyOptions): Promise<RollbackRe
     throw new UserError(
       'an earlier run was interrupted, and undoing it needs root',
       ExitCode.needsRoot,
-      `Run it again as root: ${opts.rerunHint ?? `sudo ${['vfio-wizard', ...process.argv.slice(2)].map((a) => shellJoin([a])).join(' ')}`} (vfio-wizard status shows the interrupted step).`,
+      `Run it again as root: ${rerunAsRoot(opts)} (vfio-wizard status shows the interrupted step).`,
     );
   }
   const lock = acquireLock(opts.root, 'apply');
@@ -333,6 +331,11 @@ export async function recoverInterrupted(opts: ApplyOptions): Promise<RollbackRe
   }
 }
 
+/**
+ * Apply plans as steps of one run: lock, recover any step a crash interrupted, then for each plan
+ * journal → back up → write atomically, in the order files → initramfs → boot loader → live.
+ * A failure rolls the current step back and stops; earlier steps stay applied and undoable.
+ */
 export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<ApplyResult> {
   const problems = plans.flatMap((p) => validatePlan(p).map((x) => `${p.stepId}: ${x}`));
   if (problems.length > 0) {
@@ -343,7 +346,7 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
     throw new UserError(
       'applying changes needs root; plan and --dry-run work without it',
       ExitCode.needsRoot,
-      `Run it again as root: ${opts.rerunHint ?? `sudo ${['vfio-wizard', ...process.argv.slice(2)].map((a) => shellJoin([a])).join(' ')}`}`,
+      `Run it again as root: ${rerunAsRoot(opts)}`,
     );
   }
   const { root } = opts;
