@@ -106,6 +106,29 @@ export function lockHolder(root: SystemRoot): { pid: number; command: string; st
   return orphan ? { pid: orphan.pgid, command: `${holder.command}'s ${orphan.name} (its vfio-wizard was stopped)`, startedAt: String(holder.startedAt) } : null;
 }
 
+/**
+ * The lock's content into a private file of this process (never through a link), synced to disk;
+ * on failure the file is removed again and the error thrown.
+ */
+function writePrivate(p: string, info: LockInfo, mode: number): void {
+  try {
+    const fd = openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | mode, 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(info)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    try {
+      unlinkSync(p);
+    } catch {
+      /* never created */
+    }
+    throw err;
+  }
+}
+
 export function lockPath(root: SystemRoot): string {
   return root.at('/var/lib/vfio-wizard/lock');
 }
@@ -126,19 +149,8 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
   // or unreadable one can only be the remains of a crash.
   const tmp = `${file}.${process.pid}.${Date.now()}`;
   try {
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(info)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writePrivate(tmp, info, constants.O_EXCL);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* never created */
-    }
     throw mapFsError(err, 'taking the lock', file);
   }
   try {
@@ -196,20 +208,14 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
           // replaced in one step (a private temp file renamed over it): a reader never sees half of it
           const next = `${file}.${process.pid}.child`;
           try {
-            const fd = openSync(next, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-            try {
-              writeSync(fd, `${JSON.stringify({ ...info, child })}\n`);
-              fsyncSync(fd);
-            } finally {
-              closeSync(fd);
-            }
+            writePrivate(next, { ...info, child }, constants.O_TRUNC);
             renameSync(next, file);
           } catch {
             // the lock still names a live holder; only the orphan guard is lost for this command
             try {
               unlinkSync(next);
             } catch {
-              /* never made */
+              /* never made, or renamed */
             }
           }
         },
