@@ -26,18 +26,21 @@ const startTicks = (pid: number) => {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
 };
 
+/** What a second `rollback` taking the lock throws (null: it got the lock). */
+function refusal(root: ReturnType<typeof systemRoot>): unknown {
+  try {
+    acquireLock(root, 'rollback');
+  } catch (e) {
+    return e;
+  }
+  return null;
+}
+
 describe('lock', () => {
   it('is exclusive while held and free after release', () => {
     const root = fresh();
     const a = acquireLock(root, 'apply');
-    const err = (() => {
-      try {
-        acquireLock(root, 'rollback');
-      } catch (e) {
-        return e;
-      }
-      return null;
-    })();
+    const err = refusal(root);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).exitCode).toBe(ExitCode.locked);
     expect((err as UserError).message).toContain(`pid ${process.pid}, "apply"`);
@@ -178,14 +181,7 @@ describe('a command left running by a holder that was killed', () => {
       `${JSON.stringify({ pid: gone.pid, startTicks: null, bootId: currentBootId(), startedAt: '2026-12-06T00:00:00Z', command: 'apply', child: { pgid, name: 'update-grub' } })}\n`,
     );
     try {
-      const err = (() => {
-        try {
-          acquireLock(root, 'rollback');
-        } catch (e) {
-          return e;
-        }
-        return null;
-      })();
+      const err = refusal(root);
       expect(err).toBeInstanceOf(UserError);
       expect((err as UserError).exitCode).toBe(ExitCode.locked);
       expect((err as UserError).message).toContain(`update-grub, started by a vfio-wizard that was stopped (pid ${gone.pid}, "apply"), is still running in process group ${pgid}`);
