@@ -10,7 +10,7 @@ import type { RollbackResult } from './apply/rollback.js';
 import type { Status, StepStatus } from './apply/status.js';
 import type { CancelStage } from './run/cancellation.js';
 import { shellJoin } from './plan/shell-quote.js';
-import type { ExportFormat } from './vm/export.js';
+import type { ExportFormat } from './vm/export-formats.js';
 import type { HostResources } from './vm/host-resources.js';
 import type { VmMdev, VmSpec } from './vm/vm-spec.js';
 import type { StepOptions, StepOutcome, StepVerification } from './steps/registry.js';

@@ -3,7 +3,7 @@
 // Vagrantfile, QEMU) of the VM as it stands. The defaults and the export text need the host
 // (memory, CPUs, OVMF on disk): the UI's hook asks the services and answers with events.
 import type { StepOptions } from './steps/registry.js';
-import { EXPORT_FORMATS, type ExportFormat } from './vm/export.js';
+import { EXPORT_FORMATS, type ExportFormat } from './vm/export-formats.js';
 import type { VmFormState } from './vm/vm-form.js';
 
 export interface VmScreenState {

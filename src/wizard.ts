@@ -31,9 +31,8 @@ import { initVmScreen, nextExportFormat, type VmScreenState } from './wizard-vm.
 import { initialFormState, vmFormReducer, type VmFormEvent } from './vm/vm-form.js';
 import type { HostResources } from './vm/host-resources.js';
 import type { VmSpec } from './vm/vm-spec.js';
-import type { ExportFormat } from './vm/export.js';
-import { LIVE_BIND_STEP_ID } from './isolate/live-bind.js';
-import { TRIAL_STEP_ID } from './steps/cmdline-trial.js';
+import type { ExportFormat } from './vm/export-formats.js';
+import { LIVE_BIND_STEP_ID, TRIAL_STEP_ID } from './steps/step-ids.js';
 import { createdMdevs, initShareChoices, openShare, SHARE_STEP_IDS, shareBounds, type ShareChoiceState, type ShareScreen } from './wizard-share.js';
 
 /** What the wizard works on: one scan of a host (or of the demo workstation) and its checks. */

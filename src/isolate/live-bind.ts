@@ -4,8 +4,8 @@
 // driver link back (drivers_probe reports success even when nothing bound).
 import type { HostFacts } from '../host/types.js';
 import type { Change, Plan } from '../plan/types.js';
+import { LIVE_BIND_STEP_ID } from '../steps/step-ids.js';
 
-export const LIVE_BIND_STEP_ID = 'live-bind';
 
 /** One device the live bind would move, with what stands in the way (empty: it can move now). */
 export interface LiveBindDevice {

@@ -10,8 +10,8 @@ import { editLoaderEntry } from '../edit/loader-entry.js';
 import type { CmdlineFiles } from './cmdline-files.js';
 import { chosenTokens, grubRegeneration, type CmdlineChoices } from './cmdline.js';
 import { decideCmdlineParams } from './cmdline-params.js';
+import { TRIAL_STEP_ID } from './step-ids.js';
 
-export const TRIAL_STEP_ID = 'cmdline-trial';
 export const GRUB_TRIAL_SCRIPT = '/etc/grub.d/42_vfio-wizard-trial';
 export const TRIAL_ENTRY_ID = 'vfio-wizard-trial';
 

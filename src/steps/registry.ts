@@ -8,7 +8,7 @@ import { readCmdlineFiles } from './cmdline-files.js';
 import { planCmdline, type CmdlineStepResult } from './cmdline.js';
 import { describeCmdline } from './cmdline-report.js';
 import { verifyCmdline, verifyTrial } from './cmdline-verify.js';
-import { planCmdlineTrial, TRIAL_STEP_ID } from './cmdline-trial.js';
+import { planCmdlineTrial } from './cmdline-trial.js';
 import { existsSync } from 'node:fs';
 import { ExitCode, UserError } from '../exit-codes.js';
 import { scanHost } from '../host/scan.js';
@@ -17,7 +17,8 @@ import { initramfsContains, ISOLATE_DIRS, ISOLATE_FILES, planIsolate, type BindB
 import { hostArgv } from '../apply/engine-types.js';
 import { SysReader } from '../host/sysfs-read.js';
 import { modaliasOf, parsePciAliases } from '../isolate/modalias.js';
-import { checkLiveBind, LIVE_BIND_STEP_ID, planLiveBind } from '../isolate/live-bind.js';
+import { checkLiveBind, planLiveBind } from '../isolate/live-bind.js';
+import { LIVE_BIND_STEP_ID, TRIAL_STEP_ID } from './step-ids.js';
 import { devicesInUse } from '../isolate/in-use.js';
 import type { VmSpec } from '../vm/vm-spec.js';
 import { vmStep } from './vm-step.js';

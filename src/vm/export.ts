@@ -6,9 +6,8 @@ import { shellQuote } from '../plan/shell-quote.js';
 import { vagrantfile } from './vagrantfile.js';
 import { virtInstallArgv } from './virt-install-args.js';
 import type { VmSpec } from './vm-spec.js';
+import type { ExportFormat } from './export-formats.js';
 
-export const EXPORT_FORMATS = ['xml', 'virt-install', 'vagrant', 'qemu'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
   /** explicit OVMF files for the formats without autoselection (qemu, vagrant) */

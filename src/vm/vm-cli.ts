@@ -13,7 +13,8 @@ import { isUuid, readShareFacts, type ShareFacts } from '../share/share-facts.js
 import { shellJoin } from '../plan/shell-quote.js';
 import { createRunner } from '../run/runner.js';
 import type { Runner } from '../run/types.js';
-import { EXPORT_FORMATS, exportVm, type ExportFormat } from './export.js';
+import { exportVm } from './export.js';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats.js';
 import { cliRunner, interruptible } from '../commands/confirm.js';
 import { formatFailure } from '../run/format-result.js';
 import { applyOutcome } from '../steps/apply-outcome.js';
