@@ -195,14 +195,15 @@ export interface AppProps {
 
 export function App({ session, onExit }: AppProps) {
   const services = useServices();
-  const steps = services.steps;
+  // the services loaded later (lazySteps) know these three from the start
+  const start = services.steps ?? services.lazySteps;
   const [state, dispatch] = useReducer(wizardReducer, session, (s) =>
     initWizard(s, {
       demoAvailable: services.loadDemo !== undefined,
       // after the reboot a step asked for, the wizard opens at that step's check
-      resume: findResume(steps ? () => steps.status(s) : undefined),
-      canApply: steps?.isRoot ?? false,
-      rerunHint: steps?.rerunHint,
+      resume: findResume(start ? () => start.status(s) : undefined),
+      canApply: start?.isRoot ?? false,
+      rerunHint: start?.rerunHint,
     }),
   );
   useStepRunner(state, dispatch);

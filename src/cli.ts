@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UserError } from './exit-codes.js';
 import { commands } from './commands/index.js';
-import type { GlobalOptions } from './commands/context.js';
+import { outputMode, type GlobalOptions } from './commands/context.js';
 
 import { VERSION } from './version.js';
 import { terminalSafe } from './terminal-safe.js';
@@ -98,8 +98,13 @@ export function buildProgram(io: MainIo, setExit: (code: number) => void): Comma
       setExit(ExitCode.usage);
       return;
     }
+    const g = globals();
+    // The terminal UI's chunk starts loading beside the wizard's own, so its files are read while
+    // the host is scanned. Marked handled here: runWizard awaits it, unless it failed before.
+    const ui = outputMode(g, io) === 'tui' ? import('../components/tui.js') : undefined;
+    ui?.catch(() => undefined);
     const { runWizard } = await import('./commands/wizard.js');
-    setExit(await runWizard({ io, globals: globals(), setExit }));
+    setExit(await runWizard({ io, globals: g, setExit, ui }));
   });
   return program;
 }

@@ -147,6 +147,16 @@ export interface StepServices<S> {
   hostValidate?(session: S, signal: AbortSignal): Promise<Check[] | null>;
 }
 
+/**
+ * The change path's services loaded after the wizard's first frame: the engine behind them (steps,
+ * apply, rollback, the runner, the VM exporters) is most of the wizard's code and no first screen
+ * needs it. What the first state needs is here without it: whether this process may apply, the
+ * re-run hint, and the journal (so a wizard resumed after a reboot opens at its check).
+ */
+export interface LazyStepServices<S> extends Pick<StepServices<S>, 'isRoot' | 'rerunHint' | 'status'> {
+  load(): Promise<StepServices<S>>;
+}
+
 export function initStepFlow(stepId: string): StepFlow {
   return {
     stepId,

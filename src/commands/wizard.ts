@@ -11,8 +11,6 @@ import path from 'node:path';
 import { runChecks } from '../checks/index.js';
 import { runVirtHostValidate } from '../checks/run-virt-host-validate.js';
 import type { Check, CheckStatus } from '../checks/types.js';
-import { materializeRoot } from '../demo/materialize.js';
-import { SAMPLE_WORKSTATION } from '../demo/sample-workstation.js';
 import { ExitCode } from '../exit-codes.js';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
@@ -22,13 +20,18 @@ import { buildGroups, deviceLine, flagExplanations, groupTitle, noGroupsNote } f
 import { blockingChecks, DEMO_BANNER, type WizardSession } from '../wizard.js';
 import { outputMode, type GlobalOptions } from './context.js';
 import { shellJoin } from '../plan/shell-quote.js';
-import { createWizardServices } from './wizard-services.js';
+import { effectiveUid } from '../apply/engine-types.js';
+import { readStatus } from '../apply/status.js';
+import { createEventHub, type CommandEvent } from '../run/events.js';
+import type { LazyStepServices } from '../wizard-step.js';
 import type { MainIo } from '../cli.js';
 
 export interface WizardContext {
   io: MainIo;
   globals: GlobalOptions;
   setExit: (code: number) => void;
+  /** the terminal UI's chunk, when the caller started loading it already */
+  ui?: Promise<typeof import('../../components/tui.js')>;
 }
 
 const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -44,7 +47,9 @@ class DemoRoots {
   private readonly handlers = new Map<NodeJS.Signals | 'exit', () => void>();
   uiOwnsExit = false;
 
-  create(): WizardSession {
+  async create(): Promise<WizardSession> {
+    // the sample and its writer are loaded only for the demo
+    const [{ materializeRoot }, { SAMPLE_WORKSTATION }] = await Promise.all([import('../demo/materialize.js'), import('../demo/sample-workstation.js')]);
     if (this.handlers.size === 0) this.listen();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vfio-wizard-demo-'));
     this.dirs.push(dir);
@@ -138,7 +143,7 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
   const mode = outputMode(globals, io);
   const demos = new DemoRoots();
   try {
-    const session = globals.demo ? demos.create() : scanSession(globals.root, false);
+    const session = globals.demo ? await demos.create() : scanSession(globals.root, false);
     if (mode === 'json') {
       io.stdout.write(`${JSON.stringify({ demo: session.demo, facts: session.facts, checks: session.checks }, null, 2)}\n`);
       return ExitCode.ok;
@@ -156,24 +161,35 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
       io.stdout.write(plainOverview(session));
       return ExitCode.ok;
     }
-    // The one place src/ reaches into the UI chunk: --help, --version and the plain and JSON
-    // paths never load react or ink.
+    // Only here and in cli.ts's default action (which starts loading it early, in this same
+    // mode) does src/ reach into the UI chunk: --help, --version and the plain and JSON paths
+    // never load react or ink.
     // MIG mode comes from nvidia-smi (running system only, when installed), as `share` asks it;
     // only the terminal UI shows the share screens
     if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root)) };
-    const { startTui } = await import('../../components/tui.js');
+    const { startTui } = await (ctx.ui ?? import('../../components/tui.js'));
     demos.uiOwnsExit = true;
-    const steps = createWizardServices({
+    // The change path's engine (steps, apply, rollback, the runner, the VM exporters) is loaded
+    // once the first frame is drawn: no first screen needs it, and it is half the wizard's code.
+    const hub = createEventHub<CommandEvent>();
+    const config = {
       rootDir: globals.root,
       commands: globals.commands ?? 'chroot',
       // never a password prompt: the wizard says how to re-run it as root and changes nothing
       rerunHint: `sudo ${shellJoin(['vfio-wizard', ...process.argv.slice(2)])}`,
-    });
+      hub,
+    } as const;
+    const lazySteps: LazyStepServices<WizardSession> = {
+      isRoot: effectiveUid({}) === 0,
+      rerunHint: config.rerunHint,
+      status: (s) => readStatus(systemRoot(s.rootDir ?? config.rootDir)),
+      load: async () => (await import('./wizard-services.js')).createWizardServices(config),
+    };
     return await startTui({
       session,
-      steps,
-      commandFeed: steps.commandFeed,
-      ...(session.demo ? {} : { loadDemo: async () => demos.create() }),
+      lazySteps,
+      commandFeed: hub,
+      ...(session.demo ? {} : { loadDemo: () => demos.create() }),
     });
   } finally {
     demos.dispose();
