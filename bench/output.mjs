@@ -5,6 +5,7 @@
 //  2. a child printing 3,000 lines at ~1 ms intervals: CPU of the UI process, renders per second.
 // The UI side is bundled here with esbuild the way scripts/build.mjs bundles the product.
 import { build } from 'esbuild';
+import { bundlePlugins } from '../scripts/bundle-plugins.mjs';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -36,6 +37,8 @@ await build({
   minify: true,
   define: { 'process.env.NODE_ENV': '"production"', 'process.env.DEV': '"false"' },
   alias: { 'react-devtools-core': here('../scripts/react-devtools-core-stub.js') },
+  // as the bundle is built: Ink's yoga without fetch, string-width's fast path
+  plugins: bundlePlugins,
   banner: { js: "import { createRequire as __c } from 'node:module'; const require = __c(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { bundlePlugins } from './bundle-plugins.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const pkg = JSON.parse(await readFile(here('../package.json'), 'utf8'));
@@ -33,5 +34,6 @@ await build({
   banner: {
     js: "import { createRequire as __vwCreateRequire } from 'node:module'; const require = __vwCreateRequire(import.meta.url);",
   },
+  plugins: bundlePlugins,
   logLevel: 'warning',
 });
