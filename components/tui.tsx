@@ -6,9 +6,13 @@ import { backgroundBusy, backgroundIdle } from '../src/run/background-work.js';
 import type { WizardSession } from '../src/wizard.js';
 import { App } from './App.js';
 import { ServicesProvider, type WizardServices } from './services.js';
+import { Startup, type SessionLoad } from './Startup.js';
 
 export interface TuiProps extends WizardServices {
-  session: WizardSession;
+  /** the session to show at once; or `loading`: the first frame comes first, then the session */
+  session?: WizardSession;
+  /** how to get the session after the first frame (runWizard: scan the host, or write the demo's sample) */
+  loading?: SessionLoad;
   /** streams for tests; default to the process's own */
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
@@ -19,7 +23,8 @@ export interface TuiProps extends WizardServices {
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 export function startTui(props: TuiProps): Promise<number> {
-  const { session, stdout, stdin, stderr, ...services } = props;
+  const { session, loading, stdout, stdin, stderr, ...services } = props;
+  if (!session && !loading) throw new Error('startTui needs a session or a way to load one');
   return new Promise<number>((resolve, reject) => {
     let done = false;
     const handlers = new Map<NodeJS.Signals, () => void>();
@@ -47,17 +52,35 @@ export function startTui(props: TuiProps): Promise<number> {
         }),
       );
     };
+    // the session could not be loaded: no App ran, nothing of ours is in the background
+    const fail = (err: unknown) => {
+      if (done || unmount === null) return;
+      done = true;
+      unmount();
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      reject(err);
+    };
     for (const [signal, code] of Object.entries(SIGNAL_EXIT) as [NodeJS.Signals, number][]) {
       const handler = () => finish(code);
       handlers.set(signal, handler);
       process.on(signal, handler);
     }
+    // the services (and the engine they load after the first frame) begin with the App
+    const app = (s: WizardSession) => (
+      <ServicesProvider services={services}>
+        <App session={s} onExit={finish} />
+      </ServicesProvider>
+    );
     let instance: ReturnType<typeof render>;
     try {
       instance = render(
-        <ServicesProvider services={services}>
-          <App session={session} onExit={finish} />
-        </ServicesProvider>,
+        session ? (
+          app(session)
+        ) : (
+          <Startup loading={loading!} onExit={finish} onFailed={fail}>
+            {app}
+          </Startup>
+        ),
         {
           stdout: stdout ?? process.stdout,
           stdin: stdin ?? process.stdin,

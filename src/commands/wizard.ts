@@ -11,7 +11,8 @@ import path from 'node:path';
 import { runChecks } from '../checks/index.js';
 import { runVirtHostValidate } from '../checks/run-virt-host-validate.js';
 import type { Check, CheckStatus } from '../checks/types.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode, UserError } from '../exit-codes.js';
+import { errnoCode } from '../apply/fs-errors.js';
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
 import { readShareFacts } from '../share/share-facts.js';
@@ -46,15 +47,24 @@ class DemoRoots {
   private readonly dirs: string[] = [];
   private readonly handlers = new Map<NodeJS.Signals | 'exit', () => void>();
   uiOwnsExit = false;
+  private disposed = false;
 
   async create(): Promise<WizardSession> {
     // the sample and its writer are loaded only for the demo
     const [{ materializeRoot }, { SAMPLE_WORKSTATION }] = await Promise.all([import('../demo/materialize.js'), import('../demo/sample-workstation.js')]);
+    // quit while the sample was loading: the wizard is gone, and nothing would remove the root
+    if (this.disposed) throw new Error('the wizard has ended');
     if (this.handlers.size === 0) this.listen();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'vfio-wizard-demo-'));
-    this.dirs.push(dir);
-    materializeRoot(SAMPLE_WORKSTATION, dir);
-    return scanSession(dir, true);
+    const base = os.tmpdir();
+    try {
+      const dir = mkdtempSync(path.join(base, 'vfio-wizard-demo-'));
+      this.dirs.push(dir);
+      materializeRoot(SAMPLE_WORKSTATION, dir);
+      return scanSession(dir, true);
+    } catch (err) {
+      this.removeDirs();
+      throw demoRootError(err, base);
+    }
   }
 
   private listen(): void {
@@ -79,10 +89,21 @@ class DemoRoots {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.removeDirs();
     for (const [event, handler] of this.handlers) process.off(event, handler);
     this.handlers.clear();
   }
+}
+
+/** Why the demo's sample could not be written under the temporary directory, as the CLI reports it. */
+function demoRootError(err: unknown, base: string): unknown {
+  const code = errnoCode(err);
+  const remedy = 'Point TMPDIR at a writable directory with a few MB free (e.g. TMPDIR=/var/tmp vfio-wizard --demo). Nothing was changed.';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`no space left in ${base} for the demo's sample workstation`, ExitCode.noSpace, remedy);
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return new UserError(`the demo's sample workstation cannot be written in ${base} (${code})`, ExitCode.readOnly, remedy);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new UserError(`the temporary directory ${base} does not exist`, ExitCode.badInput, remedy);
+  return err;
 }
 
 function scanSession(rootDir: string, demo: boolean): WizardSession {
@@ -143,55 +164,66 @@ export async function runWizard(ctx: WizardContext): Promise<number> {
   const mode = outputMode(globals, io);
   const demos = new DemoRoots();
   try {
+    if (mode === 'tui') return await runTui(ctx, demos);
     const session = globals.demo ? await demos.create() : scanSession(globals.root, false);
     if (mode === 'json') {
       io.stdout.write(`${JSON.stringify({ demo: session.demo, facts: session.facts, checks: session.checks }, null, 2)}\n`);
       return ExitCode.ok;
     }
-    if (mode === 'plain') {
-      // libvirt's own host check, as the terminal UI runs it on the readiness screen
-      if (session.hostValidate) {
-        const { createRunner } = await import('../run/runner.js');
-        io.stdout.write("Running libvirt's host check (virt-host-validate qemu):\n");
-        const vhv = await runVirtHostValidate(session.facts, createRunner({ logDir: null }), { onLine: (line) => void io.stdout.write(`virt-host-validate: ${line}\n`) });
-        io.stdout.write('\n');
-        io.stdout.write(plainOverview({ ...session, checks: runChecks(session.facts, { virtHostValidate: vhv }) }));
-        return ExitCode.ok;
-      }
-      io.stdout.write(plainOverview(session));
+    // plain: libvirt's own host check, as the terminal UI runs it on the readiness screen
+    if (session.hostValidate) {
+      const { createRunner } = await import('../run/runner.js');
+      io.stdout.write("Running libvirt's host check (virt-host-validate qemu):\n");
+      const vhv = await runVirtHostValidate(session.facts, createRunner({ logDir: null }), { onLine: (line) => void io.stdout.write(`virt-host-validate: ${line}\n`) });
+      io.stdout.write('\n');
+      io.stdout.write(plainOverview({ ...session, checks: runChecks(session.facts, { virtHostValidate: vhv }) }));
       return ExitCode.ok;
     }
-    // Only here and in cli.ts's default action (which starts loading it early, in this same
-    // mode) does src/ reach into the UI chunk: --help, --version and the plain and JSON paths
-    // never load react or ink.
-    // MIG mode comes from nvidia-smi (running system only, when installed), as `share` asks it;
-    // only the terminal UI shows the share screens
-    if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root)) };
-    const { startTui } = await (ctx.ui ?? import('../../components/tui.js'));
-    demos.uiOwnsExit = true;
-    // The change path's engine (steps, apply, rollback, the runner, the VM exporters) is loaded
-    // once the first frame is drawn: no first screen needs it, and it is half the wizard's code.
-    const hub = createEventHub<CommandEvent>();
-    const config = {
-      rootDir: globals.root,
-      commands: globals.commands ?? 'chroot',
-      // never a password prompt: the wizard says how to re-run it as root and changes nothing
-      rerunHint: `sudo ${shellJoin(['vfio-wizard', ...process.argv.slice(2)])}`,
-      hub,
-    } as const;
-    const lazySteps: LazyStepServices<WizardSession> = {
-      isRoot: effectiveUid({}) === 0,
-      rerunHint: config.rerunHint,
-      status: (s) => readStatus(systemRoot(s.rootDir ?? config.rootDir)),
-      load: async () => (await import('./wizard-services.js')).createWizardServices(config),
-    };
-    return await startTui({
-      session,
-      lazySteps,
-      commandFeed: hub,
-      ...(session.demo ? {} : { loadDemo: () => demos.create() }),
-    });
+    io.stdout.write(plainOverview(session));
+    return ExitCode.ok;
   } finally {
     demos.dispose();
   }
+}
+
+/**
+ * The terminal UI. Its first frame comes before the host is scanned (or the demo's sample is
+ * written): on a big server or in the demo the wizard is on the screen at once.
+ */
+async function runTui(ctx: WizardContext, demos: DemoRoots): Promise<number> {
+  const { globals } = ctx;
+  // Only here and in cli.ts's default action (which starts loading it early, in this same
+  // mode) does src/ reach into the UI chunk: --help, --version and the plain and JSON paths
+  // never load react or ink.
+  const { startTui } = await (ctx.ui ?? import('../../components/tui.js'));
+  demos.uiOwnsExit = true;
+  const load = async (): Promise<WizardSession> => {
+    const session = globals.demo ? await demos.create() : scanSession(globals.root, false);
+    // MIG mode comes from nvidia-smi (running system only, when installed), as `share` asks it;
+    // only the terminal UI shows the share screens
+    if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root)) };
+    return session;
+  };
+  // The change path's engine (steps, apply, rollback, the runner, the VM exporters) is loaded
+  // once the wizard's first screen is drawn: no first screen needs it, and it is half the code.
+  const hub = createEventHub<CommandEvent>();
+  const config = {
+    rootDir: globals.root,
+    commands: globals.commands ?? 'chroot',
+    // never a password prompt: the wizard says how to re-run it as root and changes nothing
+    rerunHint: `sudo ${shellJoin(['vfio-wizard', ...process.argv.slice(2)])}`,
+    hub,
+  } as const;
+  const lazySteps: LazyStepServices<WizardSession> = {
+    isRoot: effectiveUid({}) === 0,
+    rerunHint: config.rerunHint,
+    status: (s) => readStatus(systemRoot(s.rootDir ?? config.rootDir)),
+    load: async () => (await import('./wizard-services.js')).createWizardServices(config),
+  };
+  return startTui({
+    loading: { title: globals.demo ? 'Preparing the sample workstation…' : 'Scanning this host…', demo: Boolean(globals.demo), load },
+    lazySteps,
+    commandFeed: hub,
+    ...(globals.demo ? {} : { loadDemo: () => demos.create() }),
+  });
 }

@@ -75,6 +75,14 @@ describe('the bin', () => {
     expect(cmd.err).toContain("unknown command 'frobnicate'. The commands are: scan, check");
   });
 
+  it('--demo with a temporary directory that is not there: exit 5, says which and what to do, no stack trace', () => {
+    const r = spawnSync(process.execPath, [binPath, '--demo'], { encoding: 'utf8', env: { ...process.env, CI: 'true', TMPDIR: path.join(tmp, 'gone') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status).toBe(5);
+    expect(r.stderr).toBe(
+      `vfio-wizard: the temporary directory ${path.join(tmp, 'gone')} does not exist\n  Point TMPDIR at a writable directory with a few MB free (e.g. TMPDIR=/var/tmp vfio-wizard --demo). Nothing was changed.\n`,
+    );
+  });
+
   it('--help, --version, scan --json and check --json never load the UI chunk or Ink', () => {
     const cases = [['--help'], ['--version'], ['--root', root, 'scan', '--json'], ['--root', root, 'check', '--json']];
     for (const args of cases) {

@@ -108,3 +108,74 @@ describe('startTui', () => {
     expect(listeners()).toEqual(before);
   });
 });
+
+/** startTui with a session that arrives later (runWizard: the scan runs after the first frame). */
+function startLoading() {
+  const stdout = new Terminal();
+  const stdin = new Keyboard();
+  let settle: { resolve: (s: ReturnType<typeof session>) => void; reject: (e: Error) => void } | null = null;
+  let asked = 0;
+  const exit = startTui({
+    loading: {
+      title: 'Scanning this host…',
+      demo: false,
+      load: () => {
+        asked++;
+        return new Promise((resolve, reject) => {
+          settle = { resolve, reject };
+        });
+      },
+    },
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: new Terminal() as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+  });
+  // a rejection is looked at by the test, not left unhandled meanwhile
+  exit.catch(() => undefined);
+  const loadAsked = async () => {
+    await until(() => settle !== null, 'the load to be asked for');
+    return settle!;
+  };
+  return { stdout, stdin, exit, loadAsked, asked: () => asked };
+}
+
+describe('startTui with a session loaded after the first frame', () => {
+  it('draws the first frame before it loads, then the wizard; q quits it as usual', async () => {
+    const before = listeners();
+    const { stdout, stdin, exit, loadAsked, asked } = startLoading();
+    await until(() => stripAnsi(stdout.output).includes('vfio-wizard · Scanning this host…'), 'the first frame');
+    const framesBeforeLoad = stdout.output;
+    (await loadAsked()).resolve(session());
+    expect(asked()).toBe(1);
+    expect(framesBeforeLoad).not.toContain('Welcome');
+    await until(() => stripAnsi(stdout.output).includes('Welcome to vfio-wizard'), 'the welcome screen');
+    stdin.write('q');
+    await expect(exit).resolves.toBe(0);
+    expect(listeners()).toEqual(before);
+    expect(stdin.rawModes.at(-1)).toBe(false);
+  });
+
+  it('q while loading quits with 0, Ctrl+C with 130, and the terminal is handed back', async () => {
+    const before = listeners();
+    for (const [key, code] of [['q', 0], [keys.ctrlC, 130]] as const) {
+      const { stdout, stdin, exit, loadAsked } = startLoading();
+      await until(() => stripAnsi(stdout.output).includes('Scanning this host…'), 'the first frame');
+      await loadAsked();
+      stdin.write(key);
+      await expect(exit).resolves.toBe(code);
+      expect(stdin.rawModes.at(-1)).toBe(false);
+    }
+    expect(listeners()).toEqual(before);
+  });
+
+  it('a load that fails ends the UI and rejects with its error, for the CLI to report (terminal handed back)', async () => {
+    const before = listeners();
+    const { stdout, stdin, exit, loadAsked } = startLoading();
+    await until(() => stripAnsi(stdout.output).includes('Scanning this host…'), 'the first frame');
+    (await loadAsked()).reject(new Error('ENOSPC: no space left on device'));
+    await expect(exit).rejects.toThrow('ENOSPC: no space left on device');
+    expect(stdin.rawModes.at(-1)).toBe(false);
+    expect(listeners()).toEqual(before);
+  });
+});
+

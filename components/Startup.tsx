@@ -1,0 +1,67 @@
+// The first frame: drawn before the host is scanned (or the demo's sample written), so the
+// wizard is on the screen at once, then the wizard itself once its session is there. q quits
+// and Ctrl+C interrupts meanwhile; a scan that fails ends the UI and is reported by the caller.
+import { Box, Text, useInput, useStdin, type Key } from 'ink';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { WizardSession } from '../src/wizard.js';
+import { Banner } from './Banner.js';
+import { useTerminalSize } from './terminal-size.js';
+import { truncate } from './text-layout.js';
+
+export interface SessionLoad {
+  /** what the first frame says while it runs, e.g. "Scanning this host…" */
+  title: string;
+  /** the demo (its banner is on the first frame too) */
+  demo: boolean;
+  load: () => Promise<WizardSession>;
+}
+
+export function Startup({
+  loading,
+  onExit,
+  onFailed,
+  children,
+}: {
+  loading: SessionLoad;
+  onExit: (code: number) => void;
+  onFailed: (err: unknown) => void;
+  children: (session: WizardSession) => ReactNode;
+}) {
+  const [session, setSession] = useState<WizardSession | null>(null);
+  useEffect(() => {
+    let live = true;
+    // a macrotask later: the first frame has been written by then (Ink writes it in the commit)
+    const timer = setTimeout(() => {
+      loading.load().then(
+        (s) => live && setSession(s),
+        (err: unknown) => live && onFailed(err),
+      );
+    }, 0);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [loading, onFailed]);
+  // the handler reads nothing from the render (Ink 6.8 can drop keys with closure-based handlers)
+  const exit = useRef(onExit);
+  exit.current = onExit;
+  const onKey = useCallback((input: string, key: Key) => {
+    if (key.ctrl && input === 'c') exit.current(130);
+    else if (input === 'q' || input === 'Q') exit.current(0);
+  }, []);
+  const { isRawModeSupported } = useStdin();
+  useInput(onKey, { isActive: session === null && Boolean(isRawModeSupported) });
+  const { columns } = useTerminalSize();
+  if (session !== null) return <>{children(session)}</>;
+  return (
+    <Box flexDirection="column" width={columns}>
+      {loading.demo ? <Banner columns={columns} /> : null}
+      <Text bold color="cyan" wrap="truncate-end">
+        {truncate(`vfio-wizard · ${loading.title}`, columns)}
+      </Text>
+      <Text dimColor wrap="truncate-end">
+        q quit
+      </Text>
+    </Box>
+  );
+}
