@@ -1,6 +1,8 @@
-// The Ink entry point, loaded only through the dynamic import in src/commands/wizard.ts. This
-// is the one owner of exit: the App reports an exit code, startTui unmounts Ink exactly once
-// (so the terminal never stays in raw mode) and resolves with that code.
+// The Ink entry point, loaded only through dynamic imports (src/cli.ts starts it loading when the
+// terminal UI will be shown; src/commands/wizard.ts starts it). This is the one owner of exit:
+// the App (or the first frame, while the session loads) reports an exit code, startTui unmounts
+// Ink exactly once (so the terminal never stays in raw mode) and resolves with that code — or
+// rejects with the error when the session could not be loaded.
 import { render } from 'ink';
 import { backgroundBusy, backgroundIdle } from '../src/run/background-work.js';
 import type { WizardSession } from '../src/wizard.js';
