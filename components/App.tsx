@@ -1,7 +1,7 @@
 // The wizard's root: one reducer (src/wizard.ts) holds all state; every key is dispatched to it
 // raw, so back-to-back keys are applied to the latest state (Ink 6.8's input handler can be
 // stale, the reducer cannot). Screens are pure functions of that state and the terminal size.
-import { useCallback, useEffect, useReducer } from 'react';
+import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { Box, Text, useInput, useStdin, type Key } from 'ink';
 import {
   busy,
@@ -191,9 +191,17 @@ export interface AppProps {
   session: WizardSession;
   /** the single exit owner (startTui): called once with the exit code */
   onExit: (code: number) => void;
+  /** keys typed while the first frame waited for the session (Startup): handled first, in order */
+  typedAhead?: readonly TypedKey[];
 }
 
-export function App({ session, onExit }: AppProps) {
+/** A key press as Ink reports it. */
+export interface TypedKey {
+  input: string;
+  key: Key;
+}
+
+export function App({ session, onExit, typedAhead }: AppProps) {
   const services = useServices();
   // the services loaded later (lazySteps) know these three from the start
   const start = services.steps ?? services.lazySteps;
@@ -211,6 +219,12 @@ export function App({ session, onExit }: AppProps) {
   // Stable handler: it reads nothing from the render, so a stale subscription is harmless.
   const onKey = useCallback((input: string, key: Key) => dispatch({ type: 'key', key: keyPress(input, key) }), []);
   useInput(onKey, { isActive: Boolean(isRawModeSupported) });
+  // once, on mount: the keys are the user's, typed ahead while the host was scanned
+  const typed = useRef(typedAhead);
+  useEffect(() => {
+    for (const k of typed.current ?? []) onKey(k.input, k.key);
+    typed.current = undefined;
+  }, [onKey]);
   const onOverflow = useCallback((max: number) => dispatch({ type: 'detailsOverflow', max }), []);
   const onScrollOverflow = useCallback((max: number) => dispatch({ type: 'scrollOverflow', max }), []);
 

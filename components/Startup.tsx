@@ -1,9 +1,11 @@
 // The first frame: drawn before the host is scanned (or the demo's sample written), so the
 // wizard is on the screen at once, then the wizard itself once its session is there. q quits
-// and Ctrl+C interrupts meanwhile; a scan that fails ends the UI and is reported by the caller.
+// and Ctrl+C interrupts meanwhile; other keys are kept and handed to the wizard, as a terminal
+// keeps what is typed ahead. A scan that fails ends the UI and is reported by the caller.
 import { Box, Text, useInput, useStdin, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { WizardSession } from '../src/wizard.js';
+import type { TypedKey } from './App.js';
 import { Banner } from './Banner.js';
 import { useTerminalSize } from './terminal-size.js';
 import { truncate } from './text-layout.js';
@@ -25,7 +27,7 @@ export function Startup({
   loading: SessionLoad;
   onExit: (code: number) => void;
   onFailed: (err: unknown) => void;
-  children: (session: WizardSession) => ReactNode;
+  children: (session: WizardSession, typedAhead: readonly TypedKey[]) => ReactNode;
 }) {
   const [session, setSession] = useState<WizardSession | null>(null);
   useEffect(() => {
@@ -45,14 +47,16 @@ export function Startup({
   // the handler reads nothing from the render (Ink 6.8 can drop keys with closure-based handlers)
   const exit = useRef(onExit);
   exit.current = onExit;
+  const typed = useRef<TypedKey[]>([]);
   const onKey = useCallback((input: string, key: Key) => {
     if (key.ctrl && input === 'c') exit.current(130);
     else if (input === 'q' || input === 'Q') exit.current(0);
+    else typed.current.push({ input, key });
   }, []);
   const { isRawModeSupported } = useStdin();
   useInput(onKey, { isActive: session === null && Boolean(isRawModeSupported) });
   const { columns } = useTerminalSize();
-  if (session !== null) return <>{children(session)}</>;
+  if (session !== null) return <>{children(session, typed.current)}</>;
   return (
     <Box flexDirection="column" width={columns}>
       {loading.demo ? <Banner columns={columns} /> : null}

@@ -6,7 +6,7 @@
 import { render } from 'ink';
 import { backgroundBusy, backgroundIdle } from '../src/run/background-work.js';
 import type { WizardSession } from '../src/wizard.js';
-import { App } from './App.js';
+import { App, type TypedKey } from './App.js';
 import { ServicesProvider, type WizardServices } from './services.js';
 import { Startup, type SessionLoad } from './Startup.js';
 
@@ -68,9 +68,9 @@ export function startTui(props: TuiProps): Promise<number> {
       process.on(signal, handler);
     }
     // the services (and the engine they load after the first frame) begin with the App
-    const app = (s: WizardSession) => (
+    const app = (s: WizardSession, typedAhead?: readonly TypedKey[]) => (
       <ServicesProvider services={services}>
-        <App session={s} onExit={finish} />
+        <App session={s} onExit={finish} typedAhead={typedAhead} />
       </ServicesProvider>
     );
     let instance: ReturnType<typeof render>;

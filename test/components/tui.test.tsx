@@ -155,6 +155,19 @@ describe('startTui with a session loaded after the first frame', () => {
     expect(stdin.rawModes.at(-1)).toBe(false);
   });
 
+  it('keys typed while it loads are the wizard\'s once it is there (Enter: on to the readiness screen)', async () => {
+    const { stdout, stdin, exit, loadAsked } = startLoading();
+    await until(() => stripAnsi(stdout.output).includes('Scanning this host…'), 'the first frame');
+    const settle = await loadAsked();
+    stdin.write(keys.enter);
+    await tick();
+    expect(stripAnsi(stdout.output)).not.toContain('Host readiness');
+    settle.resolve(session());
+    await until(() => stripAnsi(stdout.output).includes('2/7 Host readiness'), 'the readiness screen');
+    stdin.write('q');
+    await expect(exit).resolves.toBe(0);
+  });
+
   it('q while loading quits with 0, Ctrl+C with 130, and the terminal is handed back', async () => {
     const before = listeners();
     for (const [key, code] of [['q', 0], [keys.ctrlC, 130]] as const) {
