@@ -1,6 +1,8 @@
 // The first frame: drawn before the host is scanned (or the demo's sample written), so the
-// wizard is on the screen at once, then the wizard itself once its session is there. q quits
-// and Ctrl+C interrupts meanwhile; other keys are kept and handed to the wizard, as a terminal
+// wizard is on the screen at once, then the wizard itself once its session is there. q, Ctrl+C
+// and signals end it meanwhile — between the steps of loading: the scan itself is synchronous
+// (tens of ms on a workstation, about 250 ms on a 1,024-function server), and what runs after
+// it (nvidia-smi for MIG) is stopped. Other keys are kept and handed to the wizard, as a terminal
 // keeps what is typed ahead. A scan that fails ends the UI and is reported by the caller.
 import { Box, Text, useInput, useStdin, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
@@ -15,7 +17,8 @@ export interface SessionLoad {
   title: string;
   /** the demo (its banner is on the first frame too) */
   demo: boolean;
-  load: () => Promise<WizardSession>;
+  /** `signal` is aborted when the wizard is quit before the session is there: stop what runs for it */
+  load: (signal: AbortSignal) => Promise<WizardSession>;
 }
 
 export function Startup({
@@ -32,16 +35,19 @@ export function Startup({
   const [session, setSession] = useState<WizardSession | null>(null);
   useEffect(() => {
     let live = true;
+    const stop = new AbortController();
     // a macrotask later: the first frame has been written by then (Ink writes it in the commit)
     const timer = setTimeout(() => {
-      loading.load().then(
+      loading.load(stop.signal).then(
         (s) => live && setSession(s),
         (err: unknown) => live && onFailed(err),
       );
     }, 0);
     return () => {
+      // quit (or unmounted) before the session came: nothing may keep running for it
       live = false;
       clearTimeout(timer);
+      stop.abort();
     };
   }, [loading, onFailed]);
   // the handler reads nothing from the render (Ink 6.8 can drop keys with closure-based handlers)

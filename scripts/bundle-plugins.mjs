@@ -25,10 +25,11 @@ export const fastStringWidth = {
  * yoga-layout (Ink's layout engine) is an Emscripten build with its wasm inline as a data: URL.
  * Its loader takes Node 18+'s global fetch for a browser's and fetches that URL: loading Node's
  * fetch (undici) and streaming the URL through it costs about 40 ms of every start of the
- * terminal UI here. Without fetch the same loader decodes the URL itself, synchronously (its
- * Node path). The two tests of `typeof fetch` are answered "not a function" at build time; a
- * yoga-layout whose loader reads otherwise fails the build, so an upgrade cannot drop this
- * silently. test/cli/bundle.test.ts checks that the UI chunk loads without undici.
+ * terminal UI here. Without fetch the same loader decodes the base64 itself (its path for
+ * runtimes without fetch) and hands the bytes to WebAssembly.instantiate. The two tests of
+ * `typeof fetch` are answered "not a function" at build time; a yoga-layout whose loader reads
+ * otherwise fails the build, so an upgrade cannot drop this silently.
+ * test/components/wizard-startup-terminal.test.ts checks that the UI chunk loads without undici.
  */
 export const yogaWithoutFetch = {
   name: 'yoga-without-fetch',

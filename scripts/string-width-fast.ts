@@ -19,8 +19,14 @@ export const NARROW_TEXT =
   /^[\u0020-\u007e\u00a0-\u00ac\u00ae-\u024f\u2010-\u2027\u2030-\u205e\u2190-\u21ff\u2212\u2261\u2264\u2265\u23ce\u2500-\u25a1\u25b6\u2713\u2714\u2717\u2718]*$/;
 
 export default function fastStringWidth(input: string, options?: Options): number {
-  if (typeof input !== 'string' || options?.ambiguousIsNarrow === false || options?.countAnsiEscapeCodes === true) return stringWidth(input, options);
-  // Ink measures its lines with their colours in: escape sequences have no width (as string-width strips them)
+  // only where string-width counts ambiguous characters as narrow and strips escape sequences,
+  // read as it reads its options: a destructuring default, so only undefined means narrow by
+  // default and any other falsy value (false, null, 0) means wide
+  const narrow = options?.ambiguousIsNarrow === undefined ? true : Boolean(options.ambiguousIsNarrow);
+  if (typeof input !== 'string' || !narrow || options?.countAnsiEscapeCodes) return stringWidth(input, options);
+  // Ink measures its lines with their colours in: escape sequences have no width (string-width
+  // strips them once, with the same strip-ansi)
   const text = input.includes('\u001B') || input.includes('\u009B') ? stripAnsi(input) : input;
-  return NARROW_TEXT.test(text) ? text.length : stringWidth(text, options);
+  // the input itself otherwise: stripping twice is not stripping once
+  return NARROW_TEXT.test(text) ? text.length : stringWidth(input, options);
 }

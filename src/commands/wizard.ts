@@ -101,7 +101,8 @@ function demoRootError(err: unknown, base: string): unknown {
   const code = errnoCode(err);
   const remedy = 'Point TMPDIR at a writable directory with a few MB free (e.g. TMPDIR=/var/tmp vfio-wizard --demo). Nothing was changed.';
   if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`no space left in ${base} for the demo's sample workstation`, ExitCode.noSpace, remedy);
-  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return new UserError(`the demo's sample workstation cannot be written in ${base} (${code})`, ExitCode.readOnly, remedy);
+  if (code === 'EROFS') return new UserError(`the file system holding ${base} is read-only: the demo's sample workstation cannot be written there`, ExitCode.readOnly, remedy);
+  if (code === 'EACCES' || code === 'EPERM') return new UserError(`the demo's sample workstation cannot be written in ${base} (${code})`, ExitCode.badInput, remedy);
   if (code === 'ENOENT' || code === 'ENOTDIR') return new UserError(`the temporary directory ${base} does not exist`, ExitCode.badInput, remedy);
   return err;
 }
@@ -197,11 +198,11 @@ async function runTui(ctx: WizardContext, demos: DemoRoots): Promise<number> {
   // never load react or ink.
   const { startTui } = await (ctx.ui ?? import('../../components/tui.js'));
   demos.uiOwnsExit = true;
-  const load = async (): Promise<WizardSession> => {
+  const load = async (signal: AbortSignal): Promise<WizardSession> => {
     const session = globals.demo ? await demos.create() : scanSession(globals.root, false);
     // MIG mode comes from nvidia-smi (running system only, when installed), as `share` asks it;
-    // only the terminal UI shows the share screens
-    if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root)) };
+    // only the terminal UI shows the share screens. Quitting meanwhile stops nvidia-smi.
+    if (!session.demo && session.share) session.share = { ...session.share, mig: await migState(systemRoot(globals.root), signal) };
     return session;
   };
   // The change path's engine (steps, apply, rollback, the runner, the VM exporters) is loaded

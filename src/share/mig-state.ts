@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import type { SystemRoot } from '../host/root.js';
 import { parseNvidiaSmiMig, type ShareFacts } from './share-facts.js';
 
-export async function migState(root: SystemRoot): Promise<ShareFacts['mig']> {
+/** `signal`: stop asking (the wizard was quit while it started); the answer is then "none known". */
+export async function migState(root: SystemRoot, signal?: AbortSignal): Promise<ShareFacts['mig']> {
   if (!root.live || !['/usr/bin/nvidia-smi', '/bin/nvidia-smi'].some((p) => existsSync(p))) return [];
   // loaded only here: the wizard's start-up does not pay for the runner on hosts without nvidia-smi
   const { createRunner } = await import('../run/runner.js');
-  const r = await createRunner({ logDir: null }).run(['nvidia-smi', '--query-gpu=pci.bus_id,mig.mode.current', '--format=csv,noheader'], { name: 'nvidia-smi', timeoutMs: 30_000, env: { LC_ALL: 'C' } });
+  const r = await createRunner({ logDir: null }).run(['nvidia-smi', '--query-gpu=pci.bus_id,mig.mode.current', '--format=csv,noheader'], { name: 'nvidia-smi', timeoutMs: 30_000, env: { LC_ALL: 'C' }, ...(signal ? { signal } : {}) });
   return r.ok ? parseNvidiaSmiMig(r.stdout) : [];
 }

@@ -32,17 +32,19 @@ describe('the fast string-width', () => {
   it('answers what string-width answers for random text: the UI\'s own characters, colours, wide, joining and combining ones', () => {
     const pieces = fc.constantFrom(
       'a', 'Z', ' ', '·', '…', '—', '→', '✔', '✘', '⏎', '▶', '─', '≤', 'é', '»',
-      '\u001b[31m', '\u001b[1m', '\u001b[39m', '\u001b[0m', '\u009b32m',
+      '\u001b[31m', '\u001b[1m', '\u001b[39m', '\u001b[0m', '\u009b32m', '\u001b', '\u009b', '[', '31', 'm', ';', ']8;;', '\u0007',
       '中', '한', '\u1100\u1161', '👍', '👍🏽', '👨\u200d👩\u200d👧', '🇩🇪', '\u0301', '\u200d', '\ufe0f', '\u00ad', '\t', '\u231a', '\u2194\ufe0f',
     );
+    // options as callers might pass them, booleans or not (string-width reads them by truthiness and defaults)
+    const option = fc.constantFrom(undefined, true, false, null, 0, 1, '');
     fc.assert(
-      fc.property(fc.array(pieces, { maxLength: 30 }), (parts) => {
+      fc.property(fc.array(pieces, { maxLength: 30 }), option, option, (parts, ambiguousIsNarrow, countAnsiEscapeCodes) => {
         const s = parts.join('');
         expect(fastStringWidth(s)).toBe(stringWidth(s));
-        expect(fastStringWidth(s, { ambiguousIsNarrow: false })).toBe(stringWidth(s, { ambiguousIsNarrow: false }));
-        expect(fastStringWidth(s, { countAnsiEscapeCodes: true })).toBe(stringWidth(s, { countAnsiEscapeCodes: true }));
+        const options = { ambiguousIsNarrow, countAnsiEscapeCodes } as unknown as Parameters<typeof stringWidth>[1];
+        expect(fastStringWidth(s, options)).toBe(stringWidth(s, options));
       }),
-      { numRuns: 3000 },
+      { numRuns: 5000 },
     );
   });
 

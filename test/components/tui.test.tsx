@@ -115,12 +115,14 @@ function startLoading() {
   const stdin = new Keyboard();
   let settle: { resolve: (s: ReturnType<typeof session>) => void; reject: (e: Error) => void } | null = null;
   let asked = 0;
+  let signal: AbortSignal | null = null;
   const exit = startTui({
     loading: {
       title: 'Scanning this host…',
       demo: false,
-      load: () => {
+      load: (s) => {
         asked++;
+        signal = s;
         return new Promise((resolve, reject) => {
           settle = { resolve, reject };
         });
@@ -136,7 +138,7 @@ function startLoading() {
     await until(() => settle !== null, 'the load to be asked for');
     return settle!;
   };
-  return { stdout, stdin, exit, loadAsked, asked: () => asked };
+  return { stdout, stdin, exit, loadAsked, asked: () => asked, signal: () => signal };
 }
 
 describe('startTui with a session loaded after the first frame', () => {
@@ -168,14 +170,16 @@ describe('startTui with a session loaded after the first frame', () => {
     await expect(exit).resolves.toBe(0);
   });
 
-  it('q while loading quits with 0, Ctrl+C with 130, and the terminal is handed back', async () => {
+  it('q while loading quits with 0, Ctrl+C with 130, the load is told to stop, and the terminal is handed back', async () => {
     const before = listeners();
     for (const [key, code] of [['q', 0], [keys.ctrlC, 130]] as const) {
-      const { stdout, stdin, exit, loadAsked } = startLoading();
+      const { stdout, stdin, exit, loadAsked, signal } = startLoading();
       await until(() => stripAnsi(stdout.output).includes('Scanning this host…'), 'the first frame');
       await loadAsked();
+      expect(signal()?.aborted).toBe(false);
       stdin.write(key);
       await expect(exit).resolves.toBe(code);
+      expect(signal()?.aborted).toBe(true);
       expect(stdin.rawModes.at(-1)).toBe(false);
     }
     expect(listeners()).toEqual(before);
