@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Tiny shim: everything else lives in the bundle. Keep this file free of imports that
-// would load before the colour decision below (ESM imports are hoisted); node:fs is Node's own.
-import { closeSync, openSync } from 'node:fs';
-import { isatty } from 'node:tty';
+// Tiny shim: everything else lives in the bundle. It is CommonJS (bin/package.json), so that
+// `--version` answers without starting Node's ES module loader (about 15 ms here); the CLI
+// itself is the ESM bundle, imported below. Nothing colour-aware may load before the colour
+// decision below; node:fs and node:tty are Node's own.
+'use strict';
+const { closeSync, openSync } = require('node:fs');
+const { isatty } = require('node:tty');
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 5)) {
   process.stderr.write(`vfio-wizard needs Node.js 20.5 or newer; this is ${process.version}.\n`);
@@ -43,9 +46,12 @@ process.on('exit', () => {
 });
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const { VERSION } = await import('../dist/version.js');
-  process.stdout.write(`${VERSION}\n`);
+  process.stdout.write(`${require('../dist/version.cjs').VERSION}\n`);
 } else {
-  const { main } = await import('../dist/cli.js');
-  process.exitCode = await main(args);
+  // a rejection here is a bug of ours: Node reports it and exits 1, as for any uncaught error
+  import('../dist/cli.js')
+    .then(({ main }) => main(args))
+    .then((code) => {
+      process.exitCode = code;
+    });
 }

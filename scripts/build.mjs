@@ -10,8 +10,7 @@ const pkg = JSON.parse(await readFile(here('../package.json'), 'utf8'));
 
 await rm(here('../dist'), { recursive: true, force: true });
 await build({
-  // version.js lets the bin answer --version without loading the CLI at all
-  entryPoints: { cli: here('../src/cli.ts'), version: here('../src/version.ts') },
+  entryPoints: { cli: here('../src/cli.ts') },
   outdir: here('../dist'),
   bundle: true,
   splitting: true,
@@ -37,3 +36,18 @@ await build({
   plugins: bundlePlugins,
   logLevel: 'warning',
 });
+// version.cjs lets the bin (CommonJS) answer --version without loading the CLI, nor even Node's
+// ES module loader
+await build({
+  entryPoints: [here('../src/version.ts')],
+  outfile: here('../dist/version.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  define: { __VFIO_WIZARD_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});
+

@@ -83,8 +83,25 @@ describe('the bin', () => {
     );
   });
 
-  it('--help, --version, scan --json and check --json never load the UI chunk or Ink', () => {
-    const cases = [['--help'], ['--version'], ['--root', root, 'scan', '--json'], ['--root', root, 'check', '--json']];
+  it('--version loads nothing of the bundle but dist/version.cjs: no ES module of dist/ (the bin is CommonJS)', () => {
+    const log = path.join(tmp, 'required-version.txt');
+    writeFileSync(log, '');
+    // CommonJS loads, as Module._load resolves them; the ESM hook logs into the same file
+    const cjsHook = path.join(tmp, 'require-log.cjs');
+    writeFileSync(cjsHook, `const M = require('node:module'); const fs = require('node:fs'); const load = M._load;\nM._load = function (request, parent, isMain) { try { fs.appendFileSync(process.env.VW_LOADED, 'require ' + M._resolveFilename(request, parent, isMain) + '\\n'); } catch {} return load.apply(this, arguments); };\n`);
+    const r = spawnSync(process.execPath, ['--require', cjsHook, '--import', hook, binPath, '--version'], { encoding: 'utf8', env: { ...process.env, CI: 'true', VW_LOADED: log } });
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+    const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    // the only file of ours besides the bin: dist/version.cjs; no ESM file of dist/ was resolved
+    expect(lines.filter((l) => l.includes(`${path.sep}dist${path.sep}`) || l.includes('/dist/'))).toEqual([`require ${path.join(dist, 'version.cjs')}`]);
+    // control: the same hooks see the CLI's ESM bundle when a command runs
+    writeFileSync(log, '');
+    spawnSync(process.execPath, ['--require', cjsHook, '--import', hook, binPath, '--help'], { encoding: 'utf8', env: { ...process.env, CI: 'true', VW_LOADED: log } });
+    expect(readFileSync(log, 'utf8')).toContain(pathToFileURL(path.join(dist, 'cli.js')).href);
+  });
+
+  it('--help, scan --json and check --json never load the UI chunk or Ink', () => {
+    const cases = [['--help'], ['--root', root, 'scan', '--json'], ['--root', root, 'check', '--json']];
     for (const args of cases) {
       const log = path.join(tmp, `loaded-${cases.indexOf(args)}.txt`);
       writeFileSync(log, '');
