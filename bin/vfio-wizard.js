@@ -4,13 +4,14 @@
 // itself is the ESM bundle, imported below. Nothing colour-aware may load before the colour
 // decision below; node:fs and node:tty are Node's own.
 'use strict';
-const { closeSync, openSync } = require('node:fs');
-const { isatty } = require('node:tty');
+// first, before any require: older Nodes know no "node:" prefix
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 5)) {
   process.stderr.write(`vfio-wizard needs Node.js 20.5 or newer; this is ${process.version}.\n`);
   process.exit(2);
 }
+const { closeSync, openSync } = require('node:fs');
+const { isatty } = require('node:tty');
 // Ink's chalk ignores NO_COLOR; map it before anything colour-aware is imported.
 if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
 if (process.argv.includes('--no-color') && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
@@ -49,9 +50,16 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../dist/version.cjs').VERSION}\n`);
 } else {
   // a rejection here is a bug of ours: Node reports it and exits 1, as for any uncaught error
+  let settled = false;
   import('../dist/cli.js')
     .then(({ main }) => main(args))
     .then((code) => {
+      settled = true;
       process.exitCode = code;
     });
+  // the event loop emptied while the CLI was still at work (a bug of ours): never exit 0 then,
+  // but 13, as Node does for an unsettled top-level await
+  process.on('exit', () => {
+    if (!settled && process.exitCode === undefined) process.exitCode = 13;
+  });
 }

@@ -1,4 +1,5 @@
-// One ESM bundle, split so that the Ink UI is a lazily imported chunk: --help, --version,
+// One ESM bundle (plus dist/version.cjs for the CommonJS bin's --version), split so that the Ink
+// UI is a lazily imported chunk: --help, --version,
 // scan --json and check --json never load react or ink.
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';

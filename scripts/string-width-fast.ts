@@ -23,7 +23,7 @@ export default function fastStringWidth(input: string, options?: Options): numbe
   // read as it reads its options: a destructuring default, so only undefined means narrow by
   // default and any other falsy value (false, null, 0) means wide
   const narrow = options?.ambiguousIsNarrow === undefined ? true : Boolean(options.ambiguousIsNarrow);
-  if (typeof input !== 'string' || !narrow || options?.countAnsiEscapeCodes) return stringWidth(input, options);
+  if (typeof input !== 'string' || options === null || !narrow || options?.countAnsiEscapeCodes) return stringWidth(input, options);
   // Ink measures its lines with their colours in: escape sequences have no width (string-width
   // strips them once, with the same strip-ansi)
   const text = input.includes('\u001B') || input.includes('\u009B') ? stripAnsi(input) : input;

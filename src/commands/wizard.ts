@@ -102,7 +102,9 @@ function demoRootError(err: unknown, base: string): unknown {
   const remedy = 'Point TMPDIR at a writable directory with a few MB free (e.g. TMPDIR=/var/tmp vfio-wizard --demo). Nothing was changed.';
   if (code === 'ENOSPC' || code === 'EDQUOT') return new UserError(`no space left in ${base} for the demo's sample workstation`, ExitCode.noSpace, remedy);
   if (code === 'EROFS') return new UserError(`the file system holding ${base} is read-only: the demo's sample workstation cannot be written there`, ExitCode.readOnly, remedy);
-  if (code === 'EACCES' || code === 'EPERM') return new UserError(`the demo's sample workstation cannot be written in ${base} (${code})`, ExitCode.badInput, remedy);
+  if (code === 'EACCES') return new UserError(`the demo's sample workstation cannot be written in ${base} (EACCES)`, ExitCode.badInput, remedy);
+  // refused even to root: immutable, as exit 10 means everywhere else
+  if (code === 'EPERM') return new UserError(`${base} refuses the demo's sample workstation (EPERM)`, ExitCode.readOnly, `lsattr -d ${base} shows an "i" when it is immutable (chattr -i removes it). ${remedy}`);
   if (code === 'ENOENT' || code === 'ENOTDIR') return new UserError(`the temporary directory ${base} does not exist`, ExitCode.badInput, remedy);
   return err;
 }

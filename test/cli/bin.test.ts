@@ -3,7 +3,7 @@
 // check --json never load the terminal UI (Ink lives in its own chunk, loaded only for the TUI):
 // a module-resolution hook records every module the process loads.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -98,6 +98,19 @@ describe('the bin', () => {
     writeFileSync(log, '');
     spawnSync(process.execPath, ['--require', cjsHook, '--import', hook, binPath, '--help'], { encoding: 'utf8', env: { ...process.env, CI: 'true', VW_LOADED: log } });
     expect(readFileSync(log, 'utf8')).toContain(pathToFileURL(path.join(dist, 'cli.js')).href);
+  });
+
+  it('the shim: the exit code is main\'s; a main that never settles (the event loop empties first) exits 13, never 0', () => {
+    const fake = path.join(tmp, 'fake-install');
+    for (const d of ['bin', 'dist']) mkdirSync(path.join(fake, d), { recursive: true });
+    for (const f of ['vfio-wizard.js', 'package.json']) copyFileSync(path.join(path.dirname(binPath), f), path.join(fake, 'bin', f));
+    const run = (main: string) => {
+      writeFileSync(path.join(fake, 'dist', 'cli.js'), `export function main() { ${main} }\n`);
+      return spawnSync(process.execPath, [path.join(fake, 'bin', 'vfio-wizard.js'), 'scan'], { encoding: 'utf8' }).status;
+    };
+    expect(run('return new Promise(() => {});')).toBe(13);
+    expect(run('return Promise.resolve(3);')).toBe(3);
+    expect(run('return Promise.resolve(0);')).toBe(0);
   });
 
   it('--help, scan --json and check --json never load the UI chunk or Ink', () => {

@@ -48,6 +48,14 @@ describe('the fast string-width', () => {
     );
   });
 
+  it('null options: string-width refuses them (TypeError), and so does the fast path, for any text', () => {
+    for (const s of ['abc', '· ✔', '中']) {
+      const bad = null as unknown as Parameters<typeof stringWidth>[1];
+      expect(() => stringWidth(s, bad)).toThrow(TypeError);
+      expect(() => fastStringWidth(s, bad)).toThrow(TypeError);
+    }
+  });
+
   it('the lines the wizard draws take the fast path', () => {
     for (const line of ['vfio-wizard · 1/7 Welcome', '⏎ start  d demo  q quit', '  ✔ CPU virtualization — VT-x (vmx) is on', '\u001b[2m… 3 more lines\u001b[22m']) {
       expect(NARROW_TEXT.test(line.replace(/\u001b\[[0-9;]*m/g, '')), line).toBe(true);
