@@ -56,13 +56,22 @@ class DemoRoots {
     if (this.disposed) throw new Error('the wizard has ended');
     if (this.handlers.size === 0) this.listen();
     const base = os.tmpdir();
+    let dir: string | null = null;
     try {
-      const dir = mkdtempSync(path.join(base, 'vfio-wizard-demo-'));
+      dir = mkdtempSync(path.join(base, 'vfio-wizard-demo-'));
       this.dirs.push(dir);
       materializeRoot(SAMPLE_WORKSTATION, dir);
       return scanSession(dir, true);
     } catch (err) {
-      this.removeDirs();
+      // only this attempt's half-written root: a demo already on the screen keeps its own
+      if (dir !== null) {
+        try {
+          rmSync(dir, { recursive: true, force: true });
+          this.dirs.splice(this.dirs.indexOf(dir), 1);
+        } catch {
+          /* left in the list: removed when the wizard ends */
+        }
+      }
       throw demoRootError(err, base);
     }
   }

@@ -113,6 +113,29 @@ describe('the bin', () => {
     expect(run('return Promise.resolve(0);')).toBe(0);
   });
 
+  it('--demo on a full or a read-only TMPDIR (real tmpfs): exit 7 or 10, and no half-written sample is left behind', () => {
+    const mounts: string[] = [];
+    try {
+      for (const [name, opts, code, says] of [
+        ['full', 'size=256k', 7, 'no space left in'],
+        ['ro', 'size=4m,ro', 10, 'is read-only'],
+      ] as const) {
+        const dir = path.join(tmp, `tmpdir-${name}`);
+        mkdirSync(dir);
+        const m = spawnSync('mount', ['-t', 'tmpfs', '-o', opts, 'tmpfs', dir], { encoding: 'utf8' });
+        expect(m.status, `mount needs root: ${m.stderr}`).toBe(0);
+        mounts.push(dir);
+        const r = spawnSync(process.execPath, [binPath, '--demo'], { encoding: 'utf8', env: { ...process.env, CI: 'true', TMPDIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+        expect(r.status, r.stderr).toBe(code);
+        expect(r.stderr).toContain(says);
+        expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+        expect(readdirSync(dir)).toEqual([]);
+      }
+    } finally {
+      for (const d of mounts) spawnSync('umount', ['-l', d]);
+    }
+  });
+
   it('--help, scan --json and check --json never load the UI chunk or Ink', () => {
     const cases = [['--help'], ['--root', root, 'scan', '--json'], ['--root', root, 'check', '--json']];
     for (const args of cases) {
