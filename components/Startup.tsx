@@ -5,10 +5,11 @@
 // it (nvidia-smi for MIG) is stopped. Other keys are kept and handed to the wizard, as a terminal
 // keeps what is typed ahead. A scan that fails ends the UI and is reported by the caller.
 import { Box, Text, useInput, useStdin, type Key } from 'ink';
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useRef, useState, type ReactNode } from 'react';
 import type { WizardSession } from '../src/wizard.js';
 import type { TypedKey } from './App.js';
 import { Banner } from './Banner.js';
+import { useAfterFirstFrame } from './hooks/useAfterFirstFrame.js';
 import { useTerminalSize } from './terminal-size.js';
 import { truncate } from './text-layout.js';
 
@@ -33,23 +34,8 @@ export function Startup({
   children: (session: WizardSession, typedAhead: readonly TypedKey[]) => ReactNode;
 }) {
   const [session, setSession] = useState<WizardSession | null>(null);
-  useEffect(() => {
-    let live = true;
-    const stop = new AbortController();
-    // a macrotask later: the first frame has been written by then (Ink writes it in the commit)
-    const timer = setTimeout(() => {
-      loading.load(stop.signal).then(
-        (s) => live && setSession(s),
-        (err: unknown) => live && onFailed(err),
-      );
-    }, 0);
-    return () => {
-      // quit (or unmounted) before the session came: nothing may keep running for it
-      live = false;
-      clearTimeout(timer);
-      stop.abort();
-    };
-  }, [loading, onFailed]);
+  // quit (unmounted) before the session came: the load's signal is aborted, nothing keeps running for it
+  useAfterFirstFrame(loading.load, setSession, onFailed);
   // the handler reads nothing from the render (Ink 6.8 can drop keys with closure-based handlers)
   const exit = useRef(onExit);
   exit.current = onExit;

@@ -1,10 +1,11 @@
 // Effects reach the UI through this context, never through imports: components/ does not touch
 // the file system or processes. runWizard (src/commands/wizard.ts) provides the real ones,
 // tests provide scripted ones or the real ones over a temporary root.
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { WizardSession } from '../src/wizard.js';
 import type { LazyStepServices, StepServices } from '../src/wizard-step.js';
 import type { CommandFeed } from './hooks/useCommandOutput.js';
+import { useAfterFirstFrame } from './hooks/useAfterFirstFrame.js';
 
 export interface WizardServices {
   /** materialise the bundled sample workstation and scan it; absent when already in the demo */
@@ -52,21 +53,14 @@ export function unavailableSteps(lazy: LazyStepServices<WizardSession>, err: unk
 export function ServicesProvider({ services, children }: { services: WizardServices; children: ReactNode }) {
   const lazy = services.steps ? undefined : services.lazySteps;
   const [loaded, setLoaded] = useState<StepServices<WizardSession> | undefined>(undefined);
-  useEffect(() => {
-    if (!lazy) return;
-    let live = true;
-    // a macrotask later: the first frame has been written by then (Ink writes it in the commit)
-    const timer = setTimeout(() => {
-      lazy.load().then(
-        (steps) => live && setLoaded(steps),
-        (err: unknown) => live && setLoaded(unavailableSteps(lazy, err)),
-      );
-    }, 0);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [lazy]);
+  const load = useMemo(() => (lazy ? () => lazy.load() : undefined), [lazy]);
+  const failed = useCallback(
+    (err: unknown) => {
+      if (lazy) setLoaded(unavailableSteps(lazy, err));
+    },
+    [lazy],
+  );
+  useAfterFirstFrame(load, setLoaded, failed);
   const value = useMemo(() => (loaded ? { ...services, steps: loaded } : services), [services, loaded]);
   return <ServicesContext.Provider value={value}>{children}</ServicesContext.Provider>;
 }
