@@ -34,11 +34,12 @@ try {
   const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
   // The floor for any Node scanner: a bare script that only makes the system calls the scan
   // cannot do without — per function the link to its directory, uevent, revision, reset_method,
-  // resource and the iommu_group link — with no parsing, no names and no output.
-  const floorScript = path.join(root, 'floor.mjs');
+  // resource and the iommu_group link — with no parsing, no names and no output. CommonJS, so it
+  // does not even pay for Node's ES module loader (about 10 ms here): the lowest such floor.
+  const floorScript = path.join(root, 'floor.cjs');
   writeFileSync(
     floorScript,
-    `import { closeSync, constants, openSync, readSync, readlinkSync, readdirSync } from 'node:fs';
+    `const { closeSync, constants, openSync, readSync, readlinkSync, readdirSync } = require('node:fs');
 const bus = ${JSON.stringify(`${root}/sys/bus/pci/devices`)};
 const buf = Buffer.allocUnsafe(65536);
 let bytes = 0;
@@ -126,13 +127,20 @@ if (bytes === 0) process.exit(1);
   console.log(`  of the scan's own cost:       wall ${ms(fixedWall)} before any PCI function (same root, no functions), ${ms(m.scan.wall - m.bare.wall)} for the ${members.length} functions`);
   console.log(`  shell loop, lspci per device  wall ${ms(loopAll)} (extrapolated from ${sample.length} of ${members.length})`);
   const vsLspci = scanWall / m.lspci.wall;
-  const vsLoop = m.scan.wall / loopAll;
+  // the issue's measure for both goals is the scan's own cost (the whole process minus node -e 0);
+  // the whole process against the loop is printed beside it
+  const vsLoop = scanWall / loopAll;
+  const vsLoopWhole = m.scan.wall / loopAll;
   const mark = (ok) => (ok ? 'ok  ' : 'MISS');
   console.log('ratios (lower is better for the scanner):');
   console.log(`  ${mark(vsLspci <= 1)} (scan - node) / lspci    wall ${vsLspci.toFixed(2)}${scanCpu === null ? '' : `  cpu ${(scanCpu / m.lspci.cpu).toFixed(2)}`}   goal ≤ 1`);
   console.log(`       (bare reads - node) / lspci   wall ${(floorWall / m.lspci.wall).toFixed(2)}   the floor for a Node scanner on this machine`);
   console.log(`       (functions only) / lspci      wall ${((m.scan.wall - m.bare.wall) / m.lspci.wall).toFixed(2)}   the per-function part against the same lspci`);
-  console.log(`  ${mark(vsLoop <= 0.01)} scan / shell loop        wall ${vsLoop.toFixed(4)} (${(1 / vsLoop).toFixed(0)}x faster)   goal ≥ 100x faster`);
+  // what no change to the per-function code can go below: the system calls alone plus what this
+  // scan costs before its first function (code loading, the host's other facts, pci.ids, output)
+  console.log(`       (floor + fixed part) / lspci  wall ${((floorWall + fixedWall) / m.lspci.wall).toFixed(2)}   the bound with no per-function work but the system calls`);
+  console.log(`  ${mark(vsLoop <= 0.01)} (scan - node) / loop     wall ${vsLoop.toFixed(4)} (${(1 / vsLoop).toFixed(0)}x faster)   goal ≥ 100x faster`);
+  console.log(`       whole scan process / loop     wall ${vsLoopWhole.toFixed(4)} (${(1 / vsLoopWhole).toFixed(0)}x faster)   node's own start-up included`);
   // exit 3: ran, but missed a goal (bench/run.mjs reports it)
   if (vsLspci > 1 || vsLoop > 0.01) process.exitCode = 3;
 } finally {
