@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, constants, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { ExitCode, UserError } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
@@ -133,6 +135,58 @@ export function lockPath(root: SystemRoot): string {
   return root.at('/var/lib/vfio-wizard/lock');
 }
 
+const MAX_BUSY_WAITS = 100;
+const BUSY_WAIT_MS = 20;
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+// $1 the lock, $2 the content judged stale; the "x" keeps trailing newlines through $(…). Exit 0:
+// removed; 3: the lock is no longer that content (taken over meanwhile, or gone); 4: rm failed.
+const BREAK_SCRIPT = 'cur=$(cat -- "$1" 2>/dev/null; echo x); [ "$cur" = "$2"x ] || exit 3; rm -f -- "$1" || exit 4; exit 0';
+
+/**
+ * Remove a stale lock, but only while it still holds `seen`, the content judged stale. Reading,
+ * comparing and unlinking in this process would leave a window: two processes breaking the same
+ * stale lock at once could each see it, one take over, and the other then unlink the fresh lock,
+ * so that both hold it. So the compare-and-remove runs under flock(1) on the state directory,
+ * which every breaker takes (a kernel lock, freed when its holder dies): a second breaker waits
+ * ('busy'), then finds the fresh lock and leaves it ('changed'). Where flock(1) is missing (it is
+ * in util-linux and busybox) the compare-and-remove runs here, with that window.
+ */
+export function breakStaleLock(root: SystemRoot, seen: string): 'removed' | 'changed' | 'busy' {
+  const file = lockPath(root);
+  const r = spawnSync('flock', ['-n', path.dirname(file), 'sh', '-c', BREAK_SCRIPT, 'sh', file, seen], { stdio: 'ignore' });
+  if (r.error && errnoCode(r.error) === 'ENOENT') return breakInProcess(file, seen);
+  // flock -n exits 1 when another process holds the breakers' lock; the script never does
+  if (r.status === 0) return 'removed';
+  if (r.status === 3) return 'changed';
+  if (r.status === 1) return 'busy';
+  throw new UserError(
+    `the stale lock ${file} could not be removed safely (flock: ${r.error ? errnoCode(r.error) ?? String(r.error) : r.status === 4 ? 'rm failed' : r.signal ?? `exit ${r.status}`})`,
+    ExitCode.locked,
+    `Make sure no vfio-wizard runs (ps -ef | grep vfio-wizard), remove ${file} by hand and run the command again.`,
+  );
+}
+
+function breakInProcess(file: string, seen: string): 'removed' | 'changed' {
+  let still: string | null = null;
+  try {
+    still = readStateFile(file).toString('utf8');
+  } catch {
+    still = null;
+  }
+  if (still === null || still !== seen) return 'changed';
+  try {
+    unlinkSync(file);
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw mapFsError(e, 'removing a stale lock', file);
+    return 'changed';
+  }
+  return 'removed';
+}
+
 /** Take the lock or throw UserError(locked) naming the holder's pid. A dead holder's lock is taken over. */
 export function acquireLock(root: SystemRoot, command: string): Lock {
   ensureStateDir(root);
@@ -153,6 +207,7 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
   } catch (err) {
     throw mapFsError(err, 'taking the lock', file);
   }
+  let busy = 0;
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -184,18 +239,14 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
             `Wait for it to finish (ps -g ${orphan.pgid} shows it), or stop it (kill -- -${orphan.pgid}), then run the command again: it then undoes the interrupted step.`,
           );
         }
-        // stale: remove it only if it is still the one judged stale (another process may have taken it over since)
-        let still: string | null = null;
-        try {
-          still = readStateFile(file).toString('utf8');
-        } catch {
-          still = null;
-        }
-        if (still !== null && still === seen) {
-          try {
-            unlinkSync(file);
-          } catch (e) {
-            if (errnoCode(e) !== 'ENOENT') throw mapFsError(e, 'removing a stale lock', file);
+        // stale: removed only while it still holds what was judged stale, under the breakers' flock
+        if (seen !== null) {
+          const broke = breakStaleLock(root, seen);
+          if (broke === 'busy') {
+            // another process is breaking it this instant: wait for it, then look again
+            if (++busy > MAX_BUSY_WAITS) break;
+            attempt--;
+            sleepMs(BUSY_WAIT_MS);
           }
         }
         continue;

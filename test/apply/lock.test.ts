@@ -1,11 +1,12 @@
 // The lock tells a live holder from a stale one by pid, process start time and boot id.
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { readStatus } from '../../src/apply/status.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureStateDir } from '../../src/apply/journal.js';
-import { acquireLock, currentBootId, lockPath } from '../../src/apply/lock.js';
+import { acquireLock, breakStaleLock, currentBootId, lockPath } from '../../src/apply/lock.js';
 import { ExitCode, UserError } from '../../src/exit-codes.js';
 import { systemRoot } from '../../src/host/root.js';
 import { makeRoot, removeRoot } from './support/tree.js';
@@ -76,6 +77,66 @@ describe('lock', () => {
     const l = acquireLock(root, 'apply');
     expect(JSON.parse(readFileSync(lockPath(root), 'utf8')).pid).toBe(process.pid);
     l.release();
+  });
+});
+
+describe('breaking a stale lock', () => {
+  const stale = JSON.stringify({ pid: 2 ** 22 + 9, startTicks: '1', bootId: currentBootId(), startedAt: 'x', command: 'gone' });
+
+  it('removes the lock only while it still holds what was judged stale (argument passing checked with shell-special text)', () => {
+    const root = fresh();
+    ensureStateDir(root);
+    const odd = `{"command": "a 'b' \\"c\\" $HOME \`id\` \\\\ *"}\n\n`;
+    writeFileSync(lockPath(root), odd);
+    // taken over meanwhile: a different content stays as it is
+    expect(breakStaleLock(root, `${odd.trimEnd()}\n`)).toBe('changed');
+    expect(breakStaleLock(root, odd.replace('$HOME', '$PATH'))).toBe('changed');
+    expect(readFileSync(lockPath(root), 'utf8')).toBe(odd);
+    expect(breakStaleLock(root, odd)).toBe('removed');
+    expect(() => lstatSync(lockPath(root))).toThrow(/ENOENT/);
+    // already gone
+    expect(breakStaleLock(root, odd)).toBe('changed');
+  });
+
+  it('waits while another breaker holds the flock, leaving the stale lock in place, and takes it over once that one is done', async () => {
+    const root = fresh();
+    const state = ensureStateDir(root);
+    writeFileSync(lockPath(root), stale);
+    // a real flock(1) holding the breakers' lock on the state directory, as a breaker mid-way would
+    // (its own process group: the sleep it runs holds the lock too, and is stopped with it)
+    const holder = spawn('flock', [state, 'sh', '-c', 'echo held; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      expect(breakStaleLock(root, stale)).toBe('busy');
+      const err = refusal(root);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(ExitCode.locked);
+      expect(readFileSync(lockPath(root), 'utf8')).toBe(stale);
+    } finally {
+      process.kill(-holder.pid!, 'SIGKILL');
+    }
+    await new Promise((r) => holder.once('close', r));
+    const l = acquireLock(root, 'apply');
+    expect(JSON.parse(readFileSync(lockPath(root), 'utf8')).pid).toBe(process.pid);
+    l.release();
+  }, 20_000);
+
+  it('without flock(1) on PATH the stale lock is still compared and taken over, in this process', () => {
+    const root = fresh();
+    ensureStateDir(root);
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'vw-nopath-'));
+    const saved = process.env.PATH;
+    try {
+      process.env.PATH = empty;
+      writeFileSync(lockPath(root), stale);
+      expect(breakStaleLock(root, `${stale} `)).toBe('changed');
+      const l = acquireLock(root, 'apply');
+      expect(JSON.parse(readFileSync(lockPath(root), 'utf8')).pid).toBe(process.pid);
+      l.release();
+    } finally {
+      process.env.PATH = saved;
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
 
