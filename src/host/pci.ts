@@ -11,7 +11,7 @@ import { addressesInPath, compareAddress, isPciAddress } from './pci-address.js'
 import type { PciNames } from './pci-ids.js';
 import type { SystemRoot } from './root.js';
 import { baseName, type SysReader } from './sysfs-read.js';
-import type { IommuGroup, PciDevice, SriovFacts } from './types.js';
+import type { IommuGroup, LargeBar, PciDevice, SriovFacts } from './types.js';
 
 const FOUR_GIB = 4 * 1024 * 1024 * 1024;
 const BAR_WINDOW = 256 * 1024 * 1024;
@@ -83,12 +83,16 @@ export function parseUevent(text: string): Identity {
   };
 }
 
+const NO_LARGE_BARS: readonly LargeBar[] = Object.freeze([]);
+
 /**
- * true when a memory BAR (resource lines 0–5) is large in the sense that matters for passthrough:
+ * The memory BARs (resource lines 0–5) that are large in the sense that matters for passthrough:
  * bigger than the classic 256 MiB window (Resizable BAR, compute cards), or 256 MiB and placed
- * above 4 GiB. Small 64-bit BARs above 4 GiB (virtio, NVMe doorbells) are ordinary and not counted.
+ * above 4 GiB. Small 64-bit BARs above 4 GiB (virtio, NVMe doorbells) are ordinary and not listed.
+ * Nearly every function has none: those share one frozen empty list.
  */
-export function hasLargeBar(resource: string): boolean {
+export function largeBars(resource: string): readonly LargeBar[] {
+  let found: LargeBar[] | null = null;
   let at = 0;
   for (let i = 0; i < 6 && at < resource.length; i++) {
     const nl = resource.indexOf('\n', at);
@@ -106,10 +110,13 @@ export function hasLargeBar(resource: string): boolean {
     const flags = Number.parseInt(line.slice(sp2 + 1, fEnd), 16);
     if (!(flags & IORESOURCE_MEM) || (start === 0 && end === 0)) continue;
     const size = end - start + 1;
-    if (size > BAR_WINDOW || (size === BAR_WINDOW && start >= FOUR_GIB)) return true;
+    if (size > BAR_WINDOW || (size === BAR_WINDOW && start >= FOUR_GIB)) (found ??= []).push({ bar: i, start: `0x${start.toString(16)}`, size });
   }
-  return false;
+  return found ?? NO_LARGE_BARS;
 }
+
+/** true when largeBars finds one */
+export const hasLargeBar = (resource: string): boolean => largeBars(resource).length > 0;
 
 /**
  * A relative link target resolved from `dir`, as path.resolve(dir, target) — by cutting one
@@ -202,7 +209,8 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
     const driverLink = id !== null && id.vendor !== null ? id.driver : r.link(`${dir}/driver`);
     // present on nearly every function of a current kernel, so read it without a stat first
     const resetRaw = read('reset_method');
-    const resource = read('resource');
+    const resourceRaw = read('resource');
+    const bars = resourceRaw === null ? NO_LARGE_BARS : largeBars(resourceRaw);
 
     // Optional attributes are probed by class instead of listing every directory: the kernel
     // creates boot_vga only for VGA devices, SR-IOV never sits on bridges, and net/block
@@ -264,7 +272,8 @@ export function scanPci(root: SystemRoot, r: SysReader, names: PciNames | null):
       mdevSupportedTypes: mdev,
       parents,
       isBridge: bridge,
-      largeBar: resource !== null && hasLargeBar(resource),
+      largeBar: bars.length > 0,
+      largeBars: bars,
       vendorName,
       deviceName,
       className: classNameOf(cls),

@@ -115,6 +115,16 @@ export interface SriovFacts {
 
 export type HostCriticalReason = 'root-fs' | 'boot-fs' | 'esp' | 'default-route';
 
+/** A memory BAR large enough to need Above 4G Decoding (see PciDevice.largeBar). */
+export interface LargeBar {
+  /** the BAR's number, 0–5 (the line of the resource file) */
+  bar: number;
+  /** where the kernel placed it: "0x38000000000" */
+  start: string;
+  /** in bytes */
+  size: number;
+}
+
 export interface PciDevice {
   /** full address with domain: "0000:01:00.0" */
   address: string;
@@ -138,8 +148,10 @@ export interface PciDevice {
   parents: string[];
   /** PCI-to-PCI bridge / host bridge / root port (class 0604, 0600 …) */
   isBridge: boolean;
-  /** a memory BAR larger than 256 MiB, or of 256 MiB above 4 GiB (src/host/pci.ts hasLargeBar) */
+  /** a memory BAR larger than 256 MiB, or of 256 MiB above 4 GiB (src/host/pci.ts largeBars) */
   largeBar: boolean;
+  /** those BARs, each with its number, address and size (empty when largeBar is false) */
+  largeBars: readonly LargeBar[];
   vendorName: string | null;
   deviceName: string | null;
   className: string | null;

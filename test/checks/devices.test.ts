@@ -62,6 +62,21 @@ describe('large-bars', () => {
     expect(c.remedy).toContain('Above 4G Decoding');
     expect(c.remedy).toContain('Resizable BAR');
   });
+  it('names each large BAR with its size and address, and what a BAR over 256 MiB means', () => {
+    const devices = defaultDevices().map((d) =>
+      d.address === '0000:01:00.0'
+        ? { ...d, largeBar: true, largeBars: [{ bar: 1, start: '0x38000000000', size: 16 * 1024 ** 3 }, { bar: 3, start: '0xc0000000', size: 1.5 * 1024 ** 3 }] }
+        : d,
+    );
+    const c = checkLargeBars(makeFacts({ devices }));
+    expect(c.evidence).toEqual([
+      'a BAR larger than 256 MiB means Resizable BAR is on, or the card always has BARs that large (compute cards, NPUs)',
+      '0000:01:00.0 NVIDIA Corporation GP104 [GeForce GTX 1070]: BAR 1: 16 GiB at 0x38000000000 (above 4 GiB); BAR 3: 1.5 GiB at 0xc0000000 (below 4 GiB)',
+    ]);
+    // 256 MiB above 4 GiB: large, but no sign of Resizable BAR
+    const at256 = defaultDevices().map((d) => (d.address === '0000:01:00.0' ? { ...d, largeBar: true, largeBars: [{ bar: 1, start: '0x4000000000', size: 256 * 1024 ** 2 }] } : d));
+    expect(checkLargeBars(makeFacts({ devices: at256 })).evidence).toEqual(['0000:01:00.0 NVIDIA Corporation GP104 [GeForce GTX 1070]: BAR 1: 256 MiB at 0x4000000000 (above 4 GiB)']);
+  });
 });
 
 describe('checks that cannot see the devices say unknown, never pass', () => {

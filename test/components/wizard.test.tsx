@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../components/App.js';
 import { STATUS_SYMBOL } from '../../components/Readiness.js';
-import { deviceRow } from '../../components/DeviceBrowser.js';
+import { deviceDetailLines, deviceRow } from '../../components/DeviceBrowser.js';
 import { buildGroups, filterGroups } from '../../src/iommu-view.js';
 import { ServicesProvider, type WizardServices } from '../../components/services.js';
 import type { WizardSession } from '../../src/wizard.js';
@@ -246,5 +246,19 @@ describe('layout', () => {
     expect(f).toMatch(/› 15:00\.0/);
     expect(f).not.toContain('IOMMU group 1 (');
     assertFits(f, 80, 24);
+  });
+});
+
+describe('device details', () => {
+  it('give each large BAR with its size, and say only "large BAR" for a device without the list', () => {
+    const gpu = makeDevice({ address: '0000:01:00.0', class: '030000', iommuGroup: 1, largeBar: true, largeBars: [{ bar: 1, start: '0x38000000000', size: 16 * 1024 ** 3 }, { bar: 3, start: '0x4000000000', size: 256 * 1024 ** 2 }] });
+    const text = (d: typeof gpu) => {
+      const group = buildGroups(makeFacts({ devices: [d] })).find((g) => g.devices.some((r) => r.device.address === d.address))!;
+      const row = group.devices.find((r) => r.device.address === d.address)!;
+      return deviceDetailLines(row, group, 100).map((l) => l.map((seg) => seg.text).join('')).join('\n');
+    };
+    expect(text(gpu)).toContain('large BAR 1: 16 GiB, 3: 256 MiB');
+    expect(text({ ...gpu, largeBars: [] })).toMatch(/large BAR(?! \d)/);
+    expect(text({ ...gpu, largeBar: false, largeBars: [] })).not.toContain('large BAR');
   });
 });

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasLargeBar, parseUevent, resolveLink, type Identity } from '../../src/host/pci.js';
+import { hasLargeBar, largeBars, parseUevent, resolveLink, type Identity } from '../../src/host/pci.js';
 
 const hexIdOracle = (raw: string | null): string | null => {
   if (raw === null) return null;
@@ -37,19 +37,20 @@ function ueventOracle(text: string): Identity {
   return id;
 }
 
-function largeBarOracle(resource: string): boolean {
+function largeBarOracle(resource: string): { bar: number; start: string; size: number }[] {
   const lines = resource.split('\n').slice(0, 6);
-  for (const line of lines) {
+  const found: { bar: number; start: string; size: number }[] = [];
+  lines.forEach((line, bar) => {
     const [s, e, f] = line.trim().split(' ');
-    if (!s || !e || !f) continue;
+    if (!s || !e || !f) return;
     const start = Number.parseInt(s, 16);
     const end = Number.parseInt(e, 16);
     const flags = Number.parseInt(f, 16);
-    if (!(flags & 0x200) || (start === 0 && end === 0)) continue;
+    if (!(flags & 0x200) || (start === 0 && end === 0)) return;
     const size = end - start + 1;
-    if (size > 256 * 1024 * 1024 || (size === 256 * 1024 * 1024 && start >= 4 * 1024 * 1024 * 1024)) return true;
-  }
-  return false;
+    if (size > 256 * 1024 * 1024 || (size === 256 * 1024 * 1024 && start >= 4 * 1024 * 1024 * 1024)) found.push({ bar, start: `0x${start.toString(16)}`, size });
+  });
+  return found;
 }
 
 const pick = <T,>(...xs: T[]) => fc.constantFrom(...xs);
@@ -111,7 +112,9 @@ describe('hasLargeBar', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(line, fc.constant(big)), { maxLength: 9 }), (lines) => {
         const text = `${lines.join('\n')}\n`;
-        expect(hasLargeBar(text)).toBe(largeBarOracle(text));
+        const want = largeBarOracle(text);
+        expect(largeBars(text)).toEqual(want);
+        expect(hasLargeBar(text)).toBe(want.length > 0);
       }),
       { numRuns: 3000 },
     );
@@ -120,6 +123,7 @@ describe('hasLargeBar', () => {
   it('finds a big BAR among the first six lines only', () => {
     const small = '0x00000000fb000000 0x00000000fbffffff 0x0000000000040200';
     expect(hasLargeBar(`${small}\n${big}\n`)).toBe(true);
+    expect(largeBars(`${small}\n${small}\n${big}\n`)).toEqual([{ bar: 2, start: '0x38000000000', size: 16 * 1024 ** 3 }]);
     expect(hasLargeBar(`${[small, small, small, small, small, small, big].join('\n')}\n`)).toBe(false);
   });
 });

@@ -178,6 +178,10 @@ describe('PCI devices from sysfs', () => {
     expect(dev(facts, '0000:05:00.0').largeBar).toBe(false);
     expect(dev(facts, '0000:06:00.0').largeBar).toBe(false);
     expect(dev(facts, '0000:07:00.0').largeBar).toBe(true);
+    // each large BAR with its number, address and size; none listed for the ordinary ones
+    expect(dev(facts, '0000:01:00.0').largeBars).toEqual([{ bar: 0, start: '0x80000000', size: 8 * 1024 ** 3 }]);
+    expect(dev(facts, '0000:07:00.0').largeBars).toEqual([{ bar: 0, start: '0x4000000000', size: 256 * 1024 ** 2 }]);
+    expect(dev(facts, '0000:05:00.0').largeBars).toEqual([]);
   });
 
   it('names an unknown device like lspci does, and says when the root has no pci.ids', () => {

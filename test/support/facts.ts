@@ -43,6 +43,7 @@ export function makeDevice(over: Partial<PciDevice> & { address: string; class: 
     parents: [],
     isBridge: isBridge(over.class),
     largeBar: false,
+    largeBars: [],
     vendorName,
     deviceName,
     className: className(over.class),
