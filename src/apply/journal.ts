@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../exit-codes.js';
 import type { SystemRoot } from '../host/root.js';
@@ -245,8 +245,19 @@ export function createRun(root: SystemRoot, commands: Journal['commands'], toolV
       steps: [],
     },
   };
-  saveJournal(run);
-  atomicWrite(path.join(dir, 'README.txt'), restoreReadme(run.journal), { mode: 0o644, what: 'writing README.txt' });
+  try {
+    saveJournal(run);
+    atomicWrite(path.join(dir, 'README.txt'), restoreReadme(run.journal), { mode: 0o644, what: 'writing README.txt' });
+  } catch (err) {
+    // a run that could not even be recorded (a full disk) holds no step and changed nothing: it
+    // goes again, rather than stay behind for status to list as an empty run
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* what is left is an empty run: status shows it as such */
+    }
+    throw err;
+  }
   return run;
 }
 

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
-import { listRunIds } from '../../src/apply/journal.js';
+import { ensureStateDir, listRunIds } from '../../src/apply/journal.js';
 import { lockPath } from '../../src/apply/lock.js';
 import { rollback } from '../../src/apply/rollback.js';
 import { readStatus, renderStatusText } from '../../src/apply/status.js';
@@ -117,6 +117,34 @@ describe('disk full and read-only', () => {
     // the case this is about did occur: the journal write ran out of space
     expect(cases.some((c) => /while writing (the journal|restore\.sh)/.test(c.message)), JSON.stringify(cases.map((c) => c.message.split('\n')[0]))).toBe(true);
   }, 60_000);
+
+  it('room for the lock but not for the journal: nothing is changed, exit noSpace, and no empty run is left behind', async () => {
+    // 1–4 pages left: the lock fits, the run's journal, restore.sh or README.txt does not
+    const failures: string[] = [];
+    for (let pages = 1; pages <= 4; pages++) {
+      const dir = smallDisk();
+      const before = snapshot(dir);
+      ensureStateDir(systemRoot(dir));
+      const free = statfsSync(dir).bavail * statfsSync(dir).bsize;
+      writeFileSync(path.join(dir, 'filler'), Buffer.alloc(free - pages * 4096));
+      const err = await applyPlan(plan('s', [modify('/etc/small.conf', 'a=1\n', 'a=2\n')]), { root: systemRoot(dir), runner: createRecordingRunner() }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, `${pages} pages`).toBeInstanceOf(UserError);
+      expect((err as UserError).exitCode).toBe(ExitCode.noSpace);
+      failures.push((err as UserError).message);
+      expect(readFileSync(path.join(dir, 'etc/small.conf'), 'utf8')).toBe('a=1\n');
+      expect(readdirSync(path.join(dir, 'var/lib/vfio-wizard/runs')), `${pages} pages: ${(err as UserError).message}`).toEqual([]);
+      expect(readStatus(systemRoot(dir)).runs).toEqual([]);
+      expect(existsSync(lockPath(systemRoot(dir)))).toBe(false);
+      rmSync(path.join(dir, 'filler'));
+      // nothing else anywhere: no temp file, no change to a byte or a mode outside the state directory
+      expect(snapshot(dir)).toEqual(before);
+    }
+    // the run's own files were what could not be written
+    expect(failures.some((m) => /while writing (the journal|restore\.sh|README\.txt)/.test(m)), failures.join('\n')).toBe(true);
+  });
 
   it('read-only /etc: the write fails, the step is rolled back, exit readOnly with a remount remedy', async () => {
     const dir = root({ 'etc/.keep': '' });
