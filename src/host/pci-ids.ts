@@ -1,7 +1,8 @@
-// Names from the system's own pci.ids (~1.4 MB). The file is searched through its latin1 view (one
-// copy of the bytes, never decoded as UTF-8 as a whole): only the vendors actually present are
-// looked up — indexOf finds each vendor line ("\nVVVV  Name"), one regular expression the end of its
-// block — and only those blocks are decoded, where device names are searched.
+// Names from the system's own pci.ids (~1.4 MB). The file is searched as bytes, never decoded as
+// a whole: only the vendors actually present are looked up — a native indexOf finds each vendor
+// line ("\nVVVV  Name"), a regular expression over small windows the end of its block — and only
+// those blocks become text, where device names are searched. (A latin1 copy of the whole file to
+// search as one string cost more than it saved: 1.4 MB of fresh memory, page by page.)
 import { readPath, type SystemRoot } from './root.js';
 import type { SysReader } from './sysfs-read.js';
 import { hostText } from '../terminal-safe.js';
@@ -22,26 +23,29 @@ interface VendorEntry {
 // a line that starts a vendor or the class section: not a device or subsystem line (tab), a
 // comment or a blank line
 const TOP_LINE = /\n[^\t#\n]/g;
+const WINDOW = 32 * 1024;
 
 /**
  * Index of the newline that ends the block whose first line ends at the newline `from`: the one
- * before the next line that starts a vendor or the class section; the length at the end. One
- * regular-expression search over the file's latin1 view (its indices are the byte offsets): a
- * big vendor's block has thousands of lines, and an indexOf call per line cost milliseconds.
+ * before the next line that starts a vendor or the class section; the length at the end. A big
+ * vendor's block has thousands of lines (an indexOf call per line cost milliseconds), so the
+ * regular expression runs over latin1 windows of the bytes (their indices are byte offsets), each
+ * one byte longer than the step so that a newline at a window's end is seen with what follows.
  */
-function blockEnd(latin1: string, from: number): number {
-  TOP_LINE.lastIndex = from;
-  const m = TOP_LINE.exec(latin1);
-  return m === null ? latin1.length : m.index;
+function blockEnd(bytes: Buffer, from: number, window: number): number {
+  for (let at = from; at < bytes.length; at += window) {
+    const text = bytes.toString('latin1', at, Math.min(bytes.length, at + window + 1));
+    TOP_LINE.lastIndex = 0;
+    const m = TOP_LINE.exec(text);
+    if (m !== null) return at + m.index;
+  }
+  return bytes.length;
 }
 
-/** Index over one pci.ids file's bytes; each vendor's block is cut out on first use. */
-export function pciNamesFromBytes(bytes: Buffer): PciNames {
-  // searched as a latin1 string, whose indices are the byte offsets (one copy of the file, no
-  // decoding); names are decoded from the bytes as UTF-8
-  const latin1 = bytes.toString('latin1');
+/** Index over one pci.ids file's bytes; each vendor's block is cut out on first use. `window`: for tests. */
+export function pciNamesFromBytes(bytes: Buffer, window = WINDOW): PciNames {
   // the class section ("C xx  name") follows the vendor list; vendor matches past it are ignored
-  const classStart = latin1.indexOf('\nC ');
+  const classStart = bytes.indexOf('\nC ', 0, 'latin1');
   const end = classStart < 0 ? bytes.length : classStart;
   const vendors = new Map<string, VendorEntry | null>();
 
@@ -49,13 +53,13 @@ export function pciNamesFromBytes(bytes: Buffer): PciNames {
     // IDs are four hex digits (the callers normalise them); anything else cannot be a vendor line
     if (!/^[0-9a-f]{4}$/.test(vendor)) return null;
     const line = `${vendor}  `;
-    const first = latin1.startsWith(line);
-    const head = first ? 0 : latin1.indexOf(`\n${line}`) + 1;
+    const first = bytes.length >= line.length && bytes.toString('latin1', 0, line.length) === line;
+    const head = first ? 0 : bytes.indexOf(`\n${line}`, 0, 'latin1') + 1;
     if ((head === 0 && !first) || head >= end) return null;
     const nameStart = head + vendor.length + 2;
-    const nl = latin1.indexOf('\n', head);
+    const nl = bytes.indexOf(0x0a, head);
     if (nl < 0) return { name: hostText(bytes.toString('utf8', nameStart).trimEnd()), block: '' };
-    const stop = blockEnd(latin1, nl);
+    const stop = blockEnd(bytes, nl, window);
     return { name: hostText(bytes.toString('utf8', nameStart, nl).trimEnd()), block: bytes.toString('utf8', nl, Math.min(stop + 1, bytes.length)) };
   };
 
@@ -97,8 +101,8 @@ export function pciNamesFromBytes(bytes: Buffer): PciNames {
 }
 
 /** The same index over a text (tests, and callers that already hold the text). */
-export function pciNamesFromText(text: string): PciNames {
-  return pciNamesFromBytes(Buffer.from(text, 'utf8'));
+export function pciNamesFromText(text: string, window?: number): PciNames {
+  return pciNamesFromBytes(Buffer.from(text, 'utf8'), window);
 }
 
 /** Load the root's own pci.ids (never the host's when scanning another root). */

@@ -36,8 +36,9 @@ function toText(vendors: { id: string; name: string; devices: { id: string; name
 describe('pci.ids lookups', () => {
   it('find every vendor and device of the file, and nothing else', () => {
     fc.assert(
-      fc.property(model, hex4, fc.nat(), fc.nat(), (vendors, randomV, i, j) => {
-        const names = pciNamesFromText(toText(vendors));
+      // the block's end is searched in windows: tiny ones put window edges everywhere
+      fc.property(model, hex4, fc.nat(), fc.nat(), fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }), (vendors, randomV, i, j, window) => {
+        const names = pciNamesFromText(toText(vendors), window);
         for (const v of vendors) {
           expect(names.vendor(v.id)).toBe(v.name);
           expect(names.vendor(v.id.toUpperCase())).toBe(v.name);
