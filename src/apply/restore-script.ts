@@ -3,9 +3,10 @@ import type { CommandEntry, Journal, JournalEntry, StepRecord } from './journal.
 import { CHROOT_SCRIPT } from './engine-types.js';
 
 // restore.sh: the rescue path for a machine that no longer boots, or a chroot without Node.
-// POSIX sh and coreutils only (cp, mv, rm, chmod, chown, sha256sum, cut, dirname, mkdir, rmdir,
-// sync, chroot). It mirrors `vfio-wizard rollback`: reverse order, checksum before touching a
-// file, refuse a file that changed after we wrote it unless FORCE=1. It is regenerated at every
+// POSIX sh and coreutils only (cp, mv, rm, chmod, chown, sha256sum, stat, cut, dirname, mkdir,
+// rmdir, sync, chroot). It mirrors `vfio-wizard rollback`: reverse order, checksum before touching
+// a file, refuse a file that changed after we wrote it (its bytes, or with our bytes its mode or
+// owner) unless FORCE=1. It is regenerated at every
 // journal record, so it always matches journal.json.
 
 const q = shellQuote;
@@ -15,6 +16,8 @@ export const RESTORED_MARKER = 'restored-by-script';
 /** Written by restore.sh next to the journal: the commands it listed instead of running, one per line. */
 export const NOT_RUN_FILE = 'commands-not-run';
 const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
+/** mode and owner as `stat -c '%a %u %g'` prints them: "644 0 0" */
+const metaOf = (m: { mode: number; uid: number; gid: number }) => `${(m.mode & 0o7777).toString(8)} ${m.uid} ${m.gid}`;
 
 const PRELUDE = `set -u
 CHROOT_SCRIPT=${q(CHROOT_SCRIPT)}
@@ -32,7 +35,9 @@ not_run() { skipped=1; { printf '%s\\037' "$@"; printf '\\n'; } >> "$HERE/${NOT_
 
 at() { if [ "$ROOT" = / ]; then printf '%s\\n' "$1"; else printf '%s%s\\n' "\${ROOT%/}" "$1"; fi; }
 sum() { sha256sum < "$1" | cut -d ' ' -f 1; }
-now_of() { if [ -f "$1" ]; then sum "$1"; elif [ -e "$1" ] || [ -L "$1" ]; then echo other; else echo missing; fi; }
+# a symbolic link is never followed: like a directory, it is "other" (as vfio-wizard rollback sees it)
+now_of() { if [ -L "$1" ]; then echo other; elif [ -f "$1" ]; then sum "$1"; elif [ -e "$1" ]; then echo other; else echo missing; fi; }
+meta_of() { stat -c '%a %u %g' -- "$1" 2>/dev/null; }
 # the exit status: 4 when a file changed after vfio-wizard wrote it (FORCE=1 is the answer), else 1
 # on any failure, 0 when all went well — the same whatever order the problems came in
 failed() { [ "$status" = 4 ] || status=1; }
@@ -43,11 +48,24 @@ drift() {
   status=4
 }
 keep_now() { cp -p "$1" "$HERE/$2.now.$$" && echo "  the current version is kept as $HERE/$2.now.$$"; }
+# meta_drift SYSPATH HOSTPATH OURS_META ORIG_META: with our bytes in place, a mode or owner changed
+# since (and not back to the original's) is someone's change too. Status 0: it drifted (reported).
+# Without a working stat the bytes alone decide, as they did before this check existed.
+meta_drift() {
+  m=$(meta_of "$2")
+  [ -n "$m" ] && [ -n "$3" ] && [ "$m" != "$3" ] && [ "$m" != "$4" ] || return 1
+  [ "$FORCE" = 1 ] && return 1
+  echo "DRIFT: $1 holds what vfio-wizard wrote, but its mode and owner are now $m (vfio-wizard wrote $3); left as it is." >&2
+  echo "       Run again with FORCE=1 to restore it with the original's mode and owner." >&2
+  status=4
+  return 0
+}
 
-# restore SYSPATH ORIGINAL_SHA OURS_SHA BACKUP MODE UID GID
+# restore SYSPATH ORIGINAL_SHA OURS_SHA BACKUP MODE UID GID OURS_META ORIG_META
 restore() {
   t=$(at "$1"); now=$(now_of "$t")
   if [ "$now" = "$2" ]; then chown "$6:$7" "$t" && chmod "$5" "$t"; echo "unchanged: $1"; return; fi
+  if [ "$now" = "$3" ] && meta_drift "$1" "$t" "$8" "$9"; then return; fi
   if [ "$now" != "$3" ]; then
     if [ "$FORCE" != 1 ]; then drift "$1" "$4"; return; fi
     if [ "$now" != missing ]; then keep_now "$t" "$4" || { failed; return; }; fi
@@ -62,10 +80,11 @@ restore() {
   fi
 }
 
-# remove SYSPATH OURS_SHA BACKUP_PREFIX — a file vfio-wizard created
+# remove SYSPATH OURS_SHA BACKUP_PREFIX OURS_META — a file vfio-wizard created
 remove() {
   t=$(at "$1"); now=$(now_of "$t")
   if [ "$now" = missing ]; then echo "unchanged: $1 (absent)"; return; fi
+  if [ "$now" = "$2" ] && meta_drift "$1" "$t" "$4" ""; then return; fi
   if [ "$now" != "$2" ]; then
     if [ "$FORCE" != 1 ]; then drift "$1" ""; return; fi
     keep_now "$t" "$3" || { failed; return; }
@@ -76,17 +95,19 @@ remove() {
 # The first pass, before anything is touched: every file as vfio-wizard left it (or FORCE=1), every
 # backup intact. One problem and the script stops with nothing changed — never half a step undone
 # and the boot files rebuilt from that mix.
-# check_restore SYSPATH ORIGINAL_SHA OURS_SHA BACKUP
+# check_restore SYSPATH ORIGINAL_SHA OURS_SHA BACKUP OURS_META ORIG_META
 check_restore() {
   t=$(at "$1"); now=$(now_of "$t")
   [ "$now" = "$2" ] && return
-  if [ "$now" != "$3" ] && [ "$FORCE" != 1 ]; then drift "$1" "$4"; fi
+  if [ "$now" = "$3" ]; then meta_drift "$1" "$t" "$5" "$6"
+  elif [ "$FORCE" != 1 ]; then drift "$1" "$4"; fi
   if [ "$(sum "$HERE/$4" 2>/dev/null)" != "$2" ]; then echo "FAILED: $HERE/$4 (the backup of $1) does not match its checksum" >&2; failed; fi
 }
-# check_remove SYSPATH OURS_SHA
+# check_remove SYSPATH OURS_SHA OURS_META
 check_remove() {
   t=$(at "$1"); now=$(now_of "$t")
-  if [ "$now" != missing ] && [ "$now" != "$2" ] && [ "$FORCE" != 1 ]; then drift "$1" ""; fi
+  if [ "$now" = "$2" ]; then meta_drift "$1" "$t" "$3" ""
+  elif [ "$now" != missing ] && [ "$FORCE" != 1 ]; then drift "$1" ""; fi
 }
 
 # cleanup SYSPATH — temp files a killed vfio-wizard left next to the file
@@ -148,8 +169,9 @@ function checkLine(e: JournalEntry, seen: Set<string>): string[] {
   if (e.kind !== 'file' || (e.state !== 'backed-up' && e.state !== 'done') || seen.has(e.target)) return [];
   seen.add(e.target);
   const oursSha = e.ours?.exists ? e.ours.sha256 : 'missing';
-  if (e.original?.exists) return [`check_restore ${q(e.target)} ${e.original.sha256} ${oursSha} ${q(e.original.backup)}`];
-  return [`check_remove ${q(e.target)} ${oursSha}`];
+  const oursMeta = q(e.ours?.exists ? metaOf(e.ours) : '');
+  if (e.original?.exists) return [`check_restore ${q(e.target)} ${e.original.sha256} ${oursSha} ${q(e.original.backup)} ${oursMeta} ${q(metaOf(e.original))}`];
+  return [`check_remove ${q(e.target)} ${oursSha} ${oursMeta}`];
 }
 
 /** The lines undoing one entry (empty when the entry never touched anything). */
@@ -158,12 +180,13 @@ function undoLines(e: JournalEntry): string[] {
     const lines: string[] = e.state === 'undone' ? [] : [`cleanup ${q(e.target)}`];
     if (e.state === 'backed-up' || e.state === 'done') {
       const oursSha = e.ours?.exists ? e.ours.sha256 : 'missing';
+      const oursMeta = q(e.ours?.exists ? metaOf(e.ours) : '');
       if (e.original?.exists) {
         const o = e.original;
-        lines.push(`restore ${q(e.target)} ${o.sha256} ${oursSha} ${q(o.backup)} ${octal(o.mode)} ${o.uid} ${o.gid}`);
+        lines.push(`restore ${q(e.target)} ${o.sha256} ${oursSha} ${q(o.backup)} ${octal(o.mode)} ${o.uid} ${o.gid} ${oursMeta} ${q(metaOf(o))}`);
         if (o.selinux) lines.push(`relabel ${q(e.target)} ${q(o.selinux)}`);
       } else {
-        lines.push(`remove ${q(e.target)} ${oursSha} ${q(`backups/${e.seq}`)}`);
+        lines.push(`remove ${q(e.target)} ${oursSha} ${q(`backups/${e.seq}`)} ${oursMeta}`);
       }
     }
     if (e.state !== 'undone') for (const d of [...e.createdDirs].reverse()) lines.push(`removedir ${q(d)}`);

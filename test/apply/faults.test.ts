@@ -2,7 +2,7 @@
 // instance, Ctrl+C during a running command, a corrupted or truncated journal, a file edited
 // between apply and rollback. Each must give a clear message, a distinct exit code, and lose nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
@@ -363,5 +363,50 @@ describe('a file edited between apply and rollback', () => {
     const forced = await rollback({ all: true }, { root: sysroot, runner: createRecordingRunner(), force: true });
     expect(forced.status).toBe('rolled-back');
     expect(readFileSync(file, 'utf8')).toBe('options vfio-pci ids=1:2\n');
+  });
+
+  it('restore.sh sees the same permission drift (dash, coreutils stat): refused with exit 4 and nothing touched, FORCE=1 restores bytes, mode and owner', async () => {
+    const dir = root({ 'etc/modprobe.d/vfio.conf': 'options vfio-pci ids=1:2\n' });
+    const sysroot = systemRoot(dir);
+    const res = await applyPlan(
+      plan('isolate', [
+        modify('/etc/modprobe.d/vfio.conf', 'options vfio-pci ids=1:2\n', 'options vfio-pci ids=1:2,3:4\n'),
+        { kind: 'file', action: 'create', path: '/etc/modprobe.d/new.conf', before: null, after: 'softdep x pre: vfio-pci\n', why: 'test' },
+      ]),
+      { root: sysroot, runner: createRecordingRunner() },
+    );
+    const script = path.join(dir, 'var/lib/vfio-wizard/runs', res.runId as string, 'restore.sh');
+    const modified = path.join(dir, 'etc/modprobe.d/vfio.conf');
+    const created = path.join(dir, 'etc/modprobe.d/new.conf');
+    const sh = (env: Record<string, string> = {}) => spawnSync('dash', [script, dir], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+    const metaOf = (f: string) => {
+      const st = statSync(f);
+      return `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
+    };
+
+    // a chmod of the file we modified: refused before anything is touched
+    chmodSync(modified, 0o600);
+    let r = sh();
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toContain('DRIFT: /etc/modprobe.d/vfio.conf holds what vfio-wizard wrote, but its mode and owner are now 600 0 0 (vfio-wizard wrote 644 0 0)');
+    expect(r.stderr).toContain('restore.sh: nothing was changed');
+    expect(readFileSync(created, 'utf8')).toBe('softdep x pre: vfio-pci\n');
+    expect(metaOf(modified)).toBe('600 0:0');
+    // back to what we wrote, a chown of the file we created: refused too
+    chmodSync(modified, 0o644);
+    chownSync(created, 4321, 0);
+    r = sh();
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toContain('DRIFT: /etc/modprobe.d/new.conf holds what vfio-wizard wrote, but its mode and owner are now 644 4321 0 (vfio-wizard wrote 644 0 0)');
+    expect(readFileSync(modified, 'utf8')).toBe('options vfio-pci ids=1:2,3:4\n');
+    expect(existsSync(created)).toBe(true);
+    // FORCE=1 with drift: the original's bytes, mode and owner come back and the created file goes
+    chmodSync(modified, 0o600);
+    chownSync(created, 4321, 0);
+    r = sh({ FORCE: '1', NO_COMMANDS: '1' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(modified, 'utf8')).toBe('options vfio-pci ids=1:2\n');
+    expect(metaOf(modified)).toBe('644 0:0');
+    expect(existsSync(created)).toBe(false);
   });
 });

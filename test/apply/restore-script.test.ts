@@ -13,7 +13,7 @@ import type { Plan } from '../../src/plan/types.js';
 import { createRecordingRunner } from '../../src/run/recording-runner.js';
 import { makeRoot, removeRoot, snapshot } from './support/tree.js';
 
-const COREUTILS = ['cp', 'mv', 'rm', 'chmod', 'chown', 'sha256sum', 'cut', 'dirname', 'basename', 'mkdir', 'rmdir', 'sync', 'chroot'];
+const COREUTILS = ['cp', 'mv', 'rm', 'chmod', 'chown', 'sha256sum', 'stat', 'cut', 'dirname', 'basename', 'mkdir', 'rmdir', 'sync', 'chroot'];
 const cleanup: string[] = [];
 afterEach(() => {
   while (cleanup.length) removeRoot(cleanup.pop() as string);
