@@ -2,7 +2,7 @@
 // instance, Ctrl+C during a running command, a corrupted or truncated journal, a file edited
 // between apply and rollback. Each must give a clear message, a distinct exit code, and lose nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/apply.js';
@@ -400,6 +400,17 @@ describe('a file edited between apply and rollback', () => {
     expect(r.stderr).toContain('DRIFT: /etc/modprobe.d/new.conf holds what vfio-wizard wrote, but its mode and owner are now 644 4321 0 (vfio-wizard wrote 644 0 0)');
     expect(readFileSync(modified, 'utf8')).toBe('options vfio-pci ids=1:2,3:4\n');
     expect(existsSync(created)).toBe(true);
+    // a symbolic link to a file holding our bytes is not our file: never followed, drift
+    chownSync(created, 0, 0);
+    writeFileSync(`${created}.elsewhere`, 'softdep x pre: vfio-pci\n');
+    rmSync(created);
+    symlinkSync('new.conf.elsewhere', created);
+    r = sh();
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toContain('DRIFT: /etc/modprobe.d/new.conf changed after vfio-wizard wrote it');
+    rmSync(created);
+    rmSync(`${created}.elsewhere`);
+    writeFileSync(created, 'softdep x pre: vfio-pci\n');
     // FORCE=1 with drift: the original's bytes, mode and owner come back and the created file goes
     chmodSync(modified, 0o600);
     chownSync(created, 4321, 0);
