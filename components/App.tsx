@@ -6,6 +6,7 @@ import { Box, Text, useInput, useStdin, type Key } from 'ink';
 import {
   busy,
   currentFlow,
+  hasApplied,
   initWizard,
   nextScreen,
   previousScreen,
@@ -25,7 +26,9 @@ import { Readiness } from './Readiness.js';
 import { DeviceBrowser } from './DeviceBrowser.js';
 import { NotReady } from './NotReady.js';
 import { truncate } from './text-layout.js';
-import { undoableAfter, undoableSteps } from '../src/wizard-step.js';
+import { interruptedWarning, undoableAfter, undoableSteps } from '../src/wizard-step.js';
+import { Lines } from './Lines.js';
+import { para } from './diff-lines.js';
 import { cmdlineView } from '../src/wizard-cmdline.js';
 import { isolateView } from '../src/wizard-isolate.js';
 import { openShare } from '../src/wizard-share.js';
@@ -110,6 +113,8 @@ function changeHints(state: WizardState): KeyHint[] | null {
       hints.push(['r', 'decide again']);
       break;
   }
+  // u works on every decide screen whose step the journal holds as applied (or half done)
+  if (flow.phase === 'decide' && hasApplied(state, flow.stepId)) hints.push(['u', 'undo this step']);
   return [...hints, ...navHints(state)];
 }
 
@@ -271,9 +276,12 @@ export function App({ session, onExit, typedAhead }: AppProps) {
   // While a step's commands (or libvirt's host check) run, the output pane takes the bottom third
   // of the screen; the tail it keeps follows that height (1 line while hidden).
   const paneRows = feed && (busy(state) || state.hostCheck.phase === 'running') ? Math.max(2, Math.floor(full / 3)) : 0;
-  const height = full - paneRows;
-  const screenProps = { state, columns, height };
   const flow = currentFlow(state);
+  // an earlier run left a step half done: every change step says so above its plan (at most 3 lines)
+  const warning = flow && !state.confirm && !state.undo && (flow.phase === 'decide' || flow.phase === 'review') ? interruptedWarning(state.summary.status, flow.stepId) : null;
+  const warningLines = warning ? para(warning, columns, { color: 'yellow' }).slice(0, 3) : [];
+  const height = full - paneRows - warningLines.length;
+  const screenProps = { state, columns, height };
   return (
     <Box flexDirection="column">
       <Box flexDirection="column" width={columns}>
@@ -281,6 +289,7 @@ export function App({ session, onExit, typedAhead }: AppProps) {
         <Text bold color="cyan" wrap="truncate-end">
           {truncate(header(state), columns)}
         </Text>
+        {warningLines.length > 0 ? <Lines lines={warningLines} /> : null}
         <Box flexDirection="column" height={height}>
           {state.confirm ? (
             <ConfirmAction {...screenProps} />

@@ -12,7 +12,10 @@ export function stepResultLines(flow: StepFlow, columns: number, o: { demo: bool
   const r = flow.report?.result;
   if (flow.error !== null) {
     lines.push(plain('✘ Not applied', { bold: true, color: 'red' }));
-    lines.push(...para(`${flow.error}${/nothing was changed/i.test(flow.error) ? '' : ' Nothing was changed.'}`, columns, { color: 'red' }, '  '));
+    // what the engine did before it refused (an interrupted step of an earlier run undone first)
+    for (const l of flow.log) lines.push(...para(l, columns, { dim: true }, '  '));
+    const said = /nothing was changed|the only change made/i.test(flow.error) || flow.log.length > 0;
+    lines.push(...para(`${flow.error}${said ? '' : ' Nothing was changed.'}`, columns, { color: 'red' }, '  '));
     return lines;
   }
   if (!r) return [plain('…')];

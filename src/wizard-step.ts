@@ -220,6 +220,28 @@ export function resumeTarget(st: Status): StepStatus | null {
   return null;
 }
 
+/**
+ * Steps an earlier run left half done: a crash, kill -9 or power loss in the middle of applying or
+ * undoing them. Empty while another vfio-wizard holds the lock (its steps are at work, not
+ * interrupted) and until the journal has been read.
+ */
+export function interruptedSteps(st: Status | null): StepStatus[] {
+  if (!st || st.inProgress) return [];
+  return st.runs.flatMap((r) => r.steps).filter((s) => s.state === 'applying' || s.state === 'rolling-back');
+}
+
+/**
+ * The warning a change step's screen shows while such a step exists: its plan reads the disk as
+ * the interrupted run left it (a half-written drop-in can look like "already set").
+ */
+export function interruptedWarning(st: Status | null, stepId: string): string | null {
+  const steps = interruptedSteps(st);
+  if (steps.length === 0) return null;
+  const which = steps.map((s) => `${s.id} (run ${s.runId})`).join(', ');
+  const how = steps.some((s) => s.id === stepId) ? 'u here' : 'u on the summary';
+  return `⚠ Interrupted earlier and half done: ${which}. A plan here reads the disk as that run left it; undo it first (${how}).`;
+}
+
 /** Steps the summary lists: every step still applied (or stuck half-undone), newest first. */
 export function undoableSteps(st: Status | null): StepStatus[] {
   if (!st) return [];

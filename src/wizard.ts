@@ -482,7 +482,7 @@ function changeStepKey(state: WizardState, flow: StepFlow, key: KeyPress): Wizar
 }
 
 /** Whether the journal (as last read by the summary) or this session's apply holds the step as applied. */
-function hasApplied(state: WizardState, stepId: string): boolean {
+export function hasApplied(state: WizardState, stepId: string): boolean {
   const flow = state.flows[stepId];
   if (flow && undoableAfter(flow)) return true;
   return undoableSteps(state.summary.status).some((s) => s.id === stepId);
@@ -727,7 +727,7 @@ const undoneSteps = (target: UndoTarget, result: RollbackResult | null): string[
 function afterUndo(state: WizardState): WizardState {
   const u = state.undo;
   if (!u) return state;
-  let next: WizardState = { ...state, undo: null, summary: { ...state.summary, request: state.summary.request + 1 } };
+  let next: WizardState = { ...state, undo: null, summary: rereadJournal(state.summary) };
   if (u.result?.status === 'rolled-back') {
     // mdevs whose run was undone are gone: the VM no longer gets them
     const gone = new Set(u.result.steps.filter((s) => s.stepId === 'mdev').map((s) => s.runId));
@@ -781,6 +781,8 @@ function startHostCheck(state: WizardState): WizardState {
   return { ...state, hostCheck: { ...state.hostCheck, phase: 'running', request: state.hostCheck.request + 1, error: null } };
 }
 
+const rereadJournal = (s: SummaryState): SummaryState => ({ ...s, request: s.request + 1 });
+
 function goTo(state: WizardState, screen: Screen): WizardState {
   let next = { ...state, screen };
   // libvirt's host check runs once, the first time the readiness screen is shown
@@ -788,7 +790,7 @@ function goTo(state: WizardState, screen: Screen): WizardState {
   // the VM form starts from the host's defaults for the chosen devices (the UI's hook reads them)
   if (screen === 'vm' && !next.vm.form && (next.selection.length > 0 || next.share.created.length > 0)) next = { ...next, vm: { ...next.vm, request: next.vm.request + 1, error: null } };
   // the summary reads the journal each time it is shown
-  return screen === 'summary' ? { ...next, summary: { ...next.summary, request: next.summary.request + 1 } } : next;
+  return screen === 'summary' ? { ...next, summary: rereadJournal(next.summary) } : next;
 }
 
 
@@ -998,13 +1000,14 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
       return setFlow(state, event.stepId, (f) => ({ ...f, log: appendLog(f.log, event.event) }));
     case 'applied': {
       const ok = event.report.result.status === 'applied' && (event.report.verification?.ok ?? true);
-      const applied = setFlow({ ...state, pending: null }, event.stepId, (f) => ({ ...f, phase: ok ? 'done' : 'failed', report: event.report, error: null, scroll: 0, scrollMax: 0 }));
+      // the journal is read again: an apply also undoes what an interrupted run left half done
+      const applied = setFlow({ ...state, pending: null, summary: rereadJournal(state.summary) }, event.stepId, (f) => ({ ...f, phase: ok ? 'done' : 'failed', report: event.report, error: null, scroll: 0, scrollMax: 0 }));
       // mdevs made here are offered to the VM: its form starts again from defaults that include them
       const made = ok ? createdMdevs(state.flows[event.stepId]?.outcome ?? null).map((m) => ({ ...m, runId: event.report.result.runId })) : [];
       return made.length > 0 ? { ...applied, share: { ...applied.share, created: [...applied.share.created, ...made] }, vm: { ...initVmScreen(), request: applied.vm.request } } : applied;
     }
     case 'applyFailed':
-      return setFlow({ ...state, pending: null }, event.stepId, (f) => ({ ...f, phase: 'failed', report: null, error: event.message, scroll: 0, scrollMax: 0 }));
+      return setFlow({ ...state, pending: null, summary: rereadJournal(state.summary) }, event.stepId, (f) => ({ ...f, phase: 'failed', report: null, error: event.message, scroll: 0, scrollMax: 0 }));
     case 'undone':
       return state.undo
         ? { ...state, pending: null, undo: { ...state.undo, phase: event.result.status === 'rolled-back' || event.result.status === 'nothing' ? 'done' : 'failed', result: event.result } }
@@ -1020,7 +1023,7 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
     case 'statusFailed':
       return { ...state, summary: { ...state.summary, error: event.message } };
     case 'refreshStatus':
-      return { ...state, summary: { ...state.summary, request: state.summary.request + 1 } };
+      return { ...state, summary: rereadJournal(state.summary) };
     case 'verified':
       return state.verify ? { ...state, verify: { ...state.verify, phase: 'done', check: event.check, error: null, recorded: false } } : state;
     case 'verifyFailed':

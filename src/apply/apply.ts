@@ -374,6 +374,15 @@ export async function applyPlans(plans: Plan[], opts: ApplyOptions): Promise<App
     const first = plans[0];
     const firstStale = first ? first.changes.flatMap((c) => (c.kind === 'file' ? [staleness(root, c)] : [])).filter((s) => s !== null) : [];
     if (firstStale.length > 0) {
+      if (rec !== null) {
+        // the plan was made from the disk as the interrupted run left it: true then, stale now
+        const undone = rec.steps.map((x) => x.stepId).join(', ');
+        throw new UserError(
+          `an interrupted step of an earlier run (${undone}) was undone first, as every apply does; the plan had been made before that and no longer matches the disk (${firstStale.join('; ')}), so it was not applied. That undo is the only change made`,
+          ExitCode.checkFailed,
+          'Plan the step again, from the disk as it is now, and review the new diff.',
+        );
+      }
       throw new UserError(`the plan no longer matches the disk: ${firstStale.join('; ')}`, ExitCode.checkFailed, 'Make the plan again (vfio-wizard plan) and review the new diff.');
     }
     const run = createRun(root, root.live ? 'run' : (opts.commands ?? 'chroot'), opts.toolVersion ?? '0.0.0-dev');

@@ -7,7 +7,9 @@ import { applyPlan } from '../../src/apply/apply.js';
 import { acquireLock } from '../../src/apply/lock.js';
 import { SAMPLE_WORKSTATION } from '../../src/demo/sample-workstation.js';
 import { materializeRoot } from '../../src/demo/materialize.js';
-import { ExitCode } from '../../src/exit-codes.js';
+import { ExitCode, UserError } from '../../src/exit-codes.js';
+import { scanHost } from '../../src/host/scan.js';
+import { cmdlineStep } from '../../src/steps/registry.js';
 import { systemRoot } from '../../src/host/root.js';
 import type { Plan } from '../../src/plan/types.js';
 import { createRecordingRunner } from '../../src/run/recording-runner.js';
@@ -122,6 +124,28 @@ describe('apply after an interrupted run', () => {
       .sort()
       .map((r) => (JSON.parse(readFileSync(path.join(runs, r, 'journal.json'), 'utf8')) as { steps: { state: string }[] }).steps[0]!.state);
     expect(states).toEqual(['rolled-back', 'applied']);
+  });
+
+  it('a plan made before the undo (as the wizard makes them) is not applied, and the message says the undo was the one change', async () => {
+    const { dir, runs } = await interruptedCmdline();
+    const root = systemRoot(dir);
+    const facts = scanHost(root);
+    // planned from the disk as the interrupted run left it: iommu=pt added to the half-written drop-in
+    const outcome = cmdlineStep.plan(facts, root, { params: ['iommu=pt'], noParams: [], replaceConflicts: false });
+    expect(outcome.plan?.changes.some((c) => c.kind === 'file' && c.path === '/etc/default/grub.d/99-vfio-wizard.cfg' && c.before !== null)).toBe(true);
+    const err = await applyPlan(outcome.plan!, { root, runner: createRecordingRunner(), commands: 'skip', uid: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).exitCode).toBe(ExitCode.checkFailed);
+    expect((err as UserError).message).toContain('an interrupted step of an earlier run (cmdline) was undone first');
+    expect((err as UserError).message).toContain('That undo is the only change made');
+    expect((err as UserError).remedy).toBe('Plan the step again, from the disk as it is now, and review the new diff.');
+    // the undo happened (drop-in gone, step rolled back); nothing of the stale plan was written
+    expect(existsSync(path.join(dir, 'etc/default/grub.d/99-vfio-wizard.cfg'))).toBe(false);
+    expect(readdirSync(runs)).toHaveLength(1);
+    expect((JSON.parse(readFileSync(path.join(runs, readdirSync(runs)[0]!, 'journal.json'), 'utf8')) as { steps: { state: string }[] }).steps[0]!.state).toBe('rolled-back');
   });
 
   it('a second apply while the first holds the lock is turned away (exit 6) before it plans anything', async () => {

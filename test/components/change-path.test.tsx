@@ -459,3 +459,77 @@ describe('layout of the change screens', () => {
     });
   }
 });
+
+describe('a step an earlier run left half done', () => {
+  /** the sample workstation with its cmdline step as a kill -9 during the regeneration leaves it, and the wizard on it at that step */
+  async function interrupted() {
+    const dir = fixtureRoot(SAMPLE_WORKSTATION);
+    const root = systemRoot(dir);
+    const outcome = cmdlineStep.plan(scan(dir).facts, root, { params: ['intel_iommu=on'], noParams: [], replaceConflicts: false });
+    const applied = await applyPlan(outcome.plan!, { root, runner: createRecordingRunner(), commands: 'skip', uid: 0 });
+    expect(applied.status).toBe('applied');
+    const journalPath = path.join(dir, 'var/lib/vfio-wizard/runs', applied.runId!, 'journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { steps: { state: string }[] };
+    journal.steps[0]!.state = 'applying';
+    writeFileSync(journalPath, JSON.stringify(journal, null, 2));
+    // the wizard on it, at the kernel command line step
+    const s = startScenario(dir);
+    await waitForText(s.screen, 'Welcome to vfio-wizard');
+    await press(s.screen, KEY.enter);
+    await press(s.screen, 'n');
+    const frame = await waitForText(s.screen, `Interrupted earlier and half done: cmdline (run ${applied.runId})`);
+    return { dir, root, runId: applied.runId!, s, frame };
+  }
+
+  it('applying a plan made before the undo: the undo is shown as done, the stale plan is not applied, and nothing claims "nothing was changed"', async () => {
+    const { dir, root, runId, s } = await interrupted();
+    // iommu=pt on top of the half-written drop-in: a plan that edits it
+    await press(s.screen, KEY.down);
+    await press(s.screen, KEY.space);
+    await waitForText(s.screen, 'Adds: iommu=pt.');
+    await press(s.screen, KEY.enter);
+    await waitForText(s.screen, 'Files (1):');
+    await press(s.screen, KEY.enter);
+    await waitForText(s.screen, '[ Cancel ]');
+    await press(s.screen, 'y');
+    const f = await waitForText(s.screen, '✘ Not applied');
+    const text = f.replace(/\s+/g, ' ');
+    expect(text).toContain(`Undid step cmdline of run ${runId}, left half-done by an earlier interruption`);
+    expect(text).toContain('That undo is the only change made');
+    expect(text).not.toContain('Nothing was changed');
+    expect(existsSync(path.join(dir, DROPIN))).toBe(false);
+    expect(readStatus(root).runs[0]!.steps[0]!.state).toBe('rolled-back');
+    // r: decide again, from the disk as it is now; the journal was read again, so no warning
+    await press(s.screen, 'r');
+    const again = await waitForText(s.screen, 'Adds: intel_iommu=on iommu=pt.');
+    expect(again).not.toContain('Interrupted earlier');
+  });
+
+  it('is named above the plan and on the summary; undone with u, the step plans again from the disk as it is', async () => {
+    const { dir, root, s, frame } = await interrupted();
+    let f = frame;
+    expect(f.replace(/\s+/g, ' ')).toContain('A plan here reads the disk as that run left it; undo it first (u here).');
+    expect(f).toContain('u undo this step');
+    assertFits(f, 80, 24);
+    // the half-written drop-in reads as "already there": exactly why the warning is needed
+    expect(existsSync(path.join(dir, DROPIN))).toBe(true);
+
+    // the summary says what happened to the step
+    f = await cmdlineToSummary(s);
+    expect(f).toMatch(/cmdline · run \S+ · interrupted/);
+    expect(f).toContain('An earlier run stopped in the middle of applying this step');
+    // back to the step, and undo it there
+    for (let i = 0; i < 4; i++) await press(s.screen, 'b');
+    await waitForText(s.screen, 'Interrupted earlier and half done');
+    await press(s.screen, 'u');
+    await waitForText(s.screen, '[ Cancel ]');
+    await press(s.screen, 'y');
+    f = await waitForFrame(s.screen, (x) => /Rolled back|rolled back/.test(x));
+    await press(s.screen, KEY.enter);
+    // the journal read again: no warning, and the step plans from the disk as it is now
+    f = await waitForText(s.screen, 'Adds: intel_iommu=on.');
+    expect(f).not.toContain('Interrupted earlier');
+    expect(existsSync(path.join(dir, DROPIN))).toBe(false);
+    expect(readStatus(root).runs[0]!.steps[0]!.state).toBe('rolled-back');
+  });
+});
