@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, constants, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../exit-codes.js';
@@ -142,9 +143,12 @@ function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-// $1 the lock, $2 the content judged stale; the "x" keeps trailing newlines through $(…). Exit 0:
-// removed; 3: the lock is no longer that content (taken over meanwhile, or gone); 4: rm failed.
-const BREAK_SCRIPT = 'cur=$(cat -- "$1" 2>/dev/null; echo x); [ "$cur" = "$2"x ] || exit 3; rm -f -- "$1" || exit 4; exit 0';
+// $1 the lock, $2 the sha256 of the bytes judged stale (bytes of any kind: NULs from a crash,
+// invalid UTF-8). Exit 0: removed; 3: the lock no longer holds those bytes (taken over meanwhile,
+// or gone); 4: rm failed.
+const BREAK_SCRIPT = '[ "$(sha256sum < "$1" 2>/dev/null | cut -d " " -f 1)" = "$2" ] || exit 3; rm -f -- "$1" || exit 4; exit 0';
+/** a breaker that hangs (stopped with Ctrl+Z) must not hang the next instance */
+const BREAK_TIMEOUT_MS = 10_000;
 
 /**
  * Remove a stale lock, but only while it still holds `seen`, the content judged stale. Reading,
@@ -155,11 +159,14 @@ const BREAK_SCRIPT = 'cur=$(cat -- "$1" 2>/dev/null; echo x); [ "$cur" = "$2"x ]
  * ('busy'), then finds the fresh lock and leaves it ('changed'). Where flock(1) is missing (it is
  * in util-linux and busybox) the compare-and-remove runs here, with that window.
  */
-export function breakStaleLock(root: SystemRoot, seen: string): 'removed' | 'changed' | 'busy' {
+export function breakStaleLock(root: SystemRoot, seen: Buffer): 'removed' | 'changed' | 'busy' {
   const file = lockPath(root);
-  const r = spawnSync('flock', ['-n', path.dirname(file), 'sh', '-c', BREAK_SCRIPT, 'sh', file, seen], { stdio: 'ignore' });
-  if (r.error && errnoCode(r.error) === 'ENOENT') return breakInProcess(file, seen);
-  // flock -n exits 1 when another process holds the breakers' lock; the script never does
+  const sum = createHash('sha256').update(seen).digest('hex');
+  const r = spawnSync('flock', ['-n', path.dirname(file), 'sh', '-c', BREAK_SCRIPT, 'sh', file, sum], { stdio: 'ignore', timeout: BREAK_TIMEOUT_MS });
+  // no flock(1) here, or it could not be started: the compare-and-remove runs in this process
+  if (r.error && errnoCode(r.error) !== 'ETIMEDOUT') return breakInProcess(file, seen);
+  // flock -n exits 1 when another process holds the breakers' lock; the script never does (busybox
+  // also exits 1 when it cannot lock at all: the waits then end with their own message)
   if (r.status === 0) return 'removed';
   if (r.status === 3) return 'changed';
   if (r.status === 1) return 'busy';
@@ -170,14 +177,14 @@ export function breakStaleLock(root: SystemRoot, seen: string): 'removed' | 'cha
   );
 }
 
-function breakInProcess(file: string, seen: string): 'removed' | 'changed' {
-  let still: string | null = null;
+function breakInProcess(file: string, seen: Buffer): 'removed' | 'changed' {
+  let still: Buffer | null = null;
   try {
-    still = readStateFile(file).toString('utf8');
+    still = readStateFile(file);
   } catch {
     still = null;
   }
-  if (still === null || still !== seen) return 'changed';
+  if (still === null || !still.equals(seen)) return 'changed';
   try {
     unlinkSync(file);
   } catch (e) {
@@ -214,11 +221,11 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
         linkSync(tmp, file);
       } catch (err) {
         if (errnoCode(err) !== 'EEXIST') throw mapFsError(err, 'taking the lock', file);
-        let seen: string | null = null;
+        let seen: Buffer | null = null;
         let holder: LockInfo | null = null;
         try {
-          seen = readStateFile(file).toString('utf8');
-          holder = JSON.parse(seen) as LockInfo;
+          seen = readStateFile(file);
+          holder = JSON.parse(seen.toString('utf8')) as LockInfo;
         } catch (e) {
           if (e instanceof UserError) throw e; // a planted link or a non-file: refused, never followed
           holder = null; // a lock cut short by a crash (only possible from older versions): its writer is gone
@@ -288,6 +295,13 @@ export function acquireLock(root: SystemRoot, command: string): Lock {
     } catch {
       /* linked and unlinked already, or never made */
     }
+  }
+  if (busy > MAX_BUSY_WAITS) {
+    throw new UserError(
+      `could not take the lock ${file}: it is stale, but the flock on ${path.dirname(file)} that breaking it needs stayed taken (another vfio-wizard breaking it, or a flock that cannot lock there)`,
+      ExitCode.locked,
+      `Make sure no vfio-wizard runs (ps -ef | grep vfio-wizard), remove ${file} by hand and run the command again.`,
+    );
   }
   throw new UserError(`could not take the lock ${file}: another process keeps taking it`, ExitCode.locked, 'Run the command again in a moment.');
 }

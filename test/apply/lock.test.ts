@@ -83,19 +83,30 @@ describe('lock', () => {
 describe('breaking a stale lock', () => {
   const stale = JSON.stringify({ pid: 2 ** 22 + 9, startTicks: '1', bootId: currentBootId(), startedAt: 'x', command: 'gone' });
 
-  it('removes the lock only while it still holds what was judged stale (argument passing checked with shell-special text)', () => {
+  it('removes the lock only while it still holds the bytes judged stale (shell-special text, trailing newlines)', () => {
     const root = fresh();
     ensureStateDir(root);
-    const odd = `{"command": "a 'b' \\"c\\" $HOME \`id\` \\\\ *"}\n\n`;
+    const odd = Buffer.from(`{"command": "a 'b' \\"c\\" $HOME \`id\` \\\\ *"}\n\n`);
     writeFileSync(lockPath(root), odd);
     // taken over meanwhile: a different content stays as it is
-    expect(breakStaleLock(root, `${odd.trimEnd()}\n`)).toBe('changed');
-    expect(breakStaleLock(root, odd.replace('$HOME', '$PATH'))).toBe('changed');
-    expect(readFileSync(lockPath(root), 'utf8')).toBe(odd);
+    expect(breakStaleLock(root, Buffer.from(`${odd.toString().trimEnd()}\n`))).toBe('changed');
+    expect(breakStaleLock(root, Buffer.from(odd.toString().replace('$HOME', '$PATH')))).toBe('changed');
+    expect(readFileSync(lockPath(root))).toEqual(odd);
     expect(breakStaleLock(root, odd)).toBe('removed');
     expect(() => lstatSync(lockPath(root))).toThrow(/ENOENT/);
     // already gone
     expect(breakStaleLock(root, odd)).toBe('changed');
+  });
+
+  it('takes over a stale lock of any bytes: NULs a crash left, invalid UTF-8, a big one', () => {
+    const root = fresh();
+    ensureStateDir(root);
+    for (const junk of [Buffer.alloc(64), Buffer.from([0xff, 0xfe, 0x7b, 0x80, 0x0a]), Buffer.alloc(300 * 1024, 0x61)]) {
+      writeFileSync(lockPath(root), junk);
+      const l = acquireLock(root, 'apply');
+      expect(JSON.parse(readFileSync(lockPath(root), 'utf8')).pid).toBe(process.pid);
+      l.release();
+    }
   });
 
   it('waits while another breaker holds the flock, leaving the stale lock in place, and takes it over once that one is done', async () => {
@@ -107,10 +118,12 @@ describe('breaking a stale lock', () => {
     const holder = spawn('flock', [state, 'sh', '-c', 'echo held; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     try {
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
-      expect(breakStaleLock(root, stale)).toBe('busy');
+      expect(breakStaleLock(root, Buffer.from(stale))).toBe('busy');
       const err = refusal(root);
       expect(err).toBeInstanceOf(UserError);
       expect((err as UserError).exitCode).toBe(ExitCode.locked);
+      expect((err as UserError).message).toContain(`it is stale, but the flock on ${state} that breaking it needs stayed taken`);
+      expect((err as UserError).remedy).toContain(`remove ${lockPath(root)} by hand`);
       expect(readFileSync(lockPath(root), 'utf8')).toBe(stale);
     } finally {
       process.kill(-holder.pid!, 'SIGKILL');
@@ -129,7 +142,7 @@ describe('breaking a stale lock', () => {
     try {
       process.env.PATH = empty;
       writeFileSync(lockPath(root), stale);
-      expect(breakStaleLock(root, `${stale} `)).toBe('changed');
+      expect(breakStaleLock(root, Buffer.from(`${stale} `))).toBe('changed');
       const l = acquireLock(root, 'apply');
       expect(JSON.parse(readFileSync(lockPath(root), 'utf8')).pid).toBe(process.pid);
       l.release();
