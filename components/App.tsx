@@ -280,7 +280,7 @@ export function App({ session, onExit, typedAhead }: AppProps) {
   // an earlier run left a step half done: every change step says so above its plan (at most 3 lines)
   const warning = flow && !state.confirm && !state.undo && (flow.phase === 'decide' || flow.phase === 'review') ? interruptedWarning(state.summary.status, flow.stepId) : null;
   const warningLines = warning ? para(warning, columns, { color: 'yellow' }).slice(0, 3) : [];
-  const height = full - paneRows - warningLines.length;
+  const height = Math.max(1, full - paneRows - warningLines.length);
   const screenProps = { state, columns, height };
   return (
     <Box flexDirection="column">

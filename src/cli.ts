@@ -130,7 +130,8 @@ export async function main(argv: string[], io: MainIo = defaultIo()): Promise<nu
       }
       io.stderr.write(`vfio-wizard: ${err.message}\n`);
       if (err.remedy) io.stderr.write(`  ${err.remedy}\n`);
-      if (!/nothing was changed/i.test(`${err.message} ${err.remedy ?? ''}`)) io.stderr.write('  Nothing was changed.\n');
+      // an error that says what did change (an interrupted step undone first) gets no "nothing"
+      if (!/nothing was changed|the only change made/i.test(`${err.message} ${err.remedy ?? ''}`)) io.stderr.write('  Nothing was changed.\n');
       return err.exitCode;
     }
     io.stderr.write(`vfio-wizard: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

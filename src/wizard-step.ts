@@ -239,7 +239,8 @@ export function interruptedWarning(st: Status | null, stepId: string): string | 
   if (steps.length === 0) return null;
   const which = steps.map((s) => `${s.id} (run ${s.runId})`).join(', ');
   const how = steps.some((s) => s.id === stepId) ? 'u here' : 'u on the summary';
-  return `⚠ Interrupted earlier and half done: ${which}. A plan here reads the disk as that run left it; undo it first (${how}).`;
+  // the instruction first: the warning is cut to three lines
+  return `⚠ Undo first (${how}) what an interrupted run left half done: ${which}. A plan here reads the disk as that run left it.`;
 }
 
 /** Steps the summary lists: every step still applied (or stuck half-undone), newest first. */

@@ -228,7 +228,6 @@ export function createRun(root: SystemRoot, commands: Journal['commands'], toolV
   const dir = path.join(runsDir(root), runId);
   try {
     mkdirSync(dir, { mode: 0o700 });
-    mkdirSync(path.join(dir, 'backups'), { mode: 0o700 });
   } catch (err) {
     throw mapFsError(err, 'creating the journal directory', dir);
   }
@@ -246,6 +245,12 @@ export function createRun(root: SystemRoot, commands: Journal['commands'], toolV
     },
   };
   try {
+    try {
+      // on ext4 a new directory needs a block of its own: it can be what does not fit
+      mkdirSync(path.join(dir, 'backups'), { mode: 0o700 });
+    } catch (err) {
+      throw mapFsError(err, 'creating the journal directory', dir);
+    }
     saveJournal(run);
     atomicWrite(path.join(dir, 'README.txt'), restoreReadme(run.journal), { mode: 0o644, what: 'writing README.txt' });
   } catch (err) {

@@ -477,7 +477,8 @@ describe('a step an earlier run left half done', () => {
     await waitForText(s.screen, 'Welcome to vfio-wizard');
     await press(s.screen, KEY.enter);
     await press(s.screen, 'n');
-    const frame = await waitForText(s.screen, `Interrupted earlier and half done: cmdline (run ${applied.runId})`);
+    const frame = await waitForText(s.screen, 'what an interrupted run left half done: cmdline');
+    expect(frame.replace(/\s+/g, ' ')).toContain(`half done: cmdline (run ${applied.runId}).`);
     return { dir, root, runId: applied.runId!, s, frame };
   }
 
@@ -502,13 +503,14 @@ describe('a step an earlier run left half done', () => {
     // r: decide again, from the disk as it is now; the journal was read again, so no warning
     await press(s.screen, 'r');
     const again = await waitForText(s.screen, 'Adds: intel_iommu=on iommu=pt.');
-    expect(again).not.toContain('Interrupted earlier');
+    expect(again).not.toContain('interrupted run');
   });
 
   it('is named above the plan and on the summary; undone with u, the step plans again from the disk as it is', async () => {
     const { dir, root, s, frame } = await interrupted();
     let f = frame;
-    expect(f.replace(/\s+/g, ' ')).toContain('A plan here reads the disk as that run left it; undo it first (u here).');
+    expect(f).toContain('⚠ Undo first (u here) what an interrupted run left half done');
+    expect(f.replace(/\s+/g, ' ')).toContain('A plan here reads the disk as that run left it.');
     expect(f).toContain('u undo this step');
     assertFits(f, 80, 24);
     // the half-written drop-in reads as "already there": exactly why the warning is needed
@@ -520,7 +522,7 @@ describe('a step an earlier run left half done', () => {
     expect(f).toContain('An earlier run stopped in the middle of applying this step');
     // back to the step, and undo it there
     for (let i = 0; i < 4; i++) await press(s.screen, 'b');
-    await waitForText(s.screen, 'Interrupted earlier and half done');
+    await waitForText(s.screen, 'an interrupted run left half done');
     await press(s.screen, 'u');
     await waitForText(s.screen, '[ Cancel ]');
     await press(s.screen, 'y');
@@ -528,7 +530,7 @@ describe('a step an earlier run left half done', () => {
     await press(s.screen, KEY.enter);
     // the journal read again: no warning, and the step plans from the disk as it is now
     f = await waitForText(s.screen, 'Adds: intel_iommu=on.');
-    expect(f).not.toContain('Interrupted earlier');
+    expect(f).not.toContain('interrupted run');
     expect(existsSync(path.join(dir, DROPIN))).toBe(false);
     expect(readStatus(root).runs[0]!.steps[0]!.state).toBe('rolled-back');
   });
