@@ -15,7 +15,7 @@ import {
   type GroupRow,
 } from '../src/iommu-view.js';
 import { capLines, truncate, viewport, width } from './text-layout.js';
-import { byteSize } from '../src/host/bar-text.js';
+import { largeBarFlag } from '../src/host/bar-text.js';
 import { isSelectedCard } from '../src/wizard-isolate.js';
 import { verdictFor } from '../src/wizard-share.js';
 import type { ShareVerdict } from '../src/share/capability.js';
@@ -112,7 +112,7 @@ export function deviceDetailLines(row: DeviceRow, group: GroupRow, columns: numb
     d.iommuGroup === null ? 'no IOMMU group' : `IOMMU group ${d.iommuGroup}`,
     d.resetMethods ? `reset: ${d.resetMethods.join(' ') || 'none'}` : null,
     d.subsystemVendor && d.subsystemDevice ? `subsystem ${d.subsystemVendor}:${d.subsystemDevice}` : null,
-    d.largeBar ? (d.largeBars.length > 0 ? `large BAR ${d.largeBars.map((b) => `${b.bar}: ${byteSize(b.size)}`).join(', ')}` : 'large BAR') : null,
+    d.largeBar ? largeBarFlag(d) : null,
     d.sriov ? `SR-IOV ${d.sriov.numVfs ?? '?'}/${d.sriov.totalVfs ?? '?'} VFs` : null,
     d.netInterfaces.length > 0 ? `net ${d.netInterfaces.join(',')}` : null,
     d.blockDevices.length > 0 ? `disk ${d.blockDevices.join(',')}` : null,

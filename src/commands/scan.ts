@@ -2,6 +2,7 @@
 // HostFacts object (docs/json.md); otherwise a plain summary. Read-only; never loads the UI.
 import { systemRoot } from '../host/root.js';
 import { scanHost } from '../host/scan.js';
+import { largeBarFlag } from '../host/bar-text.js';
 import type { HostFacts, PciDevice } from '../host/types.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from './context.js';
@@ -12,7 +13,7 @@ function deviceFlags(d: PciDevice): string[] {
   const f: string[] = [];
   if (d.bootVga) f.push('boot VGA');
   if (d.hostCritical.length > 0) f.push(`host needs it: ${d.hostCritical.join(', ')}`);
-  if (d.largeBar) f.push('large BAR');
+  if (d.largeBar) f.push(largeBarFlag(d));
   if (d.sriov) f.push(`SR-IOV ${d.sriov.numVfs ?? '?'}/${d.sriov.totalVfs ?? '?'} VFs`);
   if (d.physfn) f.push(`VF of ${d.physfn}`);
   if (d.mdevSupportedTypes) f.push('mdev types');

@@ -59,7 +59,7 @@ describe('vfio-wizard scan', () => {
     const g1 = r.stdout.indexOf('  IOMMU group 1:\n');
     expect(g1).toBeGreaterThan(0);
     expect(r.stdout.slice(g1)).toMatch(
-      /^ {2}IOMMU group 1:\n {4}0000:00:01\.0 PCI bridge \[0604\]: Device 8086:1901 \[8086:1901\] — driver pcieport\n {4}0000:01:00\.0 VGA compatible controller \[0300\]: Device 10de:1e07 \[10de:1e07\] — driver nvidia \(large BAR\)\n/,
+      /^ {2}IOMMU group 1:\n {4}0000:00:01\.0 PCI bridge \[0604\]: Device 8086:1901 \[8086:1901\] — driver pcieport\n {4}0000:01:00\.0 VGA compatible controller \[0300\]: Device 10de:1e07 \[10de:1e07\] — driver nvidia \(large BAR 1: 256 MiB\)\n/,
     );
     expect(r.stdout).toMatch(/0000:00:02\.0 .* \(boot VGA\)/);
   });
