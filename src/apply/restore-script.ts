@@ -26,6 +26,47 @@ FORCE=\${FORCE:-0}
 NO_COMMANDS=\${NO_COMMANDS:-0}
 HERE=$(cd "$(dirname "$0")" && pwd) || exit 1
 status=0
+
+# Another vfio-wizard at work on this system: the lock names a live process of this boot (its start
+# time matching, so not a reused pid), or the command it started still running in its process
+# group. Undoing now would race it. Prints the pid or group; status 1 when nobody holds the lock.
+# (read, not cat: the shell's own builtins, whatever PATH holds)
+lock_holder() {
+  [ -f "$1" ] || return 1
+  IFS= read -r c < "$1" 2>/dev/null || [ -n "$c" ] || return 1
+  case $c in *'"pid":'*) ;; *) return 1 ;; esac
+  p=\${c#*'"pid":'}; p=\${p%%[!0-9]*}
+  [ -n "$p" ] || return 1
+  case $c in *'"bootId":"'*)
+    b=\${c#*'"bootId":"'}; b=\${b%%'"'*}
+    now=; read -r now < /proc/sys/kernel/random/boot_id 2>/dev/null
+    # written under another boot (or by the installed system, seen from a rescue one): stale
+    [ -z "$now" ] || [ "$b" = "$now" ] || return 1 ;;
+  esac
+  if kill -0 "$p" 2>/dev/null && ! pid_reused "$p" "$c"; then echo "pid $p"; return 0; fi
+  case $c in *'"child":{"pgid":'*)
+    g=\${c#*'"child":{"pgid":'}; g=\${g%%[!0-9]*}
+    if [ -n "$g" ] && [ "$g" -gt 1 ] && kill -s 0 -- "-$g" 2>/dev/null; then echo "process group $g"; return 0; fi ;;
+  esac
+  return 1
+}
+# pid_reused PID LOCK_TEXT: the process now has another start time than the lock's holder had
+pid_reused() {
+  case $2 in *'"startTicks":"'*) ;; *) return 1 ;; esac
+  t=\${2#*'"startTicks":"'}; t=\${t%%'"'*}
+  [ -r "/proc/$1/stat" ] || return 1
+  read -r st < "/proc/$1/stat" || return 1
+  set -- \${st##*') '}
+  [ $# -ge 20 ] || return 1
+  shift 19
+  [ "$1" != "$t" ]
+}
+LOCK="$HERE/../../lock"
+if holder=$(lock_holder "$LOCK"); then
+  echo "restore.sh: vfio-wizard is at work on this system ($holder holds $LOCK); undoing now would race it." >&2
+  echo "  Wait for it to finish, or stop it, then run restore.sh again. Nothing was changed." >&2
+  exit 6
+fi
 skipped=0
 # a command listed instead of run: collected here, and kept next to the journal (with the marker, after
 # a clean run) so that vfio-wizard status shows it as still to run
@@ -237,6 +278,7 @@ export function restoreScript(j: Journal): string {
     '#   FORCE=1        also overwrite files changed after vfio-wizard wrote them (the current',
     '#                  version is kept next to the backups first)',
     '#   NO_COMMANDS=1  print the undo / regeneration commands instead of running them',
+    '# Exit status: 0 done, 1 something failed, 4 a file drifted (left alone), 6 vfio-wizard is at work.',
     '# Generated from journal.json at every journal record; do not edit.',
     PRELUDE,
   ];
@@ -300,7 +342,8 @@ left alone (DRIFT) unless you run it with FORCE=1; the current version is then k
 backups. NO_COMMANDS=1 prints the initramfs / boot loader commands instead of running them (with a
 ROOT other than / they run through chroot, with /proc, /sys and /dev mounted for them when unshare
 is available — otherwise bind-mount those into the root first).
-Exit status: 0 done, 1 something failed, 4 a file was left alone because it drifted.
+Exit status: 0 done, 1 something failed, 4 a file was left alone because it drifted, 6 another
+vfio-wizard is at work on this system (nothing was changed).
 `;
 }
 

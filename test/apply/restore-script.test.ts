@@ -1,6 +1,6 @@
 // restore.sh is run by dash with a PATH holding only coreutils (and chroot): it must restore the
 // tree without Node, check checksums, honour ROOT, and be safe to run twice.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -205,6 +205,66 @@ describe('restore.sh under dash', () => {
     expect(readFileSync(path.join(dir, 'etc/a.conf'), 'utf8')).toBe('a\n');
     expect(readFileSync(path.join(dir, 'regenerated'), 'utf8')).toBe('');
     rmSync(path.join(dir, 'regenerated'));
+  });
+});
+
+describe('restore.sh and a vfio-wizard at work', () => {
+  const startTicks = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+  };
+  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+
+  it('refuses (exit 6, nothing changed) while the lock names a live holder of this boot or its running command, and goes ahead for a dead, reused, or other-boot holder', async () => {
+    const grub = 'GRUB_DEFAULT=0\n';
+    const dir = makeRoot({ 'etc/default/grub': { content: grub, mode: 0o644, uid: 0, gid: 0 }, 'etc/modprobe.d/old.conf': { content: 'x\n', mode: 0o640, uid: 3, gid: 4 } });
+    cleanup.push(dir);
+    const before = snapshot(dir);
+    const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
+    expect(res.status).toBe('applied');
+    const applied = snapshot(dir);
+    const lock = path.join(dir, 'var/lib/vfio-wizard/lock');
+    const sh = () => spawnSync('/usr/bin/dash', [res.restoreScript as string, dir], { env: { PATH: coreutilsOnlyPath(), NO_COMMANDS: '1' }, encoding: 'utf8' });
+    // a live process holding it, in its own process group (as the engine's commands run)
+    const live = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => live.once('spawn', r));
+    const pid = live.pid!;
+    const holder = { pid, startTicks: startTicks(pid), bootId, startedAt: 'x', command: 'apply' };
+    try {
+      for (const [what, info, refused] of [
+        ['live holder', holder, 'pid'],
+        ['holder stopped, its command still running', { ...holder, pid: 2 ** 22 + 3, child: { pgid: pid, name: 'update-grub' } }, 'process group'],
+        ['pid reused', { ...holder, startTicks: '1' }, null],
+        ['written under another boot', { ...holder, bootId: '00000000-0000-0000-0000-000000000000' }, null],
+      ] as const) {
+        writeFileSync(lock, JSON.stringify(info));
+        const r = sh();
+        if (refused) {
+          expect(r.status, `${what}: ${r.stderr}`).toBe(6);
+          expect(r.stderr).toContain(`vfio-wizard is at work on this system (${refused} ${pid} holds`);
+          expect(r.stderr).toContain('Nothing was changed.');
+          expect(snapshot(dir), what).toEqual(applied);
+        } else {
+          // not held: it goes ahead (the first such run restores the tree, the next finds it restored)
+          expect(r.status, `${what}: ${r.stderr}`).toBe(0);
+          expect(snapshot(dir), what).toEqual(before);
+        }
+      }
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('a holder that died goes ahead (the lock a kill -9 left)', async () => {
+    const grub = 'GRUB_DEFAULT=0\n';
+    const dir = makeRoot({ 'etc/default/grub': { content: grub, mode: 0o644, uid: 0, gid: 0 }, 'etc/modprobe.d/old.conf': { content: 'x\n', mode: 0o640, uid: 3, gid: 4 } });
+    cleanup.push(dir);
+    const before = snapshot(dir);
+    const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
+    writeFileSync(path.join(dir, 'var/lib/vfio-wizard/lock'), JSON.stringify({ pid: 2 ** 22 + 5, startTicks: '7', bootId, startedAt: 'x', command: 'apply', child: null }));
+    const r = spawnSync('/usr/bin/dash', [res.restoreScript as string, dir], { env: { PATH: coreutilsOnlyPath(), NO_COMMANDS: '1' }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(snapshot(dir)).toEqual(before);
   });
 });
 
