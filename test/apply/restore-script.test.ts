@@ -215,16 +215,21 @@ describe('restore.sh and a vfio-wizard at work', () => {
   };
   const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
 
-  it('refuses (exit 6, nothing changed) while the lock names a live holder of this boot or its running command, and goes ahead for a dead, reused, or other-boot holder', async () => {
+  /** a tree with the two sample steps applied: the tree before, the lock's path, and restore.sh under dash */
+  async function appliedTree() {
     const grub = 'GRUB_DEFAULT=0\n';
     const dir = makeRoot({ 'etc/default/grub': { content: grub, mode: 0o644, uid: 0, gid: 0 }, 'etc/modprobe.d/old.conf': { content: 'x\n', mode: 0o640, uid: 3, gid: 4 } });
     cleanup.push(dir);
     const before = snapshot(dir);
     const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
     expect(res.status).toBe('applied');
-    const applied = snapshot(dir);
-    const lock = path.join(dir, 'var/lib/vfio-wizard/lock');
     const sh = () => spawnSync('/usr/bin/dash', [res.restoreScript as string, dir], { env: { PATH: coreutilsOnlyPath(), NO_COMMANDS: '1' }, encoding: 'utf8' });
+    return { dir, before, lock: path.join(dir, 'var/lib/vfio-wizard/lock'), sh };
+  }
+
+  it('refuses (exit 6, nothing changed) while the lock names a live holder of this boot or its running command, and goes ahead for a dead, reused, or other-boot holder', async () => {
+    const { dir, before, lock, sh } = await appliedTree();
+    const applied = snapshot(dir);
     // a live process holding it, in its own process group (as the engine's commands run)
     const live = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
     await new Promise((r) => live.once('spawn', r));
@@ -256,13 +261,9 @@ describe('restore.sh and a vfio-wizard at work', () => {
   });
 
   it('a holder that died goes ahead (the lock a kill -9 left)', async () => {
-    const grub = 'GRUB_DEFAULT=0\n';
-    const dir = makeRoot({ 'etc/default/grub': { content: grub, mode: 0o644, uid: 0, gid: 0 }, 'etc/modprobe.d/old.conf': { content: 'x\n', mode: 0o640, uid: 3, gid: 4 } });
-    cleanup.push(dir);
-    const before = snapshot(dir);
-    const res = await applyPlans(plans(grub), { root: systemRoot(dir), runner: createRecordingRunner() });
-    writeFileSync(path.join(dir, 'var/lib/vfio-wizard/lock'), JSON.stringify({ pid: 2 ** 22 + 5, startTicks: '7', bootId, startedAt: 'x', command: 'apply', child: null }));
-    const r = spawnSync('/usr/bin/dash', [res.restoreScript as string, dir], { env: { PATH: coreutilsOnlyPath(), NO_COMMANDS: '1' }, encoding: 'utf8' });
+    const { dir, before, lock, sh } = await appliedTree();
+    writeFileSync(lock, JSON.stringify({ pid: 2 ** 22 + 5, startTicks: '7', bootId, startedAt: 'x', command: 'apply', child: null }));
+    const r = sh();
     expect(r.status, r.stderr).toBe(0);
     expect(snapshot(dir)).toEqual(before);
   });
