@@ -115,9 +115,6 @@ export function largeBars(resource: string): readonly LargeBar[] {
   return found ?? NO_LARGE_BARS;
 }
 
-/** true when largeBars finds one */
-export const hasLargeBar = (resource: string): boolean => largeBars(resource).length > 0;
-
 /**
  * A relative link target resolved from `dir`, as path.resolve(dir, target) — by cutting one
  * component per leading "../" for the usual "../../../devices/…", and by path.resolve itself for
