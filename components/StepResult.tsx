@@ -1,6 +1,7 @@
 // What applying a step did, in words: applied (and checked), rolled back by itself and why,
 // interrupted, or blocked — with the commands still to run, the reboot, the way out of a boot
 // that misbehaves, and where the undo script and the logs are.
+import { saysWhatChanged } from '../src/exit-codes.js';
 import { shellJoin } from '../src/plan/shell-quote.js';
 import type { StepFlow } from '../src/wizard-step.js';
 import { undoableAfter } from '../src/wizard-step.js';
@@ -14,7 +15,7 @@ export function stepResultLines(flow: StepFlow, columns: number, o: { demo: bool
     lines.push(plain('✘ Not applied', { bold: true, color: 'red' }));
     // what the engine did before it refused (an interrupted step of an earlier run undone first)
     for (const l of flow.log) lines.push(...para(l, columns, { dim: true }, '  '));
-    const said = /nothing was changed|the only change made/i.test(flow.error) || flow.log.length > 0;
+    const said = saysWhatChanged(flow.error) || flow.log.length > 0;
     lines.push(...para(`${flow.error}${said ? '' : ' Nothing was changed.'}`, columns, { color: 'red' }, '  '));
     return lines;
   }

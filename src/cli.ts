@@ -1,7 +1,7 @@
 // Argument parsing, mode choice (tui | plain | json) and exit codes. This file and the
 // command modules it registers never import react or ink: the UI is a lazily loaded chunk.
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, UserError } from './exit-codes.js';
+import { ExitCode, saysWhatChanged, UserError } from './exit-codes.js';
 import { commands } from './commands/index.js';
 import { outputMode, type GlobalOptions } from './commands/context.js';
 
@@ -131,7 +131,7 @@ export async function main(argv: string[], io: MainIo = defaultIo()): Promise<nu
       io.stderr.write(`vfio-wizard: ${err.message}\n`);
       if (err.remedy) io.stderr.write(`  ${err.remedy}\n`);
       // an error that says what did change (an interrupted step undone first) gets no "nothing"
-      if (!/nothing was changed|the only change made/i.test(`${err.message} ${err.remedy ?? ''}`)) io.stderr.write('  Nothing was changed.\n');
+      if (!saysWhatChanged(`${err.message} ${err.remedy ?? ''}`)) io.stderr.write('  Nothing was changed.\n');
       return err.exitCode;
     }
     io.stderr.write(`vfio-wizard: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -32,6 +32,13 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Whether an error's words already say what happened to the system ("Nothing was changed", or the
+ * one change made, as when an interrupted step was undone first): then no "Nothing was changed."
+ * is added where it is shown (the CLI's stderr, the wizard's result screen).
+ */
+export const saysWhatChanged = (text: string): boolean => /nothing was changed|the only change made/i.test(text);
+
 /** An error that carries its exit code and a remedy; printed without a stack trace. */
 export class UserError extends Error {
   constructor(
